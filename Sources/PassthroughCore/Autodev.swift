@@ -1,0 +1,121 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// The autodev hook: in the container's mount namespace (and, for an
+/// unprivileged container, its user namespace), before pivot_root. It binds
+/// each node pre-start made onto an empty file at the device's path under the
+/// container's `/dev`.
+public enum Autodev {
+    /// Returns the number of devices mounted.
+    @discardableResult
+    public static func run(_ context: HookContext) throws(HookFailure) -> Int {
+        guard let rootfs = context.rootfsMount else { throw HookFailure("LXC_ROOTFS_MOUNT is not set") }
+        let directory = PassthroughDirectory(containerDirectory: context.containerDirectory)
+        let nodes: FileDescriptor
+        let list: DeviceList
+        do {
+            let parent = try FileDescriptor.open(context.containerDirectory, flags: O_RDONLY | O_DIRECTORY)
+            guard let opened = try openIfPresent(parent, PassthroughDirectory.name, flags: O_RDONLY | O_DIRECTORY | O_NOFOLLOW),
+                  let file = try openIfPresent(opened, DeviceList.fileName, flags: O_RDONLY | O_NOFOLLOW)
+            else { return 0 }
+            let bytes = try file.readAll(limit: 4 << 20)
+            nodes = opened
+            list = try DeviceList.decode(String(decoding: bytes, as: UTF8.self))
+        } catch let error as SystemError {
+            throw HookFailure("cannot read the device list: \(error)")
+        } catch let error as DeviceList.Failure {
+            throw HookFailure("the device list \(directory.path)/\(DeviceList.fileName) is damaged: \(error)")
+        } catch {
+            throw HookFailure("\(error)")
+        }
+        guard !list.items.isEmpty else { return 0 }
+        let devRoot: FileDescriptor
+        do {
+            devRoot = try FileDescriptor.open(rootfs + "/dev", flags: O_RDONLY | O_DIRECTORY | O_NOFOLLOW)
+        } catch {
+            throw HookFailure("cannot open the container's /dev: \(error)")
+        }
+        for item in list.items {
+            try mount(item, from: nodes, into: devRoot)
+        }
+        return list.items.count
+    }
+
+    static func openIfPresent(_ directory: FileDescriptor, _ name: String, flags: Int32) throws(SystemError) -> FileDescriptor? {
+        do {
+            return try directory.open(name, flags: flags)
+        } catch {
+            if error.errno == ENOENT { return nil }
+            throw error
+        }
+    }
+
+    static func mount(_ item: DeviceList.Item, from nodes: FileDescriptor, into devRoot: FileDescriptor) throws(HookFailure) {
+        let label = "\(item.key) (\(item.path))"
+        let source: FileDescriptor
+        do {
+            source = try nodes.open(item.key.description, flags: LinuxConstants.openPath | O_NOFOLLOW)
+            let info = try source.status()
+            guard DeviceType(mode: info.st_mode) == item.type, DeviceNumber(rawValue: UInt64(info.st_rdev)) == item.number else {
+                throw HookFailure(device: label, "the node \(source.path) is not the listed \(item.type.noun) \(item.number)")
+            }
+        } catch let error as SystemError {
+            throw HookFailure(device: label, "cannot open the node made by pre-start: \(error)")
+        } catch let error as HookFailure {
+            throw error
+        } catch {
+            throw HookFailure(device: label, "\(error)")
+        }
+        let target = try makeTarget(for: item, in: devRoot, label: label)
+        do {
+            try FileSystem.mount(
+                source: source.procPath, target: target.procPath, type: nil, flags: UInt(MS_BIND), options: nil,
+                describedAs: target.path)
+        } catch {
+            throw HookFailure(device: label, "cannot bind the node into the container: \(error)")
+        }
+    }
+
+    /// Walks to the device's path below the container's `/dev` without
+    /// following symlinks, making missing directories and an empty file to
+    /// mount onto. An existing file or device node there is mounted over.
+    static func makeTarget(for item: DeviceList.Item, in devRoot: FileDescriptor, label: String) throws(HookFailure) -> FileDescriptor {
+        var components = item.path.split(separator: "/").map(String.init)
+        precondition(components.first == "dev" && components.count >= 2, "the list holds validated paths")
+        components.removeFirst()
+        let name = components.removeLast()
+        do {
+            var directory = try devRoot.open(".", flags: O_RDONLY | O_DIRECTORY)
+            for component in components {
+                try directory.makeDirectory(component, mode: 0o755)
+                directory = try directory.open(component, flags: O_RDONLY | O_DIRECTORY | O_NOFOLLOW)
+            }
+            let existing: stat?
+            do {
+                existing = try directory.status(name)
+            } catch {
+                guard error.errno == ENOENT else { throw error }
+                existing = nil
+            }
+            if let existing {
+                let type = existing.st_mode & S_IFMT
+                guard type == S_IFREG || type == S_IFCHR || type == S_IFBLK else {
+                    throw HookFailure(device: label, "\(directory.child(name)) already exists in the container as \(fileTypeName(mode: existing.st_mode))")
+                }
+            } else {
+                _ = try directory.open(name, flags: O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode: 0o600)
+            }
+            return try directory.open(name, flags: LinuxConstants.openPath | O_NOFOLLOW)
+        } catch let error as SystemError {
+            let hint = error.errno == ELOOP || error.errno == ENOTDIR ? " (a parent is a symlink or not a directory)" : ""
+            throw HookFailure(device: label, "cannot make the mount point in the container's /dev: \(error)\(hint)")
+        } catch let error as HookFailure {
+            throw error
+        } catch {
+            throw HookFailure(device: label, "\(error)")
+        }
+    }
+}

@@ -1,0 +1,60 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Reads a container's configuration from disk for the hooks.
+public enum ConfigLoader {
+    /// Larger config files are refused rather than read into memory.
+    public static let maximumFileSize = 16 << 20
+    public static let proxmoxConfigDirectory = "/etc/pve/lxc"
+
+    /// Device entries (from `/etc/pve/lxc/NAME.conf` on a Proxmox VE host,
+    /// else the container's LXC config) and the id map (from the LXC config
+    /// and what it includes).
+    public static func load(
+        _ context: HookContext, proxmoxDirectory: String = proxmoxConfigDirectory
+    ) throws(HookFailure) -> ContainerConfig {
+        let proxmoxFile = proxmoxDirectory + "/" + context.containerName + ".conf"
+        let deviceFile = (try? FileSystem.status(proxmoxFile)) != nil ? proxmoxFile : context.configFile
+        do {
+            let text = try readText(deviceFile)
+            let devices = try ConfigReader.deviceEntries(text: text, path: deviceFile)
+            // Only read the id map (and the includes) when there is something to map.
+            let idMap = devices.isEmpty ? IDMap() : try ConfigReader(readFile: content(of:)).idMap(configPath: context.configFile)
+            return ContainerConfig(devices: devices, idMap: idMap)
+        } catch let error as SystemError {
+            throw HookFailure("cannot read the container configuration: \(error)")
+        } catch let error as ConfigError {
+            throw HookFailure("invalid container configuration: \(error)")
+        } catch {
+            throw HookFailure("cannot read the container configuration: \(error)")
+        }
+    }
+
+    static func content(of path: String) throws -> ConfigReader.FileContent {
+        let file = try FileDescriptor.open(path, flags: O_RDONLY)
+        let info = try file.status()
+        if info.st_mode & S_IFMT == S_IFDIR { return .directory(try file.directoryEntries()) }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            throw ConfigError(origin: path, message: "included file is \(fileTypeName(mode: info.st_mode)), not a regular file")
+        }
+        return .text(try decode(file.readAll(limit: maximumFileSize), path: path))
+    }
+
+    static func readText(_ path: String) throws -> String {
+        guard case .text(let text) = try content(of: path) else {
+            throw ConfigError(origin: path, message: "is a directory, not a config file")
+        }
+        return text
+    }
+
+    static func decode(_ bytes: [UInt8], path: String) throws(ConfigError) -> String {
+        if bytes.contains(0) { throw ConfigError(origin: path, message: "contains a NUL byte") }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw ConfigError(origin: path, message: "is not valid UTF-8")
+        }
+        return text
+    }
+}

@@ -1,0 +1,146 @@
+/// What the hooks need from a container's configuration: its device entries
+/// and its id map.
+public struct ContainerConfig: Equatable, Sendable {
+    public struct Entry: Equatable, Sendable {
+        public var key: DeviceKey
+        public var value: String
+        /// Where the entry was read, for messages: `file:line`.
+        public var origin: String
+    }
+
+    public var devices: [Entry] = []
+    public var idMap = IDMap()
+
+    public init(devices: [Entry] = [], idMap: IDMap = IDMap()) {
+        self.devices = devices
+        self.idMap = idMap
+    }
+}
+
+/// A problem in a configuration file, with the file and line it is on.
+public struct ConfigError: Error, Equatable, CustomStringConvertible, Sendable {
+    public var origin: String
+    public var message: String
+
+    public init(origin: String, message: String) {
+        self.origin = origin
+        self.message = message
+    }
+
+    public var description: String { "\(origin): \(message)" }
+}
+
+/// Reads LXC and Proxmox configuration text. Pure: file contents come in
+/// through `readFile`, so the rules are tested without a file system.
+public struct ConfigReader {
+    public enum FileContent {
+        case text(String)
+        /// A directory: `lxc.include` of it includes its `*.conf` files, sorted by name.
+        case directory([String])
+    }
+
+    public static let maximumIncludeDepth = 32
+
+    let readFile: (String) throws -> FileContent
+
+    public init(readFile: @escaping (String) throws -> FileContent) {
+        self.readFile = readFile
+    }
+
+    /// The `lxc.idmap` ranges of the LXC config at `path`, following `lxc.include`.
+    /// An empty `lxc.idmap =` clears the list, as it does for LXC.
+    public func idMap(configPath path: String) throws -> IDMap {
+        var ranges: [IDMap.Range] = []
+        try visitLXCLines(path: path, depth: 0, chain: []) { key, value, origin throws(ConfigError) in
+            guard key == "lxc.idmap" || key == "lxc.id_map" else { return }
+            if value.isEmpty { ranges.removeAll(); return }
+            guard let range = IDMap.Range(value) else {
+                throw ConfigError(origin: origin, message: "cannot parse \(key) = \(value): expected 'u|g CONTAINER_ID HOST_ID COUNT'")
+            }
+            ranges.append(range)
+        }
+        return IDMap(ranges)
+    }
+
+    private func visitLXCLines(
+        path: String, depth: Int, chain: [String],
+        _ visit: (String, String, String) throws(ConfigError) -> Void
+    ) throws {
+        guard depth <= ConfigReader.maximumIncludeDepth else {
+            throw ConfigError(origin: path, message: "lxc.include nested more than \(ConfigReader.maximumIncludeDepth) deep")
+        }
+        if chain.contains(path) {
+            throw ConfigError(origin: path, message: "lxc.include cycle: \((chain + [path]).joined(separator: " -> "))")
+        }
+        switch try readFile(path) {
+        case .directory(let names):
+            for name in names.filter({ $0.hasSuffix(".conf") }).sorted() {
+                try visitLXCLines(path: path + "/" + name, depth: depth + 1, chain: chain + [path], visit)
+            }
+        case .text(let text):
+            var number = 0
+            for rawLine in ConfigReader.lines(text) {
+                number += 1
+                guard let (key, value) = ConfigReader.lxcAssignment(rawLine) else { continue }
+                let origin = "\(path):\(number)"
+                if key == "lxc.include" {
+                    try visitLXCLines(path: value, depth: depth + 1, chain: chain + [path], visit)
+                } else {
+                    try visit(key, value, origin)
+                }
+            }
+        }
+    }
+
+    /// The `devN:` entries of a container config (LXC's or Proxmox's
+    /// `/etc/pve/lxc/NAME.conf`), in key order. Reading stops at the first
+    /// `[section]` (Proxmox snapshots and pending changes).
+    public static func deviceEntries(text: String, path: String) throws(ConfigError) -> [ContainerConfig.Entry] {
+        var entries: [DeviceKey: ContainerConfig.Entry] = [:]
+        var number = 0
+        for line in lines(text) {
+            number += 1
+            let origin = "\(path):\(number)"
+            let trimmed = line.drop(while: { $0 == " " || $0 == "\t" })
+            if trimmed.hasPrefix("[") { break }
+            guard let colon = trimmed.firstIndex(of: ":") else { continue }
+            let name = trimmed[..<colon]
+            guard DeviceKey.looksLikeKey(name) else { continue }
+            guard let key = DeviceKey(name) else {
+                throw ConfigError(origin: origin, message: "'\(name)' is not a device key: use dev0 to dev255")
+            }
+            if let earlier = entries[key] {
+                throw ConfigError(origin: origin, message: "\(key) is given twice (first at \(earlier.origin))")
+            }
+            let value = trimmed[trimmed.index(after: colon)...].trimmingWhitespace()
+            entries[key] = ContainerConfig.Entry(key: key, value: String(value), origin: origin)
+        }
+        return entries.values.sorted { $0.key < $1.key }
+    }
+
+    /// Lines of a file, with a trailing `\r` removed (files edited on Windows).
+    static func lines(_ text: String) -> [Substring] {
+        text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            line.hasSuffix("\r") ? line.dropLast() : line
+        }
+    }
+
+    /// `lxc.key = value` with whitespace around both trimmed; nil for comments,
+    /// blank lines and lines that are not LXC keys.
+    static func lxcAssignment(_ line: Substring) -> (String, String)? {
+        let trimmed = line.trimmingWhitespace()
+        guard trimmed.hasPrefix("lxc."), let equals = trimmed.firstIndex(of: "=") else { return nil }
+        let key = trimmed[..<equals].trimmingWhitespace()
+        let value = trimmed[trimmed.index(after: equals)...].trimmingWhitespace()
+        return (String(key), String(value))
+    }
+}
+
+extension StringProtocol {
+    func trimmingWhitespace() -> SubSequence {
+        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" }
+        guard let start = firstIndex(where: { !isSpace($0) }) else { return self[endIndex...] }
+        let end = lastIndex(where: { !isSpace($0) })!
+        return self[start...end]
+    }
+}

@@ -1,0 +1,52 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// What the hook executables share: read the context, run, report.
+///
+/// A failure is printed on stderr (seen with `lxc-start -F`) and on stdout
+/// (which LXC copies into its log), and exits 1 so LXC aborts the start.
+/// A call without LXC's environment prints usage and exits 2.
+public enum HookMain {
+    public static func run(
+        program: String, type: String, needsRootfs: Bool = false,
+        _ body: (HookContext) throws(HookFailure) -> String?
+    ) -> Never {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        let context: HookContext
+        do {
+            context = try HookContext(type: type, arguments: arguments, environment: processEnvironment(), needsRootfs: needsRootfs)
+        } catch {
+            report(program: program, "\(error)\nusage: \(program) is run by LXC as its lxc.hook.\(type) (see /usr/share/lxc/config/passthrough.conf)")
+            exit(2)
+        }
+        do {
+            if let summary = try body(context) {
+                write(to: STDOUT_FILENO, "\(program): container '\(context.containerName)': \(summary)\n")
+            }
+            exit(0)
+        } catch {
+            report(program: program, "container '\(context.containerName)': \(error)")
+            exit(1)
+        }
+    }
+
+    static func report(program: String, _ message: String) {
+        let text = "\(program): error: \(message)\n"
+        write(to: STDERR_FILENO, text)
+        write(to: STDOUT_FILENO, text)
+    }
+
+    static func write(to descriptor: Int32, _ text: String) {
+        var bytes = Array(text.utf8)[...]
+        while !bytes.isEmpty {
+            let written = bytes.withUnsafeBytes { buffer in
+                retryingOnInterrupt { Glibc.write(descriptor, buffer.baseAddress!, buffer.count) }
+            }
+            if written <= 0 { return }
+            bytes = bytes.dropFirst(written)
+        }
+    }
+}

@@ -1,0 +1,50 @@
+/// The container's `lxc.idmap` ranges: how container ids map to host ids.
+public struct IDMap: Equatable, Sendable {
+    public enum Kind: String, Sendable { case user = "u", group = "g" }
+
+    public struct Range: Equatable, Sendable {
+        public var kind: Kind
+        public var containerStart: UInt32
+        public var hostStart: UInt32
+        public var count: UInt32
+
+        public init(kind: Kind, containerStart: UInt32, hostStart: UInt32, count: UInt32) {
+            self.kind = kind
+            self.containerStart = containerStart
+            self.hostStart = hostStart
+            self.count = count
+        }
+
+        /// Parses `u 0 100000 65536` (`lxc.idmap`'s value; `b` is not accepted by LXC either).
+        public init?(_ text: some StringProtocol) {
+            let fields = text.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            guard fields.count == 4, let kind = Kind(rawValue: String(fields[0])),
+                  let containerStart = UInt32(fields[1]), let hostStart = UInt32(fields[2]),
+                  let count = UInt32(fields[3]), count > 0
+            else { return nil }
+            self.init(kind: kind, containerStart: containerStart, hostStart: hostStart, count: count)
+        }
+
+        func hostID(for id: UInt32) -> UInt32? {
+            guard id >= containerStart, UInt64(id) < UInt64(containerStart) + UInt64(count) else { return nil }
+            let host = UInt64(hostStart) + UInt64(id - containerStart)
+            return host < UInt64(UInt32.max) ? UInt32(host) : nil
+        }
+    }
+
+    public var ranges: [Range]
+
+    public init(_ ranges: [Range] = []) { self.ranges = ranges }
+
+    /// A container without an id map is privileged: its ids are the host's.
+    public var isPrivileged: Bool { ranges.isEmpty }
+
+    /// The host id for container id `id`, or nil when no range of `kind` maps it.
+    public func hostID(for id: UInt32, kind: Kind) -> UInt32? {
+        if isPrivileged { return id }
+        for range in ranges where range.kind == kind {
+            if let host = range.hostID(for: id) { return host }
+        }
+        return nil
+    }
+}

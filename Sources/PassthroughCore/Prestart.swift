@@ -1,0 +1,34 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// The pre-start hook: on the host, as real root, before the container's mounts.
+public enum Prestart {
+    /// Returns the number of devices passed through.
+    @discardableResult
+    public static func run(_ context: HookContext, proxmoxDirectory: String = ConfigLoader.proxmoxConfigDirectory) throws(HookFailure) -> Int {
+        let config = try ConfigLoader.load(context, proxmoxDirectory: proxmoxDirectory)
+        let devices = try DevicePlanner.requestedDevices(entries: config.devices, idMap: config.idMap)
+        var hostDevices: [HostDevice] = []
+        for device in devices { hostDevices.append(try hostDevice(device)) }
+        let plan = PrestartPlan(devices: devices, hostDevices: hostDevices)
+        try PassthroughDirectory(containerDirectory: context.containerDirectory).apply(plan)
+        return devices.count
+    }
+
+    /// Looks the device up on the host, following symlinks.
+    static func hostDevice(_ device: RequestedDevice) throws(HookFailure) -> HostDevice {
+        let info: stat
+        do {
+            info = try FileSystem.status(device.spec.path)
+        } catch {
+            throw HookFailure(device: device.label, "cannot find the device on the host: \(error)")
+        }
+        guard let type = DeviceType(mode: info.st_mode) else {
+            throw HookFailure(device: device.label, "is \(fileTypeName(mode: info.st_mode)) on the host, not a character or block device")
+        }
+        return HostDevice(type: type, number: DeviceNumber(rawValue: UInt64(info.st_rdev)))
+    }
+}
