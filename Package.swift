@@ -9,7 +9,8 @@ let package = Package(
         .executable(name: "pve-poststop-hook", targets: ["pve-poststop-hook"]),
     ],
     targets: [
-        .target(name: "PassthroughCore"),
+        .target(name: "CLinuxShims"),
+        .target(name: "PassthroughCore", dependencies: ["CLinuxShims"]),
         .executableTarget(name: "pve-prestart-hook", dependencies: ["PassthroughCore"]),
         .executableTarget(name: "pve-autodev-hook", dependencies: ["PassthroughCore"]),
         .executableTarget(name: "pve-poststop-hook", dependencies: ["PassthroughCore"]),

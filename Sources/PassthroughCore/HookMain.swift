@@ -6,8 +6,9 @@ import Musl
 
 /// What the hook executables share: read the context, run, report.
 ///
-/// A failure is printed on stderr (seen with `lxc-start -F`) and on stdout
-/// (which LXC copies into its log), and exits 1 so LXC aborts the start.
+/// A failure is printed on stdout and stderr (LXC logs both at DEBUG), passed
+/// to `lxc-start`'s terminal and log file (see `MonitorReport`), and exits 1
+/// so LXC aborts the start.
 /// A call without LXC's environment prints usage and exits 2.
 public enum HookMain {
     public static func run(
@@ -28,7 +29,9 @@ public enum HookMain {
             }
             exit(0)
         } catch {
-            report(program: program, "container '\(context.containerName)': \(error)")
+            let message = "container '\(context.containerName)': \(error)"
+            report(program: program, message)
+            MonitorReport.deliver(program: program, containerName: context.containerName, configFile: context.configFile, message: message)
             exit(1)
         }
     }

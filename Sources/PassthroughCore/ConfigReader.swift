@@ -62,6 +62,15 @@ public struct ConfigReader {
         return IDMap(ranges)
     }
 
+    /// The last value given to `key` in the LXC config at `path`, following `lxc.include`.
+    public func lastValue(of key: String, configPath path: String) throws -> String? {
+        var found: String?
+        try visitLXCLines(path: path, depth: 0, chain: []) { name, value, _ throws(ConfigError) in
+            if name == key { found = value }
+        }
+        return found
+    }
+
     private func visitLXCLines(
         path: String, depth: Int, chain: [String],
         _ visit: (String, String, String) throws(ConfigError) -> Void

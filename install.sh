@@ -1,0 +1,95 @@
+#!/bin/sh
+# Builds the hooks (Swift runtime linked statically) and installs them with
+# their LXC configuration. Run as root. Running it again is harmless.
+#
+#   ./install.sh                      build and install
+#   ./install.sh --uninstall          remove what it installed
+#   ./install.sh --no-build ...       install binaries already built
+#   DESTDIR=/tmp/pkg ./install.sh     stage into a packaging root
+#   ./install.sh --lxc-datadir DIR    LXC's data directory (default /usr/share/lxc)
+#   ./install.sh --prefix DIR         prefix for admin commands (default /usr/local)
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+prefix=/usr/local
+lxc_datadir=/usr/share/lxc
+destdir=${DESTDIR:-}
+action=install
+build=yes
+hooks="pve-prestart-hook pve-autodev-hook pve-poststop-hook"
+
+die() { echo "install.sh: $*" >&2; exit 1; }
+
+while [ $# -gt 0 ]; do
+    case $1 in
+        --prefix) [ $# -ge 2 ] || die "--prefix needs a directory"; prefix=$2; shift 2 ;;
+        --prefix=*) prefix=${1#*=}; shift ;;
+        --lxc-datadir) [ $# -ge 2 ] || die "--lxc-datadir needs a directory"; lxc_datadir=$2; shift 2 ;;
+        --lxc-datadir=*) lxc_datadir=${1#*=}; shift ;;
+        --destdir) [ $# -ge 2 ] || die "--destdir needs a directory"; destdir=$2; shift 2 ;;
+        --destdir=*) destdir=${1#*=}; shift ;;
+        --uninstall) action=uninstall; shift ;;
+        --no-build) build=no; shift ;;
+        -h|--help) sed -n '2,11s/^# \{0,1\}//p' "$0"; exit 0 ;;
+        *) die "unknown option '$1' (see --help)" ;;
+    esac
+done
+
+case $lxc_datadir in
+    /*) ;;
+    *) die "--lxc-datadir must be an absolute path" ;;
+esac
+case $lxc_datadir in
+    *[!A-Za-z0-9/._+-]*) die "--lxc-datadir '$lxc_datadir' must not contain spaces or shell characters: LXC runs hooks through /bin/sh" ;;
+esac
+
+hookdir=$lxc_datadir/hooks
+configdir=$lxc_datadir/config
+
+if [ -z "$destdir" ] && [ "$(id -u)" -ne 0 ]; then
+    die "run as root (or set DESTDIR to stage the files)"
+fi
+
+if [ "$action" = uninstall ]; then
+    for hook in $hooks; do rm -f "$destdir$hookdir/$hook"; done
+    rm -f "$destdir$configdir/passthrough.conf"
+    echo "removed the passthrough hooks from $destdir$hookdir and $destdir$configdir/passthrough.conf"
+    exit 0
+fi
+
+if ! command -v lxc-start >/dev/null 2>&1 && [ -z "$destdir" ]; then
+    if command -v apt-get >/dev/null 2>&1; then
+        echo "install.sh: LXC is not installed; installing Debian's lxc package"
+        DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends lxc >/dev/null ||
+            { apt-get update >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends lxc >/dev/null; } ||
+            die "could not install lxc with apt-get"
+    else
+        echo "install.sh: warning: lxc-start not found; install LXC to use the hooks" >&2
+    fi
+fi
+
+bindir=$here/.build/release
+if [ "$build" = yes ]; then
+    command -v swift >/dev/null 2>&1 || die "swift not found: install the Swift toolchain, or build a package elsewhere"
+    (cd "$here" && swift build -c release --static-swift-stdlib) || die "build failed"
+    bindir=$(cd "$here" && swift build -c release --static-swift-stdlib --show-bin-path)
+fi
+for hook in $hooks; do
+    [ -x "$bindir/$hook" ] || die "$bindir/$hook is missing: build first (without --no-build)"
+done
+
+install -d -m 0755 "$destdir$hookdir" "$destdir$configdir"
+for hook in $hooks; do
+    # Install through a temporary name and rename: a container starting now
+    # never runs a half-written hook.
+    install -m 0755 "$bindir/$hook" "$destdir$hookdir/.$hook.new"
+    mv -f "$destdir$hookdir/.$hook.new" "$destdir$hookdir/$hook"
+done
+sed -e "s|@HOOKDIR@|$hookdir|g" -e "s|@LXC_DATADIR@|$lxc_datadir|g" \
+    "$here/hooks/passthrough.conf.in" > "$destdir$configdir/.passthrough.conf.new"
+chmod 0644 "$destdir$configdir/.passthrough.conf.new"
+mv -f "$destdir$configdir/.passthrough.conf.new" "$destdir$configdir/passthrough.conf"
+
+echo "installed $hooks into $destdir$hookdir"
+echo "installed $destdir$configdir/passthrough.conf"
+echo "enable it for a container: add 'lxc.include = $configdir/passthrough.conf' and 'dev0: /dev/...' lines to its config"
