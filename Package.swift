@@ -15,5 +15,6 @@ let package = Package(
         .executableTarget(name: "pve-autodev-hook", dependencies: ["PassthroughCore"]),
         .executableTarget(name: "pve-poststop-hook", dependencies: ["PassthroughCore"]),
         .testTarget(name: "PassthroughCoreTests", dependencies: ["PassthroughCore"]),
+        .testTarget(name: "EndToEndTests"),
     ]
 )

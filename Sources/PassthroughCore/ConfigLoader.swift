@@ -45,7 +45,7 @@ public enum ConfigLoader {
 
     static func readText(_ path: String) throws -> String {
         guard case .text(let text) = try content(of: path) else {
-            throw ConfigError(origin: path, message: "is a directory, not a config file")
+            throw SystemError(call: "read", path: path, errno: EISDIR)
         }
         return text
     }

@@ -1,0 +1,164 @@
+import Foundation
+import Glibc
+import Testing
+
+/// A busybox container made with lxc-create for one test, destroyed by `destroy()`.
+final class Container {
+    let name: String
+    let unprivileged: Bool
+    var configPath: String { "/var/lib/lxc/\(name)/config" }
+    var directory: String { "/var/lib/lxc/\(name)" }
+    var logPath: String { "/tmp/\(name).log" }
+
+    init(_ label: String, unprivileged: Bool, include: Bool = true) throws {
+        name = "ptest-\(label)-\(UInt32.random(in: 0...0xffff))"
+        self.unprivileged = unprivileged
+        var arguments = ["lxc-create", "-n", name, "-t", "busybox"]
+        var idmapFile: String?
+        if unprivileged {
+            let file = "/tmp/\(name).idmap"
+            try "lxc.idmap = u 0 100000 65536\nlxc.idmap = g 0 100000 65536\n".write(toFile: file, atomically: true, encoding: .utf8)
+            arguments += ["-f", file]
+            idmapFile = file
+        }
+        let created = run(arguments)
+        if let idmapFile { try? FileManager.default.removeItem(atPath: idmapFile) }
+        guard created.succeeded else { throw Failure("lxc-create failed: \(created)") }
+        // No bridge here: drop the template's network.
+        var lines = try String(contentsOfFile: configPath, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+            .filter { !$0.hasPrefix("lxc.net.0") }
+        lines.append("lxc.net.0.type = empty")
+        if include { lines.append("lxc.include = \(EndToEnd.configInclude)") }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: configPath, atomically: false, encoding: .utf8)
+    }
+
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    func append(_ lines: String...) throws {
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: configPath))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data((lines.joined(separator: "\n") + "\n").utf8))
+        try handle.close()
+    }
+
+    /// Starts in the background with a log file; waits until RUNNING.
+    @discardableResult
+    func start() -> CommandResult {
+        try? FileManager.default.removeItem(atPath: logPath)
+        let result = run(["lxc-start", "-n", name, "-d", "-o", logPath, "-l", "DEBUG"])
+        if result.succeeded { _ = run(["lxc-wait", "-n", name, "-s", "RUNNING", "-t", "10"]) }
+        return result
+    }
+
+    /// Starts in the foreground (`-F`) as an administrator would to see why a
+    /// start fails, with the log at LXC's default level.
+    func startInForeground() -> CommandResult {
+        try? FileManager.default.removeItem(atPath: logPath)
+        return run(["timeout", "30", "lxc-start", "-n", name, "-F", "-o", logPath])
+    }
+
+    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    func stop(kill: Bool = true) {
+        run(["lxc-stop", "-n", name] + (kill ? ["-k"] : ["-t", "10"]))
+        _ = run(["lxc-wait", "-n", name, "-s", "STOPPED", "-t", "10"])
+    }
+
+    var state: String {
+        run(["lxc-info", "-n", name, "-s", "-H"]).output.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Runs a shell command inside the running container.
+    @discardableResult
+    func attach(_ command: String) -> CommandResult {
+        run(["lxc-attach", "-n", name, "--", "/bin/sh", "-c", command])
+    }
+
+    /// `TYPE MAJOR:MINOR MODE UID:GID` of a path inside the container, as
+    /// busybox's stat prints it (major and minor in hex).
+    func describe(_ path: String) -> String {
+        attach("stat -c '%F %t:%T %a %u:%g' '\(path)'").output.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// pid of the container's init on the host.
+    var initPID: Int? { Int(run(["lxc-info", "-n", name, "-p", "-H"]).output.trimmingCharacters(in: .whitespacesAndNewlines)) }
+
+    /// pid of the monitor (lxc-start) process: the parent of init.
+    var monitorPID: Int? {
+        guard let pid = initPID, let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        return fields.count > 1 ? Int(fields[1]) : nil
+    }
+
+    /// Mounts of our tmpfs in the monitor's mount namespace.
+    func monitorPassthroughMounts() -> [String] {
+        guard let pid = monitorPID, let text = try? String(contentsOfFile: "/proc/\(pid)/mountinfo", encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").map(String.init).filter { $0.contains(" \(directory)/passthrough ") }
+    }
+
+    func destroy() {
+        run(["lxc-stop", "-n", name, "-k"])
+        run(["lxc-destroy", "-n", name, "-f"])
+        try? FileManager.default.removeItem(atPath: logPath)
+    }
+}
+
+/// Host files a test makes under /dev, removed afterwards. The hooks only read
+/// host device nodes; these give tests devices at paths no other program uses.
+final class HostDevices {
+    let root: String
+
+    init() throws {
+        root = "/dev/lxcpt-e2e-\(UInt32.random(in: 0...0xffffff))"
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+    }
+
+    /// A character node with the numbers of /dev/zero (1:5).
+    @discardableResult
+    func zero(_ relative: String) throws -> String {
+        let path = root + "/" + relative
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        guard mknod(path, S_IFCHR | 0o666, dev_t((1 << 8) | 5)) == 0 else { throw Container.Failure("mknod \(path): errno \(errno)") }
+        return path
+    }
+
+    func symlink(_ relative: String, to target: String) throws -> String {
+        let path = root + "/" + relative
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: path, withDestinationPath: target)
+        return path
+    }
+
+    func remove() { try? FileManager.default.removeItem(atPath: root) }
+}
+
+/// A loop device over a 4 MiB image file.
+final class LoopDevice {
+    let image: String
+    let device: String
+
+    init() throws {
+        image = "/tmp/lxcpt-e2e-\(UInt32.random(in: 0...0xffffff)).img"
+        guard FileManager.default.createFile(atPath: image, contents: Data(count: 4 << 20)) else {
+            throw Container.Failure("cannot create \(image)")
+        }
+        let result = run(["losetup", "-f", "--show", image])
+        guard result.succeeded else { throw Container.Failure("losetup: \(result)") }
+        device = result.output.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    func imagePrefix(_ count: Int) -> String {
+        let handle = FileHandle(forReadingAtPath: image)
+        defer { try? handle?.close() }
+        return String(decoding: handle?.readData(ofLength: count) ?? Data(), as: UTF8.self)
+    }
+
+    func remove() {
+        run(["losetup", "-d", device])
+        try? FileManager.default.removeItem(atPath: image)
+    }
+}

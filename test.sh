@@ -1,0 +1,40 @@
+#!/bin/sh
+# Runs every test. As root on a Debian host it first installs the test
+# prerequisites (scripts/test-prerequisites.sh), then runs:
+#  - unit tests and root integration tests;
+#  - the end-to-end suite on real LXC containers, against hooks built from
+#    this checkout and staged in a temporary directory, once on this host's
+#    cgroups and once more on a pure cgroup v2 hierarchy in a private mount
+#    namespace (when the host's devices controller is cgroup v1).
+set -eu
+cd "$(dirname "$0")"
+
+if [ "$(id -u)" -eq 0 ]; then
+    sh scripts/test-prerequisites.sh
+else
+    echo "test.sh: not root: the root integration and end-to-end tests will be skipped" >&2
+fi
+
+stage=$(mktemp -d /tmp/lxc-passthrough-test.XXXXXX)
+chmod 0755 "$stage"
+cleanup() {
+    for name in $(lxc-ls 2>/dev/null | tr ' ' '\n' | grep '^ptest-' || true); do
+        lxc-destroy -n "$name" -f >/dev/null 2>&1 || true
+    done
+    rm -rf "$stage"
+}
+trap cleanup EXIT INT TERM
+
+./install.sh --lxc-datadir "$stage/lxc" >/dev/null
+export PASSTHROUGH_CONF="$stage/lxc/config/passthrough.conf"
+
+swift build --build-tests
+
+if grep -q ' /sys/fs/cgroup/devices cgroup ' /proc/self/mountinfo 2>/dev/null; then host_cgroup=v1; else host_cgroup=v2; fi
+echo "== unit, integration and end-to-end tests (host cgroups: devices controller on $host_cgroup) =="
+PASSTHROUGH_E2E_CGROUP=$host_cgroup swift test --skip-build
+
+if [ "$(id -u)" -eq 0 ] && [ "$host_cgroup" = v1 ]; then
+    echo "== end-to-end tests again on a pure cgroup v2 hierarchy (private mount namespace) =="
+    PASSTHROUGH_E2E_CGROUP=v2 unshare -m sh scripts/in-cgroup2-namespace.sh swift test --skip-build --filter EndToEndTests
+fi
