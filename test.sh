@@ -30,7 +30,7 @@ export PASSTHROUGH_CONF="$stage/lxc/config/passthrough.conf"
 
 swift build --build-tests
 
-if grep -q ' /sys/fs/cgroup/devices cgroup ' /proc/self/mountinfo 2>/dev/null; then host_cgroup=v1; else host_cgroup=v2; fi
+if grep -q ' /sys/fs/cgroup/devices cgroup ' /proc/mounts 2>/dev/null; then host_cgroup=v1; else host_cgroup=v2; fi
 echo "== unit, integration and end-to-end tests (host cgroups: devices controller on $host_cgroup) =="
 PASSTHROUGH_E2E_CGROUP=$host_cgroup swift test --skip-build
 
