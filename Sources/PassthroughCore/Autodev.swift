@@ -88,9 +88,12 @@ public enum Autodev {
         components.removeFirst()
         let name = components.removeLast()
         do {
-            var directory = try devRoot.open(".", flags: O_RDONLY | O_DIRECTORY)
+            var directory = devRoot
             for component in components {
-                try directory.makeDirectory(component, mode: 0o755)
+                // 0755 whatever lxc-start's umask: users in the container must reach the node.
+                if try directory.makeDirectory(component, mode: 0o755) {
+                    try directory.setMode(component, mode: 0o755)
+                }
                 directory = try directory.open(component, flags: O_RDONLY | O_DIRECTORY | O_NOFOLLOW)
             }
             let existing: stat?

@@ -53,12 +53,15 @@ public final class FileDescriptor {
     }
 
     /// `mkdirat(2)`; an existing entry is not an error when `existingIsFine`.
-    public func makeDirectory(_ name: String, mode: mode_t, existingIsFine: Bool = true) throws(SystemError) {
+    /// Returns whether the directory was made.
+    @discardableResult
+    public func makeDirectory(_ name: String, mode: mode_t, existingIsFine: Bool = true) throws(SystemError) -> Bool {
         if mkdirat(rawValue, name, mode) != 0 {
             let error = errno
-            if error == EEXIST && existingIsFine { return }
+            if error == EEXIST && existingIsFine { return false }
             throw SystemError(call: "mkdirat", path: child(name), errno: error)
         }
+        return true
     }
 
     /// `mknodat(2)`.

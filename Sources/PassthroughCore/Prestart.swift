@@ -9,12 +9,15 @@ public enum Prestart {
     /// Returns the number of devices passed through.
     @discardableResult
     public static func run(_ context: HookContext, proxmoxDirectory: String = ConfigLoader.proxmoxConfigDirectory) throws(HookFailure) -> Int {
+        let directory = PassthroughDirectory(containerDirectory: context.containerDirectory)
+        // A tmpfs left by an earlier start goes first, even if this start fails.
+        try directory.clear()
         let config = try ConfigLoader.load(context, proxmoxDirectory: proxmoxDirectory)
         let devices = try DevicePlanner.requestedDevices(entries: config.devices, idMap: config.idMap)
         var hostDevices: [HostDevice] = []
         for device in devices { hostDevices.append(try hostDevice(device)) }
         let plan = PrestartPlan(devices: devices, hostDevices: hostDevices)
-        try PassthroughDirectory(containerDirectory: context.containerDirectory).apply(plan)
+        try directory.apply(plan)
         return devices.count
     }
 

@@ -28,10 +28,14 @@ enum EndToEnd {
     static let skipReason: Comment = "needs root, lxc, busybox-static and the hooks installed (./install.sh or test.sh)"
     static let skipReasonUnprivileged: Comment = "needs root, lxc, busybox-static, uidmap, the hooks and root:100000:65536 in /etc/subuid and /etc/subgid"
 
-    /// Lines in the host's mountinfo that belong to us.
+    /// Mounts on the host (this process's mount namespace) of a container's
+    /// passthrough tmpfs.
     static func hostPassthroughMounts() -> [String] {
         let text = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
-        return text.split(separator: "\n").map(String.init).filter { $0.contains("/passthrough") }
+        return text.split(separator: "\n").map(String.init).filter { line in
+            let fields = line.split(separator: " ")
+            return fields.count > 4 && fields[4].hasPrefix("/var/lib/lxc/") && fields[4].hasSuffix("/passthrough")
+        }
     }
 }
 
