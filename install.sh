@@ -6,34 +6,43 @@
 #   ./install.sh --uninstall          remove what it installed
 #   ./install.sh --no-build ...       install binaries already built
 #   DESTDIR=/tmp/pkg ./install.sh     stage into a packaging root
+#   ./install.sh --prefix DIR         install under DIR (default /usr/local for
+#                                     commands; the LXC files then go to
+#                                     DIR/share/lxc, e.g. /usr/share/lxc for /usr)
 #   ./install.sh --lxc-datadir DIR    LXC's data directory (default /usr/share/lxc)
-#   ./install.sh --prefix DIR         prefix for admin commands (default /usr/local)
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 prefix=/usr/local
-lxc_datadir=/usr/share/lxc
+lxc_datadir=
 destdir=${DESTDIR:-}
 action=install
 build=yes
+prefix_given=no
 hooks="pve-prestart-hook pve-autodev-hook pve-poststop-hook"
 
 die() { echo "install.sh: $*" >&2; exit 1; }
 
 while [ $# -gt 0 ]; do
     case $1 in
-        --prefix) [ $# -ge 2 ] || die "--prefix needs a directory"; prefix=$2; shift 2 ;;
-        --prefix=*) prefix=${1#*=}; shift ;;
+        --prefix) [ $# -ge 2 ] || die "--prefix needs a directory"; prefix=$2; prefix_given=yes; shift 2 ;;
+        --prefix=*) prefix=${1#*=}; prefix_given=yes; shift ;;
         --lxc-datadir) [ $# -ge 2 ] || die "--lxc-datadir needs a directory"; lxc_datadir=$2; shift 2 ;;
         --lxc-datadir=*) lxc_datadir=${1#*=}; shift ;;
         --destdir) [ $# -ge 2 ] || die "--destdir needs a directory"; destdir=$2; shift 2 ;;
         --destdir=*) destdir=${1#*=}; shift ;;
         --uninstall) action=uninstall; shift ;;
         --no-build) build=no; shift ;;
-        -h|--help) sed -n '2,11s/^# \{0,1\}//p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,13s/^# \{0,1\}//p' "$0"; exit 0 ;;
         *) die "unknown option '$1' (see --help)" ;;
     esac
 done
+
+# LXC looks for its files under /usr/share/lxc, not /usr/local: only an
+# explicit --prefix (a packager's /usr) moves them.
+if [ -z "$lxc_datadir" ]; then
+    if [ "$prefix_given" = yes ]; then lxc_datadir=$prefix/share/lxc; else lxc_datadir=/usr/share/lxc; fi
+fi
 
 case $lxc_datadir in
     /*) ;;

@@ -122,6 +122,31 @@ struct DevicePassthroughTests {
         }
     }
 
+    @Test("256 devices with 255-byte paths all appear", arguments: kinds)
+    func manyLongPaths(unprivileged: Bool) throws {
+        try withHostDevices { host in
+            try host.zero("ttyUSB0")
+            var paths: [String] = []
+            try withContainer("many", unprivileged: unprivileged) { ct in
+                for index in 0...255 {
+                    let prefix = "serial/by-id/usb-\(index)-FTDI_FT232R_USB_UART_"
+                    let padding = 255 - (host.root.utf8.count + 1 + prefix.utf8.count)
+                    let path = try host.symlink(prefix + String(repeating: "A", count: padding), to: "../../ttyUSB0")
+                    #expect(path.utf8.count == 255)
+                    paths.append(path)
+                    try ct.append("dev\(index): \(path),uid=\(index)")
+                }
+                let started = ct.start()
+                try #require(started.succeeded, "start failed: \(started)\n\(ct.log)")
+                let count = ct.attach("ls '\(host.root)/serial/by-id' | wc -l").output.trimmingCharacters(in: .whitespacesAndNewlines)
+                #expect(count == "256")
+                let owners = ct.attach("stat -c '%u' '\(host.root)'/serial/by-id/* | sort -n | uniq | wc -l").output.trimmingCharacters(in: .whitespacesAndNewlines)
+                #expect(owners == "256", "each node has its own owner")
+                #expect(ct.describe(paths[255]) == expected("character special file", 1, 5, mode: "660", uid: 255, gid: 0))
+            }
+        }
+    }
+
     @Test("hook version 1 (arguments in the environment) works")
     func hookVersion1() throws {
         try withHostDevices { host in

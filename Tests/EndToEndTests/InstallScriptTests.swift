@@ -1,0 +1,62 @@
+import Foundation
+import Glibc
+import Testing
+
+/// The checkout this test file belongs to.
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+extension EndToEndTests {
+    @Suite("install.sh",
+           .enabled(if: FileManager.default.isExecutableFile(atPath: repositoryRoot + "/.build/release/pve-prestart-hook"),
+                    "needs the release build (./install.sh or test.sh makes it)"))
+    struct InstallScriptTests {
+        func mode(_ path: String) -> Int? {
+            (try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? Int
+        }
+
+        @Test("installs the hooks 0755 and passthrough.conf 0644, again harmlessly, and uninstalls them",
+              arguments: [[], ["--prefix", "/usr"], ["--lxc-datadir", "/opt/lxc share"], ["--lxc-datadir", "/opt/lxcdata"]])
+        func stagedInstall(options: [String]) throws {
+            let stage = FileManager.default.temporaryDirectory.appendingPathComponent("lxcpt-install-\(UInt32.random(in: 0...0xffffff))").path
+            defer { try? FileManager.default.removeItem(atPath: stage) }
+            let script = repositoryRoot + "/install.sh"
+            let datadir = options.first == "--lxc-datadir" ? options[1] : "/usr/share/lxc"
+            if datadir.contains(" ") {
+                let refused = run([script, "--no-build", "--destdir", stage] + options)
+                #expect(!refused.succeeded && refused.error.contains("must not contain spaces"), "\(refused)")
+                return
+            }
+            for round in 1...2 {
+                let result = run([script, "--no-build", "--destdir", stage] + options)
+                try #require(result.succeeded, "round \(round): \(result)")
+            }
+            for hook in ["pve-prestart-hook", "pve-autodev-hook", "pve-poststop-hook"] {
+                #expect(mode(stage + datadir + "/hooks/" + hook) == 0o755, "\(hook)")
+            }
+            let config = stage + datadir + "/config/passthrough.conf"
+            #expect(mode(config) == 0o644)
+            let text = try String(contentsOfFile: config, encoding: .utf8)
+            #expect(text.contains("lxc.hook.pre-start = \(datadir)/hooks/pve-prestart-hook\n"))
+            #expect(text.contains("lxc.hook.autodev = \(datadir)/hooks/pve-autodev-hook\n"))
+            #expect(text.contains("lxc.hook.post-stop = \(datadir)/hooks/pve-poststop-hook\n"))
+            #expect(text.contains("lxc.autodev = 1\n") && text.contains("lxc.monitor.unshare = 1\n"))
+            let leftovers = (FileManager.default.enumerator(atPath: stage)?.allObjects as? [String] ?? []).filter { $0.contains(".new") }
+            #expect(leftovers.isEmpty, "no temporary files: \(leftovers)")
+
+            let removed = run([script, "--uninstall", "--destdir", stage] + options)
+            #expect(removed.succeeded, "\(removed)")
+            let files = (FileManager.default.enumerator(atPath: stage)?.allObjects as? [String] ?? []).filter {
+                var isDirectory: ObjCBool = false
+                return FileManager.default.fileExists(atPath: stage + "/" + $0, isDirectory: &isDirectory) && !isDirectory.boolValue
+            }
+            #expect(files.isEmpty, "uninstall leaves no file: \(files)")
+        }
+
+        @Test("the installed hooks need no Swift runtime")
+        func staticRuntime() {
+            let linked = run(["ldd", repositoryRoot + "/.build/release/pve-autodev-hook"])
+            #expect(linked.succeeded)
+            #expect(!linked.output.contains("libswift"), "\(linked.output)")
+        }
+    }
+}
