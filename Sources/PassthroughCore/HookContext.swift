@@ -52,7 +52,7 @@ public struct HookContext: Equatable, Sendable {
     }
 
     /// Name of the tmpfs mount point in the container's directory.
-    public static let passthroughDirectoryName = "passthrough"
+    public static let passthroughDirectoryName = "lxc-passthrough"
 
     public var passthroughDirectory: String { containerDirectory + "/" + HookContext.passthroughDirectoryName }
 }

@@ -4,7 +4,7 @@ import Glibc
 import Musl
 #endif
 
-/// The tmpfs at `CONTAINER_DIR/passthrough` that holds the container's device
+/// The tmpfs at `CONTAINER_DIR/lxc-passthrough` that holds the container's device
 /// nodes (named by their keys) and the device list. pre-start makes it,
 /// autodev binds from it, post-stop (or the end of the monitor's mount
 /// namespace) removes it.

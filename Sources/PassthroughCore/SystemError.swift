@@ -7,7 +7,7 @@ import Musl
 /// A failed system call: which call, on which path, and the errno it set.
 ///
 /// Its description reads like swift-nio's file system errors:
-/// `mknod /var/lib/lxc/ct/passthrough/dev0: Operation not permitted (EPERM)`.
+/// `mknod /var/lib/lxc/ct/lxc-passthrough/dev0: Operation not permitted (EPERM)`.
 public struct SystemError: Error, Equatable, CustomStringConvertible, Sendable {
     public var call: String
     public var path: String

@@ -97,7 +97,7 @@ final class Container {
     /// Mounts of our tmpfs in the monitor's mount namespace.
     func monitorPassthroughMounts() -> [String] {
         guard let pid = monitorPID, let text = try? String(contentsOfFile: "/proc/\(pid)/mountinfo", encoding: .utf8) else { return [] }
-        return text.split(separator: "\n").map(String.init).filter { $0.contains(" \(directory)/passthrough ") }
+        return text.split(separator: "\n").map(String.init).filter { $0.contains(" \(directory)/lxc-passthrough ") }
     }
 
     func destroy() {

@@ -34,7 +34,7 @@ enum EndToEnd {
         let text = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
         return text.split(separator: "\n").map(String.init).filter { line in
             let fields = line.split(separator: " ")
-            return fields.count > 4 && fields[4].hasPrefix("/var/lib/lxc/") && fields[4].hasSuffix("/passthrough")
+            return fields.count > 4 && fields[4].hasPrefix("/var/lib/lxc/") && fields[4].hasSuffix("/lxc-passthrough")
         }
     }
 }

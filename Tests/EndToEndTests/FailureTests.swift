@@ -58,7 +58,7 @@ struct RefusedStartTests {
                 }
                 #expect(log.contains("ERROR    pve-prestart-hook - container '\(ct.name)'"), "an ERROR line at LXC's default log level")
                 #expect(ct.state == "STOPPED")
-                #expect(!FileManager.default.fileExists(atPath: ct.directory + "/passthrough"), "no directory left")
+                #expect(!FileManager.default.fileExists(atPath: ct.directory + "/lxc-passthrough"), "no directory left")
                 #expect(EndToEnd.hostPassthroughMounts().isEmpty, "nothing left mounted")
             }
         }

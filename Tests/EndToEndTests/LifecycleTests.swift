@@ -20,7 +20,7 @@ struct LifecycleTests {
                 ct.stop(kill: round % 2 == 0)
                 #expect(ct.state == "STOPPED")
                 #expect(EndToEnd.hostPassthroughMounts().isEmpty, "round \(round): nothing on the host after stop")
-                #expect(!FileManager.default.fileExists(atPath: ct.directory + "/passthrough"), "round \(round): directory removed")
+                #expect(!FileManager.default.fileExists(atPath: ct.directory + "/lxc-passthrough"), "round \(round): directory removed")
             }
         }
     }

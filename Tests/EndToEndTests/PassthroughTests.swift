@@ -166,7 +166,7 @@ struct DevicePassthroughTests {
             let started = ct.start()
             try #require(started.succeeded, "start failed: \(started)\n\(ct.log)")
             #expect(ct.attach("echo ok > /dev/null && [ -c /dev/zero ]").succeeded)
-            #expect(!FileManager.default.fileExists(atPath: ct.directory + "/passthrough"))
+            #expect(!FileManager.default.fileExists(atPath: ct.directory + "/lxc-passthrough"))
             #expect(ct.monitorPassthroughMounts().isEmpty)
         }
     }

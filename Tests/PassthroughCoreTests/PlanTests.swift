@@ -97,7 +97,7 @@ struct HookContextTests {
     @Test func version0ArgumentsAreChecked() throws {
         let context = try HookContext(type: "pre-start", arguments: ["ct1", "lxc", "pre-start"], environment: environment)
         #expect(context.containerName == "ct1")
-        #expect(context.passthroughDirectory == "/var/lib/lxc/ct1/passthrough")
+        #expect(context.passthroughDirectory == "/var/lib/lxc/ct1/lxc-passthrough")
         #expect(throws: HookContext.Failure.wrongHookType(expected: "pre-start", found: "autodev")) {
             try HookContext(type: "pre-start", arguments: ["ct1", "lxc", "autodev"], environment: environment)
         }

@@ -54,7 +54,7 @@ struct RootIntegrationTests {
             }
             #expect(count == 2)
 
-            let passthrough = container + "/passthrough"
+            let passthrough = container + "/lxc-passthrough"
             let mounts = RootFixture.mounts(at: passthrough)
             #expect(mounts.count == 1, "exactly one mount at \(passthrough): \(mounts)")
             let mount = try #require(mounts.first)
@@ -109,7 +109,7 @@ struct RootIntegrationTests {
             let container = try scratch.makeDirectory("ct")
             try RootFixture.writeFile(container + "/config", PrestartAndPoststop.config)
             let context = try RootFixture.context("pre-start", container: container)
-            let passthrough = container + "/passthrough"
+            let passthrough = container + "/lxc-passthrough"
 
             try Prestart.run(context, proxmoxDirectory: scratch.path("no-pve"))
             #expect(RootFixture.mounts(at: passthrough).count == 1)
@@ -136,7 +136,7 @@ struct RootIntegrationTests {
             defer { scratch.cleanUp() }
             let container = try scratch.makeDirectory("ct")
             try RootFixture.writeFile(container + "/config", PrestartAndPoststop.config)
-            let passthrough = try scratch.makeDirectory("ct/passthrough")
+            let passthrough = try scratch.makeDirectory("ct/lxc-passthrough")
             for layer in 0..<3 {
                 try RootFixture.mountTmpfs(at: passthrough)
                 try RootFixture.writeFile(passthrough + "/stale\(layer)", "stale\n")
@@ -195,8 +195,8 @@ struct RootIntegrationTests {
             #expect(description.contains("dev1"), "\(description)")
             #expect(description.contains(path), "\(description)")
             for word in words { #expect(description.contains(word), "\(description)") }
-            #expect(RootFixture.mounts(at: container + "/passthrough").isEmpty)
-            #expect(RootFixture.status(container + "/passthrough") == nil)
+            #expect(RootFixture.mounts(at: container + "/lxc-passthrough").isEmpty)
+            #expect(RootFixture.status(container + "/lxc-passthrough") == nil)
         }
 
         @Test("a failure after the tmpfs is mounted unmounts it and removes the directory")
@@ -216,8 +216,8 @@ struct RootIntegrationTests {
             }
             let description = try #require(failure).description
             #expect(description.contains("dev0 (/dev/null)") && description.contains("EEXIST"), "\(description)")
-            #expect(RootFixture.mounts(at: container + "/passthrough").isEmpty)
-            #expect(RootFixture.status(container + "/passthrough") == nil)
+            #expect(RootFixture.mounts(at: container + "/lxc-passthrough").isEmpty)
+            #expect(RootFixture.status(container + "/lxc-passthrough") == nil)
         }
 
         @Test("a tmpfs that cannot be mounted leaves no directory")
@@ -234,9 +234,9 @@ struct RootIntegrationTests {
                 try PassthroughDirectory(containerDirectory: container).apply(plan)
             }
             let description = try #require(failure).description
-            #expect(description.contains("cannot mount a tmpfs") && description.contains(container + "/passthrough"), "\(description)")
-            #expect(RootFixture.mounts(at: container + "/passthrough").isEmpty)
-            #expect(RootFixture.status(container + "/passthrough") == nil)
+            #expect(description.contains("cannot mount a tmpfs") && description.contains(container + "/lxc-passthrough"), "\(description)")
+            #expect(RootFixture.mounts(at: container + "/lxc-passthrough").isEmpty)
+            #expect(RootFixture.status(container + "/lxc-passthrough") == nil)
         }
 
         @Test("pre-start does not mount over a symlink put where the directory goes")
@@ -246,14 +246,14 @@ struct RootIntegrationTests {
             let container = try scratch.makeDirectory("ct")
             let outside = try scratch.makeDirectory("outside")
             try RootFixture.writeFile(container + "/config", PrestartAndPoststop.config)
-            try RootFixture.symlink(outside, at: container + "/passthrough")
+            try RootFixture.symlink(outside, at: container + "/lxc-passthrough")
 
             #expect(throws: HookFailure.self) {
                 try Prestart.run(RootFixture.context("pre-start", container: container), proxmoxDirectory: scratch.path("no-pve"))
             }
             #expect(RootFixture.mounts(below: scratch.root).isEmpty)
             #expect(try RootFixture.entries(outside).isEmpty)
-            let link = try #require(RootFixture.status(container + "/passthrough"))
+            let link = try #require(RootFixture.status(container + "/lxc-passthrough"))
             #expect(RootFixture.fileType(link) == S_IFLNK)
         }
 
@@ -268,7 +268,7 @@ struct RootIntegrationTests {
             try RootFixture.writeFile(proxmox + "/ct.conf", "arch: amd64\ndev3: /dev/zero,uid=7\n[snapshot]\ndev4: /dev/null\n")
 
             #expect(try Prestart.run(RootFixture.context("pre-start", container: container), proxmoxDirectory: proxmox) == 1)
-            let passthrough = container + "/passthrough"
+            let passthrough = container + "/lxc-passthrough"
             #expect(try RootFixture.entries(passthrough).sorted() == ["dev3", "devices"])
             let node = try #require(RootFixture.status(passthrough + "/dev3"))
             #expect(node.st_uid == 100007 && node.st_gid == 100000)
@@ -285,7 +285,7 @@ struct RootIntegrationTests {
 
             let count = try Prestart.run(RootFixture.context("pre-start", container: container), proxmoxDirectory: scratch.path("no-pve"))
             #expect(count == 0)
-            #expect(RootFixture.status(container + "/passthrough") == nil)
+            #expect(RootFixture.status(container + "/lxc-passthrough") == nil)
             #expect(RootFixture.mounts(below: scratch.root).isEmpty)
             #expect(try RootFixture.entries(container) == ["config"])
         }
@@ -298,12 +298,12 @@ struct RootIntegrationTests {
             try RootFixture.writeFile(container + "/config", PrestartAndPoststop.config)
             let context = try RootFixture.context("pre-start", container: container)
             try Prestart.run(context, proxmoxDirectory: scratch.path("no-pve"))
-            #expect(RootFixture.mounts(at: container + "/passthrough").count == 1)
+            #expect(RootFixture.mounts(at: container + "/lxc-passthrough").count == 1)
 
             try RootFixture.writeFile(container + "/config", "lxc.uts.name = ct\n")
             #expect(try Prestart.run(context, proxmoxDirectory: scratch.path("no-pve")) == 0)
-            #expect(RootFixture.mounts(at: container + "/passthrough").isEmpty)
-            #expect(RootFixture.status(container + "/passthrough") == nil)
+            #expect(RootFixture.mounts(at: container + "/lxc-passthrough").isEmpty)
+            #expect(RootFixture.status(container + "/lxc-passthrough") == nil)
         }
     }
 
@@ -475,14 +475,14 @@ struct RootIntegrationTests {
             let context = try RootFixture.context("autodev", container: container, rootfs: rootfs)
 
             #expect(try Autodev.run(context) == 0)
-            #expect(RootFixture.status(container + "/passthrough") == nil)
+            #expect(RootFixture.status(container + "/lxc-passthrough") == nil)
 
             // A directory without the list (pre-start had nothing to do, or was interrupted).
-            try scratch.makeDirectory("ct/passthrough")
+            try scratch.makeDirectory("ct/lxc-passthrough")
             #expect(try Autodev.run(context) == 0)
 
             #expect(try RootFixture.entries(dev).isEmpty)
-            #expect(try RootFixture.entries(container).sorted() == ["config", "passthrough"])
+            #expect(try RootFixture.entries(container).sorted() == ["config", "lxc-passthrough"])
             #expect(RootFixture.mounts(below: scratch.root).isEmpty)
         }
     }
@@ -508,7 +508,7 @@ private struct HandMadeContainer {
     init(_ scratch: RootScratch, items: [(Int, String)]) throws {
         container = try scratch.makeDirectory("ct2")
         try RootFixture.writeFile(container + "/config", "lxc.uts.name = ct2\n")
-        passthrough = try scratch.makeDirectory("ct2/passthrough")
+        passthrough = try scratch.makeDirectory("ct2/lxc-passthrough")
         zero = try #require(RootFixture.status("/dev/zero"))
         let number = DeviceNumber(rawValue: UInt64(zero.st_rdev))
         var listed: [DeviceList.Item] = []
