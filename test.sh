@@ -25,7 +25,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-./install.sh --lxc-datadir "$stage/lxc" >/dev/null
+./install.sh --lxc-datadir "$stage/lxc"
 export PASSTHROUGH_CONF="$stage/lxc/config/passthrough.conf"
 
 swift build --build-tests

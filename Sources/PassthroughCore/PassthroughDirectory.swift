@@ -37,10 +37,10 @@ public struct PassthroughDirectory {
         }
     }
 
-    /// Performs `plan`. On any failure the tmpfs is unmounted again and the
-    /// directory removed, so nothing stays half-made.
+    /// Performs `plan` on a cleared directory (see `clear()`). On any failure
+    /// the tmpfs is unmounted again and the directory removed, so nothing
+    /// stays half-made.
     public func apply(_ plan: PrestartPlan) throws(HookFailure) {
-        try clear()
         guard !plan.actions.isEmpty else { return }
         let parent = try makeMountPoint()
         guard case .mountTmpfs(let options) = plan.actions.first else {
