@@ -9,25 +9,39 @@ import Musl
 /// each node pre-start made onto an empty file at the device's path under the
 /// container's `/dev`.
 public enum Autodev {
-    /// Returns the number of devices mounted.
+    /// Returns the number of devices mounted. A failure is also written to
+    /// the passthrough directory's error file, for post-stop to report: an
+    /// unprivileged autodev hook cannot reach lxc-start's terminal or log.
     @discardableResult
     public static func run(_ context: HookContext) throws(HookFailure) -> Int {
         guard let rootfs = context.rootfsMount else { throw HookFailure("LXC_ROOTFS_MOUNT is not set") }
-        let directory = PassthroughDirectory(containerDirectory: context.containerDirectory)
         let nodes: FileDescriptor
-        let list: DeviceList
         do {
             let parent = try FileDescriptor.open(context.containerDirectory, flags: O_RDONLY | O_DIRECTORY)
-            guard let opened = try openIfPresent(parent, PassthroughDirectory.name, flags: O_RDONLY | O_DIRECTORY | O_NOFOLLOW),
-                  let file = try openIfPresent(opened, DeviceList.fileName, flags: O_RDONLY | O_NOFOLLOW)
-            else { return 0 }
-            let bytes = try file.readAll(limit: 4 << 20)
+            guard let opened = try openIfPresent(parent, PassthroughDirectory.name, flags: O_RDONLY | O_DIRECTORY | O_NOFOLLOW) else {
+                return 0
+            }
             nodes = opened
-            list = try DeviceList.decode(String(decoding: bytes, as: UTF8.self))
+        } catch {
+            throw HookFailure("cannot open the device directory: \(error)")
+        }
+        do {
+            return try mountAll(from: nodes, rootfs: rootfs)
+        } catch {
+            PassthroughDirectory.recordAutodevError(error.description, in: nodes)
+            throw error
+        }
+    }
+
+    static func mountAll(from nodes: FileDescriptor, rootfs: String) throws(HookFailure) -> Int {
+        let list: DeviceList
+        do {
+            guard let file = try openIfPresent(nodes, DeviceList.fileName, flags: O_RDONLY | O_NOFOLLOW) else { return 0 }
+            list = try DeviceList.decode(String(decoding: try file.readAll(limit: 4 << 20), as: UTF8.self))
         } catch let error as SystemError {
             throw HookFailure("cannot read the device list: \(error)")
         } catch let error as DeviceList.Failure {
-            throw HookFailure("the device list \(directory.path)/\(DeviceList.fileName) is damaged: \(error)")
+            throw HookFailure("the device list \(nodes.child(DeviceList.fileName)) is damaged: \(error)")
         } catch {
             throw HookFailure("\(error)")
         }

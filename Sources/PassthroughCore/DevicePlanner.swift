@@ -66,6 +66,8 @@ public struct PrestartPlan: Equatable, Sendable {
         case makeNode(DeviceKey, DeviceType, DeviceNumber)
         case setOwner(DeviceKey, uid: UInt32, gid: UInt32)
         case setMode(DeviceKey, UInt32)
+        /// An empty file, owned by the container's root, for autodev's error message.
+        case makeAutodevErrorFile(uid: UInt32, gid: UInt32)
         case writeList(String)
     }
 
@@ -77,7 +79,8 @@ public struct PrestartPlan: Equatable, Sendable {
     /// The device (`dev3 (/dev/ttyUSB0)`) each action is for, for messages.
     public var labels: [DeviceKey: String]
 
-    public init(devices: [RequestedDevice], hostDevices: [HostDevice]) {
+    /// - Parameter containerRoot: host ids of the container's root (0:0 when privileged).
+    public init(devices: [RequestedDevice], hostDevices: [HostDevice], containerRoot: (uid: UInt32, gid: UInt32) = (0, 0)) {
         precondition(devices.count == hostDevices.count)
         guard !devices.isEmpty else { actions = []; labels = [:]; return }
         var actions: [Action] = [.mountTmpfs(options: PrestartPlan.tmpfsOptions)]
@@ -90,6 +93,7 @@ public struct PrestartPlan: Equatable, Sendable {
             items.append(DeviceList.Item(key: device.key, type: host.type, number: host.number, path: device.spec.containerPath))
             labels[device.key] = device.label
         }
+        actions.append(.makeAutodevErrorFile(uid: containerRoot.uid, gid: containerRoot.gid))
         actions.append(.writeList(DeviceList(items).encoded()))
         self.actions = actions
         self.labels = labels

@@ -12,7 +12,7 @@ import Musl
 /// A call without LXC's environment prints usage and exits 2.
 public enum HookMain {
     public static func run(
-        program: String, type: String, needsRootfs: Bool = false,
+        program: String, type: String, needsRootfs: Bool = false, reportsToMonitor: Bool = true,
         _ body: (HookContext) throws(HookFailure) -> String?
     ) -> Never {
         let arguments = Array(CommandLine.arguments.dropFirst())
@@ -31,6 +31,7 @@ public enum HookMain {
         } catch {
             let message = "container '\(context.containerName)': \(error)"
             report(program: program, message)
+            guard reportsToMonitor else { exit(1) }
             MonitorReport.deliver(program: program, containerName: context.containerName, configFile: context.configFile, message: message)
             exit(1)
         }

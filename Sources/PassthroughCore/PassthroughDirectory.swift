@@ -10,6 +10,9 @@ import Musl
 /// namespace) removes it.
 public struct PassthroughDirectory {
     public static let name = HookContext.passthroughDirectoryName
+    /// Where autodev leaves its error message for post-stop. Owned by the
+    /// container's root so an unprivileged autodev hook can write it.
+    public static let autodevErrorFileName = "autodev-error"
 
     public let containerDirectory: String
     public var path: String { containerDirectory + "/" + PassthroughDirectory.name }
@@ -120,6 +123,15 @@ public struct PassthroughDirectory {
             } catch {
                 throw HookFailure(device: labels[key], "cannot set mode \(octal(mode)) on the node: \(error)")
             }
+        case .makeAutodevErrorFile(let uid, let gid):
+            let name = PassthroughDirectory.autodevErrorFileName
+            do {
+                _ = try root.open(name, flags: O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode: 0o600)
+                try root.setOwner(name, uid: uid, gid: gid)
+                try root.setMode(name, mode: 0o600)
+            } catch {
+                throw HookFailure("cannot make the file autodev reports errors in: \(error)")
+            }
         case .writeList(let text):
             do {
                 let file = try root.open(DeviceList.fileName, flags: O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode: 0o644)
@@ -129,6 +141,23 @@ public struct PassthroughDirectory {
                 throw HookFailure("cannot write the device list: \(error)")
             }
         }
+    }
+}
+
+extension PassthroughDirectory {
+    /// Leaves autodev's failure for post-stop (best effort).
+    static func recordAutodevError(_ message: String, in nodes: FileDescriptor) {
+        guard let file = try? nodes.open(autodevErrorFileName, flags: O_WRONLY | O_TRUNC | O_NOFOLLOW) else { return }
+        try? file.writeAll(Array(message.utf8))
+    }
+
+    /// What autodev left in the error file, or nil.
+    public func autodevError() -> String? {
+        guard let directory = try? FileDescriptor.open(path, flags: O_RDONLY | O_DIRECTORY | O_NOFOLLOW),
+              let file = try? directory.open(PassthroughDirectory.autodevErrorFileName, flags: O_RDONLY | O_NOFOLLOW),
+              let bytes = try? file.readAll(limit: 1 << 16), !bytes.isEmpty
+        else { return nil }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }
 

@@ -16,7 +16,8 @@ public enum Prestart {
         let devices = try DevicePlanner.requestedDevices(entries: config.devices, idMap: config.idMap)
         var hostDevices: [HostDevice] = []
         for device in devices { hostDevices.append(try hostDevice(device)) }
-        let plan = PrestartPlan(devices: devices, hostDevices: hostDevices)
+        let containerRoot = (config.idMap.hostID(for: 0, kind: .user) ?? 0, config.idMap.hostID(for: 0, kind: .group) ?? 0)
+        let plan = PrestartPlan(devices: devices, hostDevices: hostDevices, containerRoot: containerRoot)
         try directory.apply(plan)
         return devices.count
     }

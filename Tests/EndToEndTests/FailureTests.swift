@@ -64,6 +64,27 @@ struct RefusedStartTests {
         }
     }
 
+    @Test("an autodev failure is reported with -F and in the log too (through post-stop)", arguments: DevicePassthroughTests.kinds)
+    func autodevFailure(unprivileged: Bool) throws {
+        // A second pre-start hook, run after ours, damages the device list so autodev refuses it.
+        let tamper = "/tmp/lxcpt-e2e-tamper-\(UInt32.random(in: 0...0xffffff)).sh"
+        try "#!/bin/sh\necho 'dev9 x' >> \"$(dirname \"$LXC_CONFIG_FILE\")/lxc-passthrough/devices\"\n"
+            .write(toFile: tamper, atomically: true, encoding: .utf8)
+        chmod(tamper, 0o755)
+        defer { try? FileManager.default.removeItem(atPath: tamper) }
+        try withContainer("autodevfail", unprivileged: unprivileged) { ct in
+            try ct.append("dev0: /dev/zero", "lxc.hook.pre-start = \(tamper)")
+            let result = ct.startInForeground()
+            #expect(!result.succeeded)
+            let mention = "pve-autodev-hook: error: container '\(ct.name)': the device list"
+            #expect(result.error.contains(mention) && result.error.contains("is damaged"), "\(result.error)")
+            #expect(ct.log.contains("ERROR    pve-autodev-hook - container '\(ct.name)': the device list"), "\(ct.log)")
+            #expect(ct.state == "STOPPED")
+            #expect(!FileManager.default.fileExists(atPath: ct.directory + "/lxc-passthrough"))
+            #expect(EndToEnd.hostPassthroughMounts().isEmpty)
+        }
+    }
+
     @Test("an unreadable device config (/etc/pve/lxc/NAME.conf is a directory) refuses the start",
           .enabled(if: !FileManager.default.fileExists(atPath: "/etc/pve"), "this host has /etc/pve: not touching a real Proxmox config"))
     func unreadableConfig() throws {

@@ -57,7 +57,7 @@ struct PlanTests {
             HostDevice(type: .character, number: DeviceNumber(major: 188, minor: 0)),
             HostDevice(type: .character, number: DeviceNumber(major: 188, minor: 1)),
         ]
-        let plan = PrestartPlan(devices: devices, hostDevices: hosts)
+        let plan = PrestartPlan(devices: devices, hostDevices: hosts, containerRoot: (100000, 100000))
         let dev0 = DeviceKey(index: 0)!, dev4 = DeviceKey(index: 4)!
         #expect(plan.actions == [
             .mountTmpfs(options: PrestartPlan.tmpfsOptions),
@@ -67,6 +67,7 @@ struct PlanTests {
             .makeNode(dev4, .character, DeviceNumber(major: 188, minor: 1)),
             .setOwner(dev4, uid: 100000, gid: 100005),
             .setMode(dev4, 0o660),
+            .makeAutodevErrorFile(uid: 100000, gid: 100000),
             .writeList("lxc-passthrough device list 1\ndev0 c 188 0 /dev/ttyUSB0\ndev4 c 188 1 /dev/serial/by-id/x\\040y\n"),
         ])
     }

@@ -65,7 +65,7 @@ struct RootIntegrationTests {
             // tmpfs's mode=0755; the directory under it was made 0700 under the umask.
             let root = try #require(RootFixture.status(passthrough))
             #expect(root.st_mode & 0o7777 == 0o755)
-            #expect(try RootFixture.entries(passthrough).sorted() == ["dev0", "dev1", "devices"])
+            #expect(try RootFixture.entries(passthrough).sorted() == ["autodev-error", "dev0", "dev1", "devices"])
 
             let dev0 = try #require(RootFixture.status(passthrough + "/dev0"))
             #expect(RootFixture.fileType(dev0) == S_IFCHR)
@@ -82,6 +82,12 @@ struct RootIntegrationTests {
             #expect(dev1.st_uid == 100000 && dev1.st_gid == 100000)
             // The node is a working /dev/zero.
             #expect(try RootFixture.readPrefix(passthrough + "/dev1", count: 4) == [0, 0, 0, 0])
+
+            // autodev, as the container's root, can leave its error message for post-stop.
+            let errorFile = try #require(RootFixture.status(passthrough + "/autodev-error"))
+            #expect(RootFixture.fileType(errorFile) == S_IFREG && errorFile.st_size == 0)
+            #expect(errorFile.st_mode & 0o7777 == 0o600)
+            #expect(errorFile.st_uid == 100000 && errorFile.st_gid == 100000)
 
             let list = try #require(RootFixture.status(passthrough + "/devices"))
             #expect(RootFixture.fileType(list) == S_IFREG)
@@ -120,7 +126,7 @@ struct RootIntegrationTests {
             let mounts = RootFixture.mounts(at: passthrough)
             #expect(mounts.count == 1, "\(mounts)")
             #expect(mounts.first?.fsType == "tmpfs")
-            #expect(try RootFixture.entries(passthrough).sorted() == ["dev0", "dev1", "devices"], "a fresh tmpfs, without the marker")
+            #expect(try RootFixture.entries(passthrough).sorted() == ["autodev-error", "dev0", "dev1", "devices"], "a fresh tmpfs, without the marker")
 
             try Poststop.run(RootFixture.context("post-stop", container: container))
             #expect(RootFixture.mounts(at: passthrough).isEmpty)
@@ -145,7 +151,7 @@ struct RootIntegrationTests {
 
             try Prestart.run(RootFixture.context("pre-start", container: container), proxmoxDirectory: scratch.path("no-pve"))
             #expect(RootFixture.mounts(at: passthrough).count == 1)
-            #expect(try RootFixture.entries(passthrough).sorted() == ["dev0", "dev1", "devices"])
+            #expect(try RootFixture.entries(passthrough).sorted() == ["autodev-error", "dev0", "dev1", "devices"])
 
             try Poststop.run(RootFixture.context("post-stop", container: container))
             #expect(RootFixture.mounts(at: passthrough).isEmpty)
@@ -269,7 +275,7 @@ struct RootIntegrationTests {
 
             #expect(try Prestart.run(RootFixture.context("pre-start", container: container), proxmoxDirectory: proxmox) == 1)
             let passthrough = container + "/lxc-passthrough"
-            #expect(try RootFixture.entries(passthrough).sorted() == ["dev3", "devices"])
+            #expect(try RootFixture.entries(passthrough).sorted() == ["autodev-error", "dev3", "devices"])
             let node = try #require(RootFixture.status(passthrough + "/dev3"))
             #expect(node.st_uid == 100007 && node.st_gid == 100000)
             let text = String(decoding: try RootFixture.readFile(passthrough + "/devices"), as: UTF8.self)
@@ -337,6 +343,27 @@ struct RootIntegrationTests {
             #expect(DeviceNumber(rawValue: UInt64(zero.st_rdev)) == DeviceNumber(major: 1, minor: 5))
             #expect(try RootFixture.readPrefix(dev + "/zero", count: 4) == [0, 0, 0, 0])
             #expect(try RootFixture.writeSome(dev + "/null", [1, 2, 3]) == 3)
+        }
+
+        @Test("an autodev failure is left for post-stop, which returns it and clears the directory")
+        func autodevFailureReachesPoststop() throws {
+            let scratch = try RootScratch()
+            defer { scratch.cleanUp() }
+            let container = try scratch.makeDirectory("ct")
+            try RootFixture.writeFile(container + "/config", PrestartAndPoststop.config)
+            try Prestart.run(RootFixture.context("pre-start", container: container), proxmoxDirectory: scratch.path("no-pve"))
+            let rootfs = try scratch.makeDirectory("rootfs")
+            _ = try scratch.makeDirectory("rootfs/dev/zero", parents: true)
+
+            let failure = #expect(throws: HookFailure.self) {
+                try Autodev.run(RootFixture.context("autodev", container: container, rootfs: rootfs))
+            }
+            let relayed = try Poststop.run(RootFixture.context("post-stop", container: container))
+            #expect(relayed != nil && relayed == failure?.description, "post-stop returns autodev's message: \(relayed ?? "nil")")
+            #expect(relayed?.contains("dev1 (/dev/zero)") == true)
+            // (dev0's bind mount in the fake rootfs stays: a real container's mount namespace goes with the failed start.)
+            #expect(RootFixture.mounts(at: container + "/lxc-passthrough").isEmpty)
+            #expect(RootFixture.status(container + "/lxc-passthrough") == nil)
         }
 
         @Test("autodev makes parent directories, handles spaces, and mounts over existing files and nodes")
