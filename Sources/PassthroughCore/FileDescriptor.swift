@@ -140,8 +140,11 @@ public final class FileDescriptor {
     /// Names in this directory (`fdopendir(3)`/`readdir(3)` on a duplicate), without `.` and `..`.
     public func directoryEntries() throws(SystemError) -> [String] {
         let copy = openat(rawValue, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard copy >= 0, let stream = fdopendir(copy) else {
-            throw SystemError(call: "fdopendir", path: path, errno: errno)
+        guard copy >= 0 else { throw SystemError(call: "openat", path: path, errno: errno) }
+        guard let stream = fdopendir(copy) else {
+            let error = errno
+            _ = Glibc.close(copy)
+            throw SystemError(call: "fdopendir", path: path, errno: error)
         }
         defer { closedir(stream) }
         var names: [String] = []

@@ -760,21 +760,7 @@ enum RootFixture {
 
     /// Names in a directory (not following a symlink), without `.` and `..`.
     static func entries(_ path: String) throws -> [String] {
-        let fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-        guard fd >= 0 else { throw SystemError(call: "open", path: path, errno: errno) }
-        guard let stream = fdopendir(fd) else {
-            close(fd)
-            throw SystemError(call: "fdopendir", path: path, errno: errno)
-        }
-        defer { closedir(stream) }
-        var names: [String] = []
-        while let entry = readdir(stream) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names
+        try FileDescriptor.open(path, flags: O_RDONLY | O_DIRECTORY | O_NOFOLLOW).directoryEntries()
     }
 
     /// Removes `path` and what is below it, without following symlinks and
