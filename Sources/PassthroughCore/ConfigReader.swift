@@ -128,9 +128,10 @@ public struct ConfigReader {
     }
 
     /// Lines of a file, with a trailing `\r` removed (files edited on Windows).
+    /// Split on bytes: to Swift's `Character`, `\r\n` is one character, not a `\n`.
     static func lines(_ text: String) -> [Substring] {
-        text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
-            line.hasSuffix("\r") ? line.dropLast() : line
+        text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map { line in
+            Substring(line.last == UInt8(ascii: "\r") ? line.dropLast() : line)
         }
     }
 

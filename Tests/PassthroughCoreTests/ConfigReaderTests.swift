@@ -18,6 +18,14 @@ struct ConfigReaderTests {
         #expect(entries[0].origin == "c:6")
     }
 
+    @Test func windowsLineEndingsAreRead() throws {
+        let text = "# c\r\nlxc.idmap = u 0 100000 65536\r\ndev0: /dev/a,uid=1\r\ndev1: /dev/b\r\n"
+        let entries = try ConfigReader.deviceEntries(text: text, path: "c")
+        #expect(entries.map(\.value) == ["/dev/a,uid=1", "/dev/b"])
+        let map = try ConfigReader { _ in .text(text) }.idMap(configPath: "/c")
+        #expect(map.ranges == [IDMap.Range(kind: .user, containerStart: 0, hostStart: 100000, count: 65536)])
+    }
+
     @Test func readingStopsAtTheFirstSection() throws {
         let text = "dev0: /dev/a\n[snap1]\ndev1: /dev/b\n"
         #expect(try ConfigReader.deviceEntries(text: text, path: "c").count == 1)
