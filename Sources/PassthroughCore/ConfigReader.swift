@@ -110,21 +110,31 @@ public struct ConfigReader {
         for line in lines(text) {
             number += 1
             let origin = "\(path):\(number)"
-            let trimmed = line.drop(while: { $0 == " " || $0 == "\t" })
-            if trimmed.hasPrefix("[") { break }
-            guard let colon = trimmed.firstIndex(of: ":") else { continue }
-            let name = trimmed[..<colon]
-            guard DeviceKey.looksLikeKey(name) else { continue }
+            if startsSection(line) { break }
+            guard let (name, value) = deviceLine(line) else { continue }
             guard let key = DeviceKey(name) else {
                 throw ConfigError(origin: origin, message: "'\(name)' is not a device key: use dev0 to dev255")
             }
             if let earlier = entries[key] {
                 throw ConfigError(origin: origin, message: "\(key) is given twice (first at \(earlier.origin))")
             }
-            let value = trimmed[trimmed.index(after: colon)...].trimmingWhitespace()
             entries[key] = ContainerConfig.Entry(key: key, value: String(value), origin: origin)
         }
         return entries.values.sorted { $0.key < $1.key }
+    }
+
+    /// `devN: value` (N any digits, valid or not) split into name and trimmed value.
+    static func deviceLine(_ line: Substring) -> (name: Substring, value: Substring)? {
+        let trimmed = line.drop(while: { $0 == " " || $0 == "\t" })
+        guard let colon = trimmed.firstIndex(of: ":") else { return nil }
+        let name = trimmed[..<colon]
+        guard DeviceKey.looksLikeKey(name) else { return nil }
+        return (name, trimmed[trimmed.index(after: colon)...].trimmingWhitespace())
+    }
+
+    /// A Proxmox `[snapshot]` or `[pve:pending]` section header: device lines end there.
+    static func startsSection(_ line: Substring) -> Bool {
+        line.drop(while: { $0 == " " || $0 == "\t" }).hasPrefix("[")
     }
 
     /// Lines of a file, with a trailing `\r` removed (files edited on Windows).
