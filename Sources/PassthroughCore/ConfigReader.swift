@@ -62,6 +62,31 @@ public struct ConfigReader {
         return IDMap(ranges)
     }
 
+    /// The device cgroup rules of the LXC config at `path`, following
+    /// `lxc.include`, in the order LXC applies them. An empty
+    /// `lxc.cgroup.devices.allow =` (or `deny =`, or `lxc.cgroup2...`) clears
+    /// the rules of that key given so far, as `userns.conf` does. With
+    /// `includingManagedBlock` false, the block `lxc-passthrough sync`
+    /// writes is left out: what the container has without it.
+    public func deviceRules(configPath path: String, includingManagedBlock: Bool) throws -> [DeviceRule] {
+        var rules: [DeviceRule] = []
+        try visitLXCLines(path: path, depth: 0, chain: [], skippingManagedBlock: !includingManagedBlock) { key, value, origin throws(ConfigError) in
+            guard key.hasPrefix("lxc.cgroup") else { return }
+            if value.isEmpty {
+                rules.removeAll { rule in
+                    rule.key == key || key == "lxc.cgroup" && rule.hierarchy == .v1 || key == "lxc.cgroup2" && rule.hierarchy == .v2
+                }
+                return
+            }
+            guard DeviceRule.Hierarchy.allCases.contains(where: { key.hasPrefix($0.rawValue + ".") }) else { return }
+            guard let rule = DeviceRule(key: key, value: value) else {
+                throw ConfigError(origin: origin, message: "cannot parse the device rule \(key) = \(value)")
+            }
+            rules.append(rule)
+        }
+        return rules
+    }
+
     /// The last value given to `key` in the LXC config at `path`, following `lxc.include`.
     public func lastValue(of key: String, configPath path: String) throws -> String? {
         var found: String?
@@ -72,7 +97,7 @@ public struct ConfigReader {
     }
 
     private func visitLXCLines(
-        path: String, depth: Int, chain: [String],
+        path: String, depth: Int, chain: [String], skippingManagedBlock: Bool = false,
         _ visit: (String, String, String) throws(ConfigError) -> Void
     ) throws {
         guard depth <= ConfigReader.maximumIncludeDepth else {
@@ -84,16 +109,22 @@ public struct ConfigReader {
         switch try readFile(path) {
         case .directory(let names):
             for name in names.filter({ $0.hasSuffix(".conf") }).sorted() {
-                try visitLXCLines(path: path + "/" + name, depth: depth + 1, chain: chain + [path], visit)
+                try visitLXCLines(path: path + "/" + name, depth: depth + 1, chain: chain + [path], skippingManagedBlock: skippingManagedBlock, visit)
             }
         case .text(let text):
             var number = 0
+            var inManagedBlock = false
             for rawLine in ConfigReader.lines(text) {
                 number += 1
+                if skippingManagedBlock {
+                    if rawLine == Substring(ConfigDocument.blockBegin) { inManagedBlock = true }
+                    if rawLine == Substring(ConfigDocument.blockEnd) { inManagedBlock = false; continue }
+                    if inManagedBlock { continue }
+                }
                 guard let (key, value) = ConfigReader.lxcAssignment(rawLine) else { continue }
                 let origin = "\(path):\(number)"
                 if key == "lxc.include" {
-                    try visitLXCLines(path: value, depth: depth + 1, chain: chain + [path], visit)
+                    try visitLXCLines(path: value, depth: depth + 1, chain: chain + [path], skippingManagedBlock: skippingManagedBlock, visit)
                 } else {
                     try visit(key, value, origin)
                 }

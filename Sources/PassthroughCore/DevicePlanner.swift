@@ -4,6 +4,8 @@ public struct RequestedDevice: Equatable, Sendable {
     public var spec: DeviceSpec
     public var hostUID: UInt32
     public var hostGID: UInt32
+    /// The node's permission bits.
+    public var mode: UInt32
 
     /// `dev3 (/dev/ttyUSB0)`, for messages.
     public var label: String { "\(key) (\(spec.path))" }
@@ -34,9 +36,22 @@ public enum DevicePlanner {
             guard let gid = idMap.hostID(for: spec.gid, kind: .group) else {
                 throw HookFailure(device: label, "gid \(spec.gid) is not mapped to a host gid by the container's lxc.idmap (\(describe(idMap, .group)))")
             }
-            devices.append(RequestedDevice(key: entry.key, spec: spec, hostUID: uid, hostGID: gid))
+            devices.append(readOnlyIfAsked(RequestedDevice(key: entry.key, spec: spec, hostUID: uid, hostGID: gid, mode: spec.mode), idMap: idMap))
         }
         return devices
+    }
+
+    /// In an unprivileged container, a deny-write node belongs to the host's
+    /// root (unmapped: nobody inside, who cannot chmod it) and has no write
+    /// bits. LXC's cgroup v2 rules cannot stop a read-write open of one device
+    /// while allowing all others (its eBPF rules match only subsets of their
+    /// access), so the file permissions enforce what the rules cannot.
+    static func readOnlyIfAsked(_ device: RequestedDevice, idMap: IDMap) -> RequestedDevice {
+        guard device.spec.denyWrite, !idMap.isPrivileged else { return device }
+        var device = device
+        device.hostUID = 0
+        device.mode &= ~0o222
+        return device
     }
 
     static func describe(_ map: IDMap, _ kind: IDMap.Kind) -> String {
@@ -89,7 +104,7 @@ public struct PrestartPlan: Equatable, Sendable {
         for (device, host) in zip(devices, hostDevices) {
             actions.append(.makeNode(device.key, host.type, host.number))
             actions.append(.setOwner(device.key, uid: device.hostUID, gid: device.hostGID))
-            actions.append(.setMode(device.key, device.spec.mode))
+            actions.append(.setMode(device.key, device.mode))
             items.append(DeviceList.Item(key: device.key, type: host.type, number: host.number, path: device.spec.containerPath))
             labels[device.key] = device.label
         }

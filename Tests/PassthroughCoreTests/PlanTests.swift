@@ -35,6 +35,17 @@ struct PlanTests {
         } throws: { "\($0)".contains("gid 65536") }
     }
 
+    @Test func denyWriteNodesOfUnprivilegedContainersBelongToHostRootWithoutWriteBits() throws {
+        let entries = entries([(0, "/dev/a,mode=0664,uid=1000,gid=20,deny-write=1"), (1, "/dev/b,mode=0660,uid=1000")])
+        let unprivileged = try DevicePlanner.requestedDevices(entries: entries, idMap: self.unprivileged)
+        #expect(unprivileged.map(\.hostUID) == [0, 101000])
+        #expect(unprivileged.map(\.hostGID) == [100020, 100000])
+        #expect(unprivileged.map(\.mode) == [0o444, 0o660])
+        let privileged = try DevicePlanner.requestedDevices(entries: entries, idMap: IDMap())
+        #expect(privileged.map(\.hostUID) == [1000, 1000])
+        #expect(privileged.map(\.mode) == [0o664, 0o660], "privileged: the cgroup rules do it")
+    }
+
     @Test func theSamePathTwiceIsAnError() {
         #expect {
             try DevicePlanner.requestedDevices(entries: entries([(0, "/dev/a"), (5, "/dev//a")]), idMap: IDMap())
