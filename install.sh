@@ -1,6 +1,7 @@
 #!/bin/sh
-# Builds the hooks (Swift runtime linked statically) and installs them with
-# their LXC configuration. Run as root. Running it again is harmless.
+# Builds the hooks and the lxc-passthrough command (Swift runtime linked
+# statically) and installs them with their LXC configuration. Run as root.
+# Running it again is harmless.
 #
 #   ./install.sh                      build and install
 #   ./install.sh --uninstall          remove what it installed
@@ -33,7 +34,7 @@ while [ $# -gt 0 ]; do
         --destdir=*) destdir=${1#*=}; shift ;;
         --uninstall) action=uninstall; shift ;;
         --no-build) build=no; shift ;;
-        -h|--help) sed -n '2,13s/^# \{0,1\}//p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,14s/^# \{0,1\}//p' "$0"; exit 0 ;;
         *) die "unknown option '$1' (see --help)" ;;
     esac
 done
@@ -54,6 +55,7 @@ esac
 
 hookdir=$lxc_datadir/hooks
 configdir=$lxc_datadir/config
+sbindir=$prefix/sbin
 
 if [ -z "$destdir" ] && [ "$(id -u)" -ne 0 ]; then
     die "run as root (or set DESTDIR to stage the files)"
@@ -61,8 +63,8 @@ fi
 
 if [ "$action" = uninstall ]; then
     for hook in $hooks; do rm -f "$destdir$hookdir/$hook"; done
-    rm -f "$destdir$configdir/passthrough.conf"
-    echo "removed the passthrough hooks from $destdir$hookdir and $destdir$configdir/passthrough.conf"
+    rm -f "$destdir$configdir/passthrough.conf" "$destdir$sbindir/lxc-passthrough"
+    echo "removed the passthrough hooks from $destdir$hookdir, $destdir$configdir/passthrough.conf and $destdir$sbindir/lxc-passthrough"
     exit 0
 fi
 
@@ -83,8 +85,8 @@ if [ "$build" = yes ]; then
     (cd "$here" && swift build -c release --static-swift-stdlib) || die "build failed"
     bindir=$(cd "$here" && swift build -c release --static-swift-stdlib --show-bin-path)
 fi
-for hook in $hooks; do
-    [ -x "$bindir/$hook" ] || die "$bindir/$hook is missing: build first (without --no-build)"
+for program in $hooks lxc-passthrough; do
+    [ -x "$bindir/$program" ] || die "$bindir/$program is missing: build first (without --no-build)"
 done
 
 install -d -m 0755 "$destdir$hookdir" "$destdir$configdir"
@@ -94,6 +96,9 @@ for hook in $hooks; do
     install -m 0755 "$bindir/$hook" "$destdir$hookdir/.$hook.new"
     mv -f "$destdir$hookdir/.$hook.new" "$destdir$hookdir/$hook"
 done
+install -d -m 0755 "$destdir$sbindir"
+install -m 0755 "$bindir/lxc-passthrough" "$destdir$sbindir/.lxc-passthrough.new"
+mv -f "$destdir$sbindir/.lxc-passthrough.new" "$destdir$sbindir/lxc-passthrough"
 sed -e "s|@HOOKDIR@|$hookdir|g" -e "s|@LXC_DATADIR@|$lxc_datadir|g" \
     "$here/hooks/passthrough.conf.in" > "$destdir$configdir/.passthrough.conf.new"
 chmod 0644 "$destdir$configdir/.passthrough.conf.new"
@@ -101,4 +106,5 @@ mv -f "$destdir$configdir/.passthrough.conf.new" "$destdir$configdir/passthrough
 
 echo "installed $hooks into $destdir$hookdir"
 echo "installed $destdir$configdir/passthrough.conf"
-echo "enable it for a container: add 'lxc.include = $configdir/passthrough.conf' and 'dev0: /dev/...' lines to its config"
+echo "installed $destdir$sbindir/lxc-passthrough"
+echo "pass a device to a container: lxc-passthrough add NAME /dev/..."

@@ -25,8 +25,10 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-./install.sh --lxc-datadir "$stage/lxc"
+./install.sh --prefix "$stage" --lxc-datadir "$stage/lxc"
 export PASSTHROUGH_CONF="$stage/lxc/config/passthrough.conf"
+export PASSTHROUGH_COMMAND="$stage/sbin/lxc-passthrough"
+export LXC_PASSTHROUGH_CONF="$PASSTHROUGH_CONF"
 
 swift build --build-tests
 

@@ -76,11 +76,16 @@ public struct ConfigDocument: Equatable, Sendable {
 
     /// Whether a line outside the managed block includes `path`.
     public func includes(_ path: String) -> Bool {
+        includes { $0 == path }
+    }
+
+    /// Whether a line outside the managed block includes a path that passes `test`.
+    public func includes(where test: (String) -> Bool) -> Bool {
         let block = blockRange
         return lines.indices.contains { index in
             if let block, block.contains(index) { return false }
             guard let (key, value) = ConfigReader.lxcAssignment(Substring(lines[index].content)) else { return false }
-            return key == "lxc.include" && value == path
+            return key == "lxc.include" && test(value)
         }
     }
 

@@ -33,7 +33,7 @@ public enum ConfigLoader {
         }
     }
 
-    static func content(of path: String) throws -> ConfigReader.FileContent {
+    public static func content(of path: String) throws -> ConfigReader.FileContent {
         let file = try FileDescriptor.open(path, flags: O_RDONLY)
         let info = try file.status()
         if info.st_mode & S_IFMT == S_IFDIR { return .directory(try file.directoryEntries()) }

@@ -16,10 +16,37 @@ public enum Prestart {
         let devices = try DevicePlanner.requestedDevices(entries: config.devices, idMap: config.idMap)
         var hostDevices: [HostDevice] = []
         for device in devices { hostDevices.append(try hostDevice(device)) }
+        try checkRules(devices: devices, hostDevices: hostDevices, context: context)
         let containerRoot = (config.idMap.hostID(for: 0, kind: .user) ?? 0, config.idMap.hostID(for: 0, kind: .group) ?? 0)
         let plan = PrestartPlan(devices: devices, hostDevices: hostDevices, containerRoot: containerRoot)
         try directory.apply(plan)
         return devices.count
+    }
+
+    /// Refuses a device the container's device cgroup rules would not give the
+    /// access asked for (a USB adapter plugged in again with a new number
+    /// since the last `lxc-passthrough sync`): better a clear refusal than a
+    /// node that answers EPERM.
+    static func checkRules(
+        devices: [RequestedDevice], hostDevices: [HostDevice], context: HookContext,
+        hierarchy: DeviceRule.Hierarchy = ActiveHierarchy.detect()
+    ) throws(HookFailure) {
+        guard !devices.isEmpty else { return }
+        let rules: [DeviceRule]
+        do {
+            rules = try ConfigReader(readFile: ConfigLoader.content(of:)).deviceRules(configPath: context.configFile, includingManagedBlock: true)
+        } catch {
+            throw HookFailure("cannot read the container's device rules: \(error)")
+        }
+        let policy = DevicePolicy(hierarchy: hierarchy, rules: rules)
+        for (device, host) in zip(devices, hostDevices) {
+            guard !RulePlanner.isSatisfied(RulePlanner.Device(type: host.type, number: host.number, denyWrite: device.spec.denyWrite), by: policy) else {
+                continue
+            }
+            let access = device.spec.denyWrite ? "read-only access" : "read-write access"
+            throw HookFailure(device: device.label,
+                "the container's device rules (\(hierarchy.rawValue)) do not give \(host.type.rawValue) \(host.number) \(access): run 'lxc-passthrough sync \(context.containerName)'")
+        }
     }
 
     /// Looks the device up on the host, following symlinks.

@@ -14,7 +14,7 @@ extension EndToEndTests {
             (try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? Int
         }
 
-        @Test("installs the hooks 0755 and passthrough.conf 0644, again harmlessly, and uninstalls them",
+        @Test("installs the hooks and lxc-passthrough 0755 and passthrough.conf 0644, again harmlessly, and uninstalls them",
               arguments: [[], ["--prefix", "/usr"], ["--lxc-datadir", "/opt/lxc share"], ["--lxc-datadir", "/opt/lxcdata"]])
         func stagedInstall(options: [String]) throws {
             let stage = FileManager.default.temporaryDirectory.appendingPathComponent("lxcpt-install-\(UInt32.random(in: 0...0xffffff))").path
@@ -33,6 +33,8 @@ extension EndToEndTests {
             for hook in ["pve-prestart-hook", "pve-autodev-hook", "pve-poststop-hook"] {
                 #expect(mode(stage + datadir + "/hooks/" + hook) == 0o755, "\(hook)")
             }
+            let sbin = options.first == "--prefix" ? options[1] + "/sbin" : "/usr/local/sbin"
+            #expect(mode(stage + sbin + "/lxc-passthrough") == 0o755)
             let config = stage + datadir + "/config/passthrough.conf"
             #expect(mode(config) == 0o644)
             let text = try String(contentsOfFile: config, encoding: .utf8)

@@ -1,0 +1,129 @@
+import ArgumentParser
+import PassthroughCore
+
+struct Sync: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write the device cgroup rules for every devN entry.",
+        discussion: """
+            Replaces the block between '\(ConfigDocument.blockBegin)' and \
+            '\(ConfigDocument.blockEnd)' at the end of the config with rules for both \
+            lxc.cgroup.devices (cgroup v1) and lxc.cgroup2.devices (cgroup v2): read-write, or \
+            read-only for deny-write entries, written so that nothing else the container may \
+            use changes. Adds the lxc.include of passthrough.conf when the config has none. \
+            Every other line stays as it is; the file is replaced atomically, under a lock.
+            """)
+
+    @OptionGroup var options: ContainerOptions
+
+    func run() throws {
+        let administration = try options.administration()
+        try reportingErrors {
+            let result = try ConfigStore.update(administration.container) { document in
+                try administration.sync(&document, include: includePath)
+            }
+            report(result, container: options.name)
+        }
+    }
+}
+
+struct Add: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Add a device entry (the lowest free devN) and sync.",
+        discussion: "PATH is checked as the hooks check it: below /dev/, no '.' or '..', an existing character or block device, ids the container's id map can map.")
+
+    @OptionGroup var options: ContainerOptions
+
+    @Argument(help: "The device on the host, e.g. /dev/ttyUSB0 or /dev/serial/by-id/...")
+    var path: String
+
+    @Option(help: ArgumentHelp("Permission bits of the node: 0 and three octal digits.", valueName: "MODE"))
+    var mode: String?
+
+    @Option(help: "Owner of the node as the container sees it.")
+    var uid: UInt32?
+
+    @Option(help: "Group of the node as the container sees it.")
+    var gid: UInt32?
+
+    @Flag(help: "Let the container read the device but not write it.")
+    var denyWrite = false
+
+    func validate() throws {
+        if let mode, (try? DeviceSpec.parse("/dev/x,mode=\(mode)")) == nil {
+            throw ValidationError("invalid --mode '\(mode)': expected 0 and three octal digits, such as 0660")
+        }
+    }
+
+    func run() throws {
+        let administration = try options.administration()
+        let bits = mode.flatMap { UInt32($0, radix: 8) }
+        try reportingErrors {
+            let (key, result) = try ConfigStore.update(administration.container) { document in
+                try administration.add(&document, path: path, mode: bits, uid: uid, gid: gid, denyWrite: denyWrite, include: includePath)
+            }
+            print("\(options.name): added \(key): \(path)")
+            report(result, container: options.name)
+        }
+    }
+}
+
+struct Remove: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Remove a device entry, by key (dev3) or path, and sync.")
+
+    @OptionGroup var options: ContainerOptions
+
+    @Argument(help: ArgumentHelp("The entry's key (dev3) or its device path.", valueName: "devN|PATH"))
+    var target: String
+
+    func run() throws {
+        let administration = try options.administration()
+        try reportingErrors {
+            let (key, result) = try ConfigStore.update(administration.container) { document in
+                try administration.remove(&document, target: target, include: includePath)
+            }
+            print("\(options.name): removed \(key)")
+            report(result, container: options.name)
+        }
+    }
+}
+
+struct List: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show each device entry and whether it is ready.",
+        discussion: """
+            One row per entry: key, path, the device's type and major:minor now, mode, uid and \
+            gid in the container and on the host, deny-write, and a status: ready, missing, \
+            not a device, rule out of date (run sync), or invalid.
+            """)
+
+    @OptionGroup var options: ContainerOptions
+
+    @Flag(help: "Print a JSON array, for scripts.")
+    var json = false
+
+    func run() throws {
+        let administration = try options.administration()
+        try reportingErrors {
+            let reports = try administration.reports(try ConfigStore.read(administration.container))
+            print(json ? ReportFormat.json(reports) : ReportFormat.table(reports), terminator: "")
+        }
+    }
+}
+
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check everything pre-start checks, without mounting anything.",
+        discussion: "Prints one line per problem and exits 1 when there is any; exits 0 when the container can start with its devices.")
+
+    @OptionGroup var options: ContainerOptions
+
+    func run() throws {
+        let administration = try options.administration()
+        try reportingErrors {
+            let problems = try administration.problems(try ConfigStore.read(administration.container))
+            for problem in problems { printError(problem) }
+            guard problems.isEmpty else { throw ExitCode.failure }
+            print("\(options.name): ok")
+        }
+    }
+}
