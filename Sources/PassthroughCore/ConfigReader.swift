@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// What the hooks need from a container's configuration: its device entries
 /// and its id map.
 public struct ContainerConfig: Equatable, Sendable {
@@ -124,7 +130,12 @@ public struct ConfigReader {
                 guard let (key, value) = ConfigReader.lxcAssignment(rawLine) else { continue }
                 let origin = "\(path):\(number)"
                 if key == "lxc.include" {
-                    try visitLXCLines(path: value, depth: depth + 1, chain: chain + [path], skippingManagedBlock: skippingManagedBlock, visit)
+                    do {
+                        try visitLXCLines(path: value, depth: depth + 1, chain: chain + [path], skippingManagedBlock: skippingManagedBlock, visit)
+                    } catch let error as SystemError where error.errno == ENOENT && error.path == value {
+                        // LXC skips an include that does not exist (userns.conf includes
+                        // /usr/share/lxc/config/userns.conf.d/, which Debian does not ship).
+                    }
                 } else {
                     try visit(key, value, origin)
                 }

@@ -5,8 +5,8 @@ struct Sync: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write the device cgroup rules for every devN entry.",
         discussion: """
-            Replaces the block between '\(ConfigDocument.blockBegin)' and \
-            '\(ConfigDocument.blockEnd)' at the end of the config with rules for both \
+            Replaces the block from '# BEGIN lxc-passthrough' to '\(ConfigDocument.blockEnd)' \
+            at the end of the config with rules for both \
             lxc.cgroup.devices (cgroup v1) and lxc.cgroup2.devices (cgroup v2): read-write, or \
             read-only for deny-write entries, written so that nothing else the container may \
             use changes. Adds the lxc.include of passthrough.conf when the config has none. \
@@ -36,13 +36,13 @@ struct Add: ParsableCommand {
     @Argument(help: "The device on the host, e.g. /dev/ttyUSB0 or /dev/serial/by-id/...")
     var path: String
 
-    @Option(help: ArgumentHelp("Permission bits of the node: 0 and three octal digits.", valueName: "MODE"))
+    @Option(help: ArgumentHelp("Permission bits of the node: 0 and three octal digits (default: 0660).", valueName: "MODE"))
     var mode: String?
 
-    @Option(help: "Owner of the node as the container sees it.")
+    @Option(help: "Owner of the node as the container sees it (default: 0).")
     var uid: UInt32?
 
-    @Option(help: "Group of the node as the container sees it.")
+    @Option(help: "Group of the node as the container sees it (default: 0).")
     var gid: UInt32?
 
     @Flag(help: "Let the container read the device but not write it.")

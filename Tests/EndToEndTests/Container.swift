@@ -10,7 +10,9 @@ final class Container {
     var directory: String { "/var/lib/lxc/\(name)" }
     var logPath: String { "/tmp/\(name).log" }
 
-    init(_ label: String, unprivileged: Bool, include: Bool = true) throws {
+    /// - Parameter firstLines: config lines put before the template's, e.g.
+    ///   includes of common.conf and userns.conf as Debian's templates have them.
+    init(_ label: String, unprivileged: Bool, include: Bool = true, firstLines: [String] = []) throws {
         name = "ptest-\(label)-\(UInt32.random(in: 0...0xffff))"
         self.unprivileged = unprivileged
         var arguments = ["lxc-create", "-n", name, "-t", "busybox"]
@@ -25,8 +27,9 @@ final class Container {
         if let idmapFile { try? FileManager.default.removeItem(atPath: idmapFile) }
         guard created.succeeded else { throw Failure("lxc-create failed: \(created)") }
         // No bridge here: drop the template's network.
-        var lines = try String(contentsOfFile: configPath, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
-            .filter { !$0.hasPrefix("lxc.net.0") }
+        var lines = firstLines.map { Substring($0) }
+            + (try String(contentsOfFile: configPath, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+                .filter { !$0.hasPrefix("lxc.net.0") })
         lines.append("lxc.net.0.type = empty")
         if include { lines.append("lxc.include = \(EndToEnd.configInclude)") }
         try (lines.joined(separator: "\n") + "\n").write(toFile: configPath, atomically: false, encoding: .utf8)

@@ -12,6 +12,11 @@ enum EndToEnd {
     /// on cgroup v1, as on this project's build hosts) or `v2` (pure cgroup v2).
     static let claimedCgroup = ProcessInfo.processInfo.environment["PASSTHROUGH_E2E_CGROUP"]
 
+    /// The lxc-passthrough command under test (test.sh stages it).
+    static let command: String =
+        ProcessInfo.processInfo.environment["PASSTHROUGH_COMMAND"] ?? "/usr/local/sbin/lxc-passthrough"
+    static let hasCommand = FileManager.default.isExecutableFile(atPath: command)
+
     static let isRoot = geteuid() == 0
     static let hasLXC = FileManager.default.isExecutableFile(atPath: "/usr/bin/lxc-start")
     static let hasBusybox = FileManager.default.fileExists(atPath: "/bin/busybox") || FileManager.default.fileExists(atPath: "/usr/bin/busybox")

@@ -7,8 +7,10 @@ func expected(_ type: String, _ major: Int, _ minor: Int, mode: String, uid: Int
     "\(type) \(String(major, radix: 16)):\(String(minor, radix: 16)) \(mode) \(uid):\(gid)"
 }
 
-func withContainer(_ label: String, unprivileged: Bool, include: Bool = true, _ body: (Container) throws -> Void) throws {
-    let container = try Container(label, unprivileged: unprivileged, include: include)
+func withContainer(
+    _ label: String, unprivileged: Bool, include: Bool = true, firstLines: [String] = [], _ body: (Container) throws -> Void
+) throws {
+    let container = try Container(label, unprivileged: unprivileged, include: include, firstLines: firstLines)
     defer { container.destroy() }
     try body(container)
 }

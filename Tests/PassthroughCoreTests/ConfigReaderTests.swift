@@ -81,10 +81,20 @@ struct ConfigReaderTests {
 
     @Test func unreadableIncludeIsAnError() {
         let reader = ConfigReader { path in
-            if path == "/c" { return .text("lxc.include = /missing\n") }
-            throw SystemError(call: "open", path: path, errno: 2)
+            if path == "/c" { return .text("lxc.include = /secret\n") }
+            throw SystemError(call: "open", path: path, errno: 13)
         }
         #expect(throws: SystemError.self) { try reader.idMap(configPath: "/c") }
+    }
+
+    @Test func aMissingIncludeIsSkippedAsLXCDoes() throws {
+        let reader = ConfigReader { path in
+            if path == "/c" { return .text("lxc.include = /usr/share/lxc/config/userns.conf.d/\nlxc.idmap = u 0 1 1\n") }
+            throw SystemError(call: "open", path: path, errno: 2)
+        }
+        #expect(try reader.idMap(configPath: "/c").ranges.count == 1)
+        let missingConfig = ConfigReader { path in throw SystemError(call: "open", path: path, errno: 2) }
+        #expect(throws: SystemError.self, "the config itself must exist") { try missingConfig.idMap(configPath: "/c") }
     }
 }
 
