@@ -87,10 +87,15 @@ public struct Administration {
         let map = try idMap(document)
         let policy = DevicePolicy(hierarchy: hierarchy, rules: try reader(for: document).deviceRules(configPath: container.configPath, includingManagedBlock: true))
         var seen: [String: String] = [:]
+        var keys: Set<DeviceKey> = []
         return document.deviceLines().sorted { ($0.key?.index ?? Int.max, $0.lineNumber) < ($1.key?.index ?? Int.max, $1.lineNumber) }.map { line in
             var report = DeviceReport(key: line.name, path: line.value, denyWrite: false, status: .invalid)
             guard let key = line.key else {
                 report.problem = "'\(line.name)' is not a device key: use dev0 to dev255 (line \(line.lineNumber))"
+                return report
+            }
+            guard keys.insert(key).inserted else {
+                report.problem = "\(key) is given twice (again at line \(line.lineNumber))"
                 return report
             }
             let spec: DeviceSpec
