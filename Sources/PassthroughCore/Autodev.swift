@@ -52,8 +52,9 @@ public enum Autodev {
         } catch {
             throw HookFailure("cannot open the container's /dev: \(error)")
         }
+        let directories = Directories(root: devRoot)
         for item in list.items {
-            try mount(item, from: nodes, into: devRoot)
+            try mount(item, from: nodes, into: directories)
         }
         return list.items.count
     }
@@ -67,7 +68,7 @@ public enum Autodev {
         }
     }
 
-    static func mount(_ item: DeviceList.Item, from nodes: FileDescriptor, into devRoot: FileDescriptor) throws(HookFailure) {
+    static func mount(_ item: DeviceList.Item, from nodes: FileDescriptor, into directories: Directories) throws(HookFailure) {
         let label = "\(item.key) (\(item.path))"
         let source: FileDescriptor
         do {
@@ -83,7 +84,7 @@ public enum Autodev {
         } catch {
             throw HookFailure(device: label, "\(error)")
         }
-        let target = try makeTarget(for: item, in: devRoot, label: label)
+        let target = try makeTarget(for: item, in: directories, label: label)
         do {
             try FileSystem.mount(
                 source: source.procPath, target: target.procPath, type: nil, flags: UInt(MS_BIND), options: nil,
@@ -96,34 +97,22 @@ public enum Autodev {
     /// Walks to the device's path below the container's `/dev` without
     /// following symlinks, making missing directories and an empty file to
     /// mount onto. An existing file or device node there is mounted over.
-    static func makeTarget(for item: DeviceList.Item, in devRoot: FileDescriptor, label: String) throws(HookFailure) -> FileDescriptor {
-        var components = item.path.split(separator: "/").map(String.init)
+    static func makeTarget(for item: DeviceList.Item, in directories: Directories, label: String) throws(HookFailure) -> FileDescriptor {
+        var components = item.path.utf8.split(separator: UInt8(ascii: "/")).map { String(Substring($0)) }
         precondition(components.first == "dev" && components.count >= 2, "the list holds validated paths")
         components.removeFirst()
         let name = components.removeLast()
         do {
-            var directory = devRoot
-            for component in components {
-                // 0755 whatever lxc-start's umask: users in the container must reach the node.
-                if try directory.makeDirectory(component, mode: 0o755) {
-                    try directory.setMode(component, mode: 0o755)
-                }
-                directory = try directory.open(component, flags: O_RDONLY | O_DIRECTORY | O_NOFOLLOW)
-            }
-            let existing: stat?
+            let directory = try directories.open(components)
             do {
-                existing = try directory.status(name)
+                _ = try directory.open(name, flags: O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode: 0o600)
             } catch {
-                guard error.errno == ENOENT else { throw error }
-                existing = nil
-            }
-            if let existing {
+                guard error.errno == EEXIST else { throw error }
+                let existing = try directory.status(name)
                 let type = existing.st_mode & S_IFMT
                 guard type == S_IFREG || type == S_IFCHR || type == S_IFBLK else {
                     throw HookFailure(device: label, "\(directory.child(name)) already exists in the container as \(fileTypeName(mode: existing.st_mode))")
                 }
-            } else {
-                _ = try directory.open(name, flags: O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode: 0o600)
             }
             return try directory.open(name, flags: LinuxConstants.openPath | O_NOFOLLOW)
         } catch let error as SystemError {
@@ -133,6 +122,34 @@ public enum Autodev {
             throw error
         } catch {
             throw HookFailure(device: label, "\(error)")
+        }
+    }
+
+    /// Directories below the container's `/dev`, made and opened once each
+    /// (without following symlinks) however many devices they hold.
+    final class Directories {
+        let root: FileDescriptor
+        private var opened: [String: FileDescriptor] = [:]
+
+        init(root: FileDescriptor) { self.root = root }
+
+        func open(_ components: [String]) throws(SystemError) -> FileDescriptor {
+            var directory = root
+            var prefix = ""
+            for component in components {
+                prefix += "/" + component
+                if let known = opened[prefix] {
+                    directory = known
+                    continue
+                }
+                // 0755 whatever lxc-start's umask: users in the container must reach the node.
+                if try directory.makeDirectory(component, mode: 0o755) {
+                    try directory.setMode(component, mode: 0o755)
+                }
+                directory = try directory.open(component, flags: O_RDONLY | O_DIRECTORY | O_NOFOLLOW)
+                opened[prefix] = directory
+            }
+            return directory
         }
     }
 }

@@ -14,15 +14,17 @@ public enum ConfigLoader {
     /// else the container's LXC config) and the id map (from the LXC config
     /// and what it includes).
     public static func load(
-        _ context: HookContext, proxmoxDirectory: String = proxmoxConfigDirectory
+        _ context: HookContext, proxmoxDirectory: String = proxmoxConfigDirectory, files: FileCache = FileCache()
     ) throws(HookFailure) -> ContainerConfig {
         let proxmoxFile = proxmoxDirectory + "/" + context.containerName + ".conf"
         let deviceFile = (try? FileSystem.status(proxmoxFile)) != nil ? proxmoxFile : context.configFile
         do {
-            let text = try readText(deviceFile)
+            guard case .text(let text) = try files.content(of: deviceFile) else {
+                throw SystemError(call: "read", path: deviceFile, errno: EISDIR)
+            }
             let devices = try ConfigReader.deviceEntries(text: text, path: deviceFile)
             // Only read the id map (and the includes) when there is something to map.
-            let idMap = devices.isEmpty ? IDMap() : try ConfigReader(readFile: content(of:)).idMap(configPath: context.configFile)
+            let idMap = devices.isEmpty ? IDMap() : try ConfigReader(readFile: files.content(of:)).idMap(configPath: context.configFile)
             return ContainerConfig(devices: devices, idMap: idMap)
         } catch let error as SystemError {
             throw HookFailure("cannot read the container configuration: \(error)")
@@ -43,13 +45,6 @@ public enum ConfigLoader {
         return .text(try decode(file.readAll(limit: maximumFileSize), path: path))
     }
 
-    static func readText(_ path: String) throws -> String {
-        guard case .text(let text) = try content(of: path) else {
-            throw SystemError(call: "read", path: path, errno: EISDIR)
-        }
-        return text
-    }
-
     static func decode(_ bytes: [UInt8], path: String) throws(ConfigError) -> String {
         if bytes.contains(0) { throw ConfigError(origin: path, message: "contains a NUL byte") }
         guard let text = String(validating: bytes, as: UTF8.self) else {
@@ -57,4 +52,20 @@ public enum ConfigLoader {
         }
         return text
     }
+}
+
+/// Config files read once per hook run: the device entries, the id map and
+/// the device rules all come from the same files.
+public final class FileCache {
+    private var contents: [String: ConfigReader.FileContent] = [:]
+
+    public init() {}
+
+    public func content(of path: String) throws -> ConfigReader.FileContent {
+        if let known = contents[path] { return known }
+        let content = try ConfigLoader.content(of: path)
+        contents[path] = content
+        return content
+    }
+
 }

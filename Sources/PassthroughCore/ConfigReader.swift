@@ -167,42 +167,49 @@ public struct ConfigReader {
 
     /// `devN: value` (N any digits, valid or not) split into name and trimmed value.
     static func deviceLine(_ line: Substring) -> (name: Substring, value: Substring)? {
-        let trimmed = line.drop(while: { $0 == " " || $0 == "\t" })
-        guard let colon = trimmed.firstIndex(of: ":") else { return nil }
-        let name = trimmed[..<colon]
+        let bytes = line.utf8.drop(while: { $0 == 0x20 || $0 == 0x09 })
+        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")) else { return nil }
+        let name = Substring(bytes[..<colon])
         guard DeviceKey.looksLikeKey(name) else { return nil }
-        return (name, trimmed[trimmed.index(after: colon)...].trimmingWhitespace())
+        return (name, Substring(bytes[bytes.index(after: colon)...].trimmingBlanks))
     }
 
     /// A Proxmox `[snapshot]` or `[pve:pending]` section header: device lines end there.
     static func startsSection(_ line: Substring) -> Bool {
-        line.drop(while: { $0 == " " || $0 == "\t" }).hasPrefix("[")
+        line.utf8.drop(while: { $0 == 0x20 || $0 == 0x09 }).first == UInt8(ascii: "[")
     }
 
     /// Lines of a file, with a trailing `\r` removed (files edited on Windows).
     /// Split on bytes: to Swift's `Character`, `\r\n` is one character, not a `\n`.
     static func lines(_ text: String) -> [Substring] {
-        text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map { line in
-            Substring(line.last == UInt8(ascii: "\r") ? line.dropLast() : line)
-        }
+        var text = text
+        text.makeContiguousUTF8()
+        let utf8 = text.utf8
+        return utf8.withContiguousStorageIfAvailable { bytes -> [Substring] in
+            var lines: [Substring] = []
+            var start = 0
+            func add(_ end: Int) {
+                let trimmedEnd = end > start && bytes[end - 1] == UInt8(ascii: "\r") ? end - 1 : end
+                let from = utf8.index(utf8.startIndex, offsetBy: start), to = utf8.index(utf8.startIndex, offsetBy: trimmedEnd)
+                lines.append(Substring(utf8[from..<to]))
+            }
+            for index in 0..<bytes.count where bytes[index] == UInt8(ascii: "\n") {
+                add(index)
+                start = index + 1
+            }
+            add(bytes.count)
+            return lines
+        }!
     }
 
     /// `lxc.key = value` with whitespace around both trimmed; nil for comments,
     /// blank lines and lines that are not LXC keys.
     static func lxcAssignment(_ line: Substring) -> (String, String)? {
-        let trimmed = line.trimmingWhitespace()
-        guard trimmed.hasPrefix("lxc."), let equals = trimmed.firstIndex(of: "=") else { return nil }
-        let key = trimmed[..<equals].trimmingWhitespace()
-        let value = trimmed[trimmed.index(after: equals)...].trimmingWhitespace()
-        return (String(key), String(value))
+        let trimmed = line.utf8.drop(while: { $0 == 0x20 || $0 == 0x09 })
+        guard trimmed.starts(with: "lxc."), let equals = trimmed.firstIndex(of: UInt8(ascii: "=")) else { return nil }
+        let key = trimmed[..<equals].trimmingBlanks
+        let value = trimmed[trimmed.index(after: equals)...].trimmingBlanks
+        return (String(Substring(key)), String(Substring(value)))
     }
 }
 
-extension StringProtocol {
-    func trimmingWhitespace() -> SubSequence {
-        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" }
-        guard let start = firstIndex(where: { !isSpace($0) }) else { return self[endIndex...] }
-        let end = lastIndex(where: { !isSpace($0) })!
-        return self[start...end]
-    }
-}

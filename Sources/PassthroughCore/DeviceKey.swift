@@ -11,25 +11,21 @@ public struct DeviceKey: Hashable, Comparable, Sendable, CustomStringConvertible
 
     /// Parses `devN` written canonically (no sign, no leading zero) with N in 0...255.
     public init?(_ text: some StringProtocol) {
-        guard text.hasPrefix("dev") else { return nil }
-        let digits = text.dropFirst(3)
-        guard !digits.isEmpty, digits.count <= 3, digits.allSatisfy(\.isASCIIDigit),
-              digits == "0" || digits.first != "0",
-              let index = Int(digits)
+        let bytes = text.utf8
+        guard bytes.starts(with: "dev") else { return nil }
+        let digits = bytes.dropFirst(3)
+        guard digits.count <= 3, digits.first != UInt8(ascii: "0") || digits.count == 1,
+              let index = digits.decimalUInt32
         else { return nil }
-        self.init(index: index)
+        self.init(index: Int(index))
     }
 
     /// Whether `text` looks like a device key at all (`dev` and digits), valid or not.
     public static func looksLikeKey(_ text: some StringProtocol) -> Bool {
-        text.hasPrefix("dev") && text.count > 3 && text.dropFirst(3).allSatisfy(\.isASCIIDigit)
+        text.utf8.starts(with: "dev") && text.utf8.dropFirst(3).isDecimalDigits
     }
 
     public var description: String { "dev\(index)" }
 
     public static func < (lhs: DeviceKey, rhs: DeviceKey) -> Bool { lhs.index < rhs.index }
-}
-
-extension Character {
-    var isASCIIDigit: Bool { ("0"..."9").contains(self) }
 }

@@ -43,20 +43,21 @@ public struct DeviceList: Equatable, Sendable {
     }
 
     public static func decode(_ text: String) throws(Failure) -> DeviceList {
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        guard lines.first == Substring(header) else {
+        var lines = text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        guard lines.first.map({ $0.elementsEqual(header.utf8) }) == true else {
             throw Failure(line: 1, message: "expected the header '\(header)'")
         }
-        guard lines.last == "" else { throw Failure(line: lines.count, message: "the last line is not terminated") }
+        guard lines.last?.isEmpty == true else { throw Failure(line: lines.count, message: "the last line is not terminated") }
         lines.removeLast()
         var items: [Item] = []
+        items.reserveCapacity(lines.count - 1)
         for (offset, line) in lines.enumerated().dropFirst() {
             let fail = { (message: String) in Failure(line: offset + 1, message: message) }
-            let fields = line.split(separator: " ", omittingEmptySubsequences: false)
+            let fields = line.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false)
             guard fields.count == 5 else { throw fail("expected 5 fields, found \(fields.count)") }
-            guard let key = DeviceKey(fields[0]) else { throw fail("bad key '\(fields[0])'") }
-            guard let type = DeviceType(rawValue: String(fields[1])) else { throw fail("bad device type '\(fields[1])'") }
-            guard let major = UInt32(fields[2]), let minor = UInt32(fields[3]) else { throw fail("bad device number") }
+            guard let key = DeviceKey(Substring(fields[0])) else { throw fail("bad key '\(Substring(fields[0]))'") }
+            guard let type = DeviceType(rawValue: String(Substring(fields[1]))) else { throw fail("bad device type '\(Substring(fields[1]))'") }
+            guard let major = fields[2].decimalUInt32, let minor = fields[3].decimalUInt32 else { throw fail("bad device number") }
             guard let path = unescape(fields[4]) else { throw fail("bad escape in path") }
             if let problem = DevicePath.problem(path) { throw fail("bad path: \(problem)") }
             items.append(Item(key: key, type: type, number: DeviceNumber(major: major, minor: minor), path: path))
@@ -79,9 +80,10 @@ public struct DeviceList: Equatable, Sendable {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    static func unescape(_ text: Substring) -> String? {
+    static func unescape(_ text: Substring.UTF8View) -> String? {
         var bytes: [UInt8] = []
-        var input = Array(text.utf8)[...]
+        bytes.reserveCapacity(text.count)
+        var input = text[...]
         while let byte = input.popFirst() {
             guard byte == UInt8(ascii: "\\") else { bytes.append(byte); continue }
             guard input.count >= 3 else { return nil }

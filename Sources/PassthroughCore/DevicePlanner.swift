@@ -6,6 +6,8 @@ public struct RequestedDevice: Equatable, Sendable {
     public var hostGID: UInt32
     /// The node's permission bits.
     public var mode: UInt32
+    /// Where the node appears in the container (`spec.containerPath`, computed once).
+    public var containerPath: String
 
     /// `dev3 (/dev/ttyUSB0)`, for messages.
     public var label: String { "\(key) (\(spec.path))" }
@@ -26,17 +28,18 @@ public enum DevicePlanner {
                 throw HookFailure(device: "\(entry.key)", "'\(entry.value)' (\(entry.origin)): \(error)")
             }
             let label = "\(entry.key) (\(spec.path))"
-            if let earlier = keyForPath[spec.containerPath] {
+            let containerPath = spec.containerPath
+            if let earlier = keyForPath[containerPath] {
                 throw HookFailure(device: label, "the same path is already passed through by \(earlier)")
             }
-            keyForPath[spec.containerPath] = entry.key
+            keyForPath[containerPath] = entry.key
             guard let uid = idMap.hostID(for: spec.uid, kind: .user) else {
                 throw HookFailure(device: label, "uid \(spec.uid) is not mapped to a host uid by the container's lxc.idmap (\(describe(idMap, .user)))")
             }
             guard let gid = idMap.hostID(for: spec.gid, kind: .group) else {
                 throw HookFailure(device: label, "gid \(spec.gid) is not mapped to a host gid by the container's lxc.idmap (\(describe(idMap, .group)))")
             }
-            devices.append(readOnlyIfAsked(RequestedDevice(key: entry.key, spec: spec, hostUID: uid, hostGID: gid, mode: spec.mode), idMap: idMap))
+            devices.append(readOnlyIfAsked(RequestedDevice(key: entry.key, spec: spec, hostUID: uid, hostGID: gid, mode: spec.mode, containerPath: containerPath), idMap: idMap))
         }
         return devices
     }
@@ -105,7 +108,7 @@ public struct PrestartPlan: Equatable, Sendable {
             actions.append(.makeNode(device.key, host.type, host.number))
             actions.append(.setOwner(device.key, uid: device.hostUID, gid: device.hostGID))
             actions.append(.setMode(device.key, device.mode))
-            items.append(DeviceList.Item(key: device.key, type: host.type, number: host.number, path: device.spec.containerPath))
+            items.append(DeviceList.Item(key: device.key, type: host.type, number: host.number, path: device.containerPath))
             labels[device.key] = device.label
         }
         actions.append(.makeAutodevErrorFile(uid: containerRoot.uid, gid: containerRoot.gid))

@@ -94,19 +94,28 @@ extension DeviceSpec.Failure: CustomStringConvertible {
 public enum DevicePath {
     /// Why `path` is not acceptable as a device path, or nil when it is.
     public static func problem(_ path: String) -> String? {
-        guard path.hasPrefix("/dev/") else { return "it must start with /dev/" }
-        if path.utf8.contains(0) { return "it contains a NUL byte" }
-        let components = path.split(separator: "/", omittingEmptySubsequences: true)
-        if components.contains(where: { $0 == "." || $0 == ".." }) {
-            return "it must not contain a '.' or '..' component"
+        let bytes = path.utf8
+        guard bytes.starts(with: "/dev/") else { return "it must start with /dev/" }
+        if bytes.contains(0) { return "it contains a NUL byte" }
+        var components = 0
+        for component in bytes.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true) {
+            if component.equals(".") || component.equals("..") { return "it must not contain a '.' or '..' component" }
+            components += 1
         }
-        if components.count < 2 { return "it names no device below /dev/" }
-        if path.utf8.count >= 4096 { return "it is longer than PATH_MAX (4096 bytes)" }
+        if components < 2 { return "it names no device below /dev/" }
+        if bytes.count >= 4096 { return "it is longer than PATH_MAX (4096 bytes)" }
         return nil
     }
 
     /// `path` with empty components removed: `/dev//a/` becomes `/dev/a`.
     public static func normalized(_ path: String) -> String {
-        "/" + path.split(separator: "/", omittingEmptySubsequences: true).joined(separator: "/")
+        var previous: UInt8 = 0
+        let clean = path.utf8.last != UInt8(ascii: "/") && path.utf8.allSatisfy { byte in
+            defer { previous = byte }
+            return !(byte == UInt8(ascii: "/") && previous == UInt8(ascii: "/"))
+        }
+        if clean { return path }
+        return "/" + path.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true)
+            .map { String(Substring($0)) }.joined(separator: "/")
     }
 }

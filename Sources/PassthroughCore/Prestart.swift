@@ -12,11 +12,12 @@ public enum Prestart {
         let directory = PassthroughDirectory(containerDirectory: context.containerDirectory)
         // A tmpfs left by an earlier start goes first, even if this start fails.
         try directory.clear()
-        let config = try ConfigLoader.load(context, proxmoxDirectory: proxmoxDirectory)
+        let files = FileCache()
+        let config = try ConfigLoader.load(context, proxmoxDirectory: proxmoxDirectory, files: files)
         let devices = try DevicePlanner.requestedDevices(entries: config.devices, idMap: config.idMap)
         var hostDevices: [HostDevice] = []
         for device in devices { hostDevices.append(try hostDevice(device)) }
-        try checkRules(devices: devices, hostDevices: hostDevices, context: context)
+        try checkRules(devices: devices, hostDevices: hostDevices, context: context, files: files)
         let containerRoot = (config.idMap.hostID(for: 0, kind: .user) ?? 0, config.idMap.hostID(for: 0, kind: .group) ?? 0)
         let plan = PrestartPlan(devices: devices, hostDevices: hostDevices, containerRoot: containerRoot)
         try directory.apply(plan)
@@ -28,13 +29,13 @@ public enum Prestart {
     /// since the last `lxc-passthrough sync`): better a clear refusal than a
     /// node that answers EPERM.
     static func checkRules(
-        devices: [RequestedDevice], hostDevices: [HostDevice], context: HookContext,
+        devices: [RequestedDevice], hostDevices: [HostDevice], context: HookContext, files: FileCache,
         hierarchy: DeviceRule.Hierarchy = ActiveHierarchy.detect()
     ) throws(HookFailure) {
         guard !devices.isEmpty else { return }
         let rules: [DeviceRule]
         do {
-            rules = try ConfigReader(readFile: ConfigLoader.content(of:)).deviceRules(configPath: context.configFile, includingManagedBlock: true)
+            rules = try ConfigReader(readFile: files.content(of:)).deviceRules(configPath: context.configFile, includingManagedBlock: true)
         } catch {
             throw HookFailure("cannot read the container's device rules: \(error)")
         }

@@ -15,17 +15,17 @@ public enum PropertyString {
         _ text: String, defaultKey: String, allowedKeys: Set<String>
     ) throws(Failure) -> [String: String] {
         var result: [String: String] = [:]
-        for part in text.split(separator: ",", omittingEmptySubsequences: true) {
+        for part in text.utf8.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: true) {
             let key: String, value: String
-            if let equals = part.firstIndex(of: "=") {
-                key = String(part[..<equals])
-                value = String(part[part.index(after: equals)...])
-                if key.isEmpty { throw .emptyKey(part: String(part)) }
+            if let equals = part.firstIndex(of: UInt8(ascii: "=")) {
+                key = String(Substring(part[..<equals]))
+                value = String(Substring(part[part.index(after: equals)...]))
+                if key.isEmpty { throw .emptyKey(part: String(Substring(part))) }
                 guard allowedKeys.contains(key) else { throw .unknownKey(key) }
                 if value.isEmpty { throw .emptyValue(key: key) }
             } else {
                 key = defaultKey
-                value = String(part)
+                value = String(Substring(part))
             }
             if result[key] != nil { throw .duplicateKey(key) }
             result[key] = value

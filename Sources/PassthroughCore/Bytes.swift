@@ -1,0 +1,53 @@
+// Byte-level helpers for the parsers. The hooks parse on UTF-8 bytes rather
+// than Swift `Character`s: grapheme breaking made string handling most of a
+// hook's time with 256 devices (bench/), and every separator in these
+// formats is ASCII.
+
+extension Collection where Element == UInt8 {
+    /// Pieces between `separator` bytes, empty ones included.
+    @inlinable
+    func pieces(separatedBy separator: UInt8) -> [SubSequence] {
+        split(separator: separator, omittingEmptySubsequences: false)
+    }
+
+    /// Whether every byte is an ASCII digit (and there is at least one).
+    var isDecimalDigits: Bool { !isEmpty && allSatisfy { $0 >= 0x30 && $0 <= 0x39 } }
+
+    /// An unsigned decimal number that fits `UInt32`, or nil.
+    var decimalUInt32: UInt32? {
+        guard isDecimalDigits else { return nil }
+        var value: UInt64 = 0
+        for byte in self {
+            value = value * 10 + UInt64(byte - 0x30)
+            if value > UInt64(UInt32.max) { return nil }
+        }
+        return UInt32(value)
+    }
+
+    func starts(with text: StaticString) -> Bool {
+        let prefix = UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount)
+        return starts(with: prefix)
+    }
+
+    func equals(_ text: StaticString) -> Bool {
+        elementsEqual(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+}
+
+extension BidirectionalCollection where Element == UInt8 {
+    /// Without leading and trailing spaces, tabs and carriage returns.
+    var trimmingBlanks: SubSequence {
+        let isBlank = { (byte: UInt8) in byte == 0x20 || byte == 0x09 || byte == 0x0d }
+        guard let start = firstIndex(where: { !isBlank($0) }), let last = lastIndex(where: { !isBlank($0) }) else {
+            return self[endIndex...]
+        }
+        return self[start...last]
+    }
+}
+
+extension String {
+    /// A string from UTF-8 bytes known to be valid (slices of a valid string at ASCII boundaries).
+    init<Bytes: Collection>(utf8Slice bytes: Bytes) where Bytes.Element == UInt8 {
+        self.init(decoding: bytes, as: UTF8.self)
+    }
+}

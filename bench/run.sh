@@ -1,0 +1,132 @@
+#!/bin/sh
+# Benchmark: what device passthrough costs a container start.
+#
+#   ./bench/run.sh [--quick]      as root, after ./install.sh
+#
+# 1. Hook cost outside LXC: the installed pve-prestart-hook + pve-autodev-hook
+#    pair, run as LXC runs them, in a private mount namespace, against
+#    generated containers with N = 0, 1, 16, 64, 256 devices
+#    (/dev/serial/by-id-length paths), side by side with a C floor
+#    (bench/floor.c) and a POSIX shell pair (bench/shell/).
+# 2. Whole container start: lxc-start -d until RUNNING for a busybox
+#    container without passthrough and with 0, 16 and 256 devices.
+# Writes bench/results/results.md (the table, also printed) and
+# bench/results/hooks.svg (hook time against device count).
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+hookdir=${HOOKDIR:-/usr/share/lxc/hooks}
+results=$here/results
+quick=no
+[ "${1:-}" = --quick ] && quick=yes
+
+[ "$(id -u)" -eq 0 ] || { echo "bench: run as root" >&2; exit 1; }
+for hook in pve-prestart-hook pve-autodev-hook; do
+    [ -x "$hookdir/$hook" ] || { echo "bench: $hookdir/$hook is missing: run ./install.sh first" >&2; exit 1; }
+done
+command -v cc >/dev/null || { echo "bench: a C compiler (cc) is needed" >&2; exit 1; }
+
+work=$(mktemp -d /tmp/lxcpt-bench.XXXXXX)
+chmod 0755 "$work"
+links=/dev/lxcpt-bench
+container=lxcpt-bench-$$
+cleanup() {
+    lxc-destroy -n "$container" -f >/dev/null 2>&1 || true
+    rm -rf "$work" "$links"
+}
+trap cleanup EXIT INT TERM
+
+cc -O2 -o "$work/measure" "$here/measure.c"
+cc -O2 -o "$work/floor" "$here/floor.c"
+
+# Devices at realistic paths: links in /dev/serial/by-id style, to /dev/null.
+mkdir -p "$links/serial/by-id"
+i=0
+while [ $i -lt 256 ]; do
+    ln -s /dev/null "$links/serial/by-id/usb-FTDI_FT232R_USB_UART_A5$(printf %04d $i)BI-if00-port0"
+    i=$((i + 1))
+done
+device_path() { echo "$links/serial/by-id/usb-FTDI_FT232R_USB_UART_A5$(printf %04d "$1")BI-if00-port0"; }
+
+# config_lines N: the devN lines of a container with N devices.
+config_lines() {
+    i=0
+    while [ $i -lt "$1" ]; do
+        echo "dev$i: $(device_path $i),mode=0660,uid=1000,gid=20"
+        i=$((i + 1))
+    done
+}
+
+counts="0 1 16 64 256"
+runs_for() {
+    case $1 in 0|1) r=200 ;; 16) r=100 ;; 64) r=50 ;; *) r=20 ;; esac
+    [ $quick = yes ] && r=$((r / 10 + 2))
+    echo $r
+}
+for n in $counts; do
+    mkdir -p "$work/ct-$n" "$work/rootfs-$n/dev"
+    { echo "lxc.idmap = u 0 100000 65536"; echo "lxc.idmap = g 0 100000 65536"; config_lines "$n"; } > "$work/ct-$n/config"
+done
+
+echo "bench: hook pairs (ours, C floor, shell) for N = $counts devices" >&2
+raw=$work/raw.txt
+unshare -m sh -c '
+    set -eu
+    mount --make-rprivate /
+    for n in '"$counts"'; do
+        for impl in ours c shell; do
+            case $impl in
+                ours) pre='"$hookdir"'/pve-prestart-hook; auto='"$hookdir"'/pve-autodev-hook ;;
+                c) pre='"$work"'/floor; auto='"$work"'/floor ;;
+                shell) pre='"$here"'/shell/prestart.sh; auto='"$here"'/shell/autodev.sh ;;
+            esac
+            case $n in 0|1) r=200 ;; 16) r=100 ;; 64) r=50 ;; *) r=20 ;; esac
+            [ '"$quick"' = yes ] && r=$((r / 10 + 2))
+            [ $impl = shell ] && [ $r -gt 20 ] && r=20
+            printf "%s %s " $impl $n
+            '"$work"'/measure $r '"$work"'/ct-$n '"$work"'/rootfs-$n $n $pre $auto
+        done
+    done
+' > "$raw"
+
+echo "bench: whole container starts" >&2
+lxc-create -n "$container" -t busybox >/dev/null 2>&1
+config=/var/lib/lxc/$container/config
+sed -i '/^lxc.net.0/d' "$config"
+echo "lxc.net.0.type = empty" >> "$config"
+cp "$config" "$work/base.config"
+starts=$work/starts.txt
+: > "$starts"
+start_runs=10
+[ $quick = yes ] && start_runs=3
+for variant in none 0 16 256; do
+    cp "$work/base.config" "$config"
+    if [ "$variant" != none ]; then
+        echo "lxc.include = ${PASSTHROUGH_CONF:-/usr/share/lxc/config/passthrough.conf}" >> "$config"
+        config_lines "$variant" >> "$config"
+    fi
+    i=0
+    times=""
+    while [ $i -lt $start_runs ]; do
+        t0=$(date +%s%N)
+        lxc-start -n "$container" -d
+        lxc-wait -n "$container" -s RUNNING -t 30
+        t1=$(date +%s%N)
+        if [ "$variant" != none ] && [ "$variant" != 0 ]; then
+            lxc-attach -n "$container" -- test -c "$(device_path $((variant - 1)))" ||
+                { echo "bench: device missing in the container" >&2; exit 1; }
+        fi
+        lxc-stop -n "$container" -k
+        lxc-wait -n "$container" -s STOPPED -t 30
+        times="$times $(( (t1 - t0) / 1000 ))"
+        i=$((i + 1))
+    done
+    echo "$variant$times" >> "$starts"
+done
+
+mkdir -p "$results"
+host="$(nproc) cores, $(uname -r), $(lxc-start --version 2>/dev/null | sed 's/^/LXC /')"
+awk -v host="$host" -v date="$(date -u +%Y-%m-%d)" -f "$here/table.awk" "$raw" "$starts" > "$results/results.md"
+awk -f "$here/plot.awk" "$raw" > "$results/hooks.svg"
+cat "$results/results.md"
+echo "bench: wrote $results/results.md and $results/hooks.svg" >&2
