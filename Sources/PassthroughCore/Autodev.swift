@@ -37,7 +37,7 @@ public enum Autodev {
         let list: DeviceList
         do {
             guard let file = try openIfPresent(nodes, DeviceList.fileName, flags: O_RDONLY | O_NOFOLLOW) else { return 0 }
-            list = try DeviceList.decode(String(decoding: try file.readAll(limit: 4 << 20), as: UTF8.self))
+            list = try DeviceList.decode(bytes: try file.readAll(limit: 4 << 20))
         } catch let error as SystemError {
             throw HookFailure("cannot read the device list: \(error)")
         } catch let error as DeviceList.Failure {
@@ -69,35 +69,34 @@ public enum Autodev {
     }
 
     static func mount(_ item: DeviceList.Item, from nodes: FileDescriptor, into directories: Directories) throws(HookFailure) {
-        let label = "\(item.key) (\(item.path))"
         let source: FileDescriptor
         do {
             source = try nodes.open(item.key.description, flags: LinuxConstants.openPath | O_NOFOLLOW)
             let info = try source.status()
             guard DeviceType(mode: info.st_mode) == item.type, DeviceNumber(rawValue: UInt64(info.st_rdev)) == item.number else {
-                throw HookFailure(device: label, "the node \(source.path) is not the listed \(item.type.noun) \(item.number)")
+                throw HookFailure(device: item.label, "the node \(source.path) is not the listed \(item.type.noun) \(item.number)")
             }
         } catch let error as SystemError {
-            throw HookFailure(device: label, "cannot open the node made by pre-start: \(error)")
+            throw HookFailure(device: item.label, "cannot open the node made by pre-start: \(error)")
         } catch let error as HookFailure {
             throw error
         } catch {
-            throw HookFailure(device: label, "\(error)")
+            throw HookFailure(device: item.label, "\(error)")
         }
-        let target = try makeTarget(for: item, in: directories, label: label)
+        let target = try makeTarget(for: item, in: directories)
         do {
             try FileSystem.mount(
                 source: source.procPath, target: target.procPath, type: nil, flags: UInt(MS_BIND), options: nil,
                 describedAs: target.path)
         } catch {
-            throw HookFailure(device: label, "cannot bind the node into the container: \(error)")
+            throw HookFailure(device: item.label, "cannot bind the node into the container: \(error)")
         }
     }
 
     /// Walks to the device's path below the container's `/dev` without
     /// following symlinks, making missing directories and an empty file to
     /// mount onto. An existing file or device node there is mounted over.
-    static func makeTarget(for item: DeviceList.Item, in directories: Directories, label: String) throws(HookFailure) -> FileDescriptor {
+    static func makeTarget(for item: DeviceList.Item, in directories: Directories) throws(HookFailure) -> FileDescriptor {
         var components = item.path.utf8.split(separator: UInt8(ascii: "/")).map { String(Substring($0)) }
         precondition(components.first == "dev" && components.count >= 2, "the list holds validated paths")
         components.removeFirst()
@@ -111,17 +110,17 @@ public enum Autodev {
                 let existing = try directory.status(name)
                 let type = existing.st_mode & S_IFMT
                 guard type == S_IFREG || type == S_IFCHR || type == S_IFBLK else {
-                    throw HookFailure(device: label, "\(directory.child(name)) already exists in the container as \(fileTypeName(mode: existing.st_mode))")
+                    throw HookFailure(device: item.label, "\(directory.child(name)) already exists in the container as \(fileTypeName(mode: existing.st_mode))")
                 }
             }
             return try directory.open(name, flags: LinuxConstants.openPath | O_NOFOLLOW)
         } catch let error as SystemError {
             let hint = error.errno == ELOOP || error.errno == ENOTDIR ? " (a parent is a symlink or not a directory)" : ""
-            throw HookFailure(device: label, "cannot make the mount point in the container's /dev: \(error)\(hint)")
+            throw HookFailure(device: item.label, "cannot make the mount point in the container's /dev: \(error)\(hint)")
         } catch let error as HookFailure {
             throw error
         } catch {
-            throw HookFailure(device: label, "\(error)")
+            throw HookFailure(device: item.label, "\(error)")
         }
     }
 

@@ -16,6 +16,9 @@ public struct DeviceList: Equatable, Sendable {
         /// Where the node is mounted in the container, e.g. `/dev/ttyUSB0`.
         public var path: String
 
+        /// `dev3 (/dev/ttyUSB0)`, for messages.
+        public var label: String { "\(key) (\(path))" }
+
         public init(key: DeviceKey, type: DeviceType, number: DeviceNumber, path: String) {
             self.key = key
             self.type = type
@@ -43,7 +46,12 @@ public struct DeviceList: Equatable, Sendable {
     }
 
     public static func decode(_ text: String) throws(Failure) -> DeviceList {
-        var lines = text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        try decode(bytes: Array(text.utf8))
+    }
+
+    /// Decodes the list as read from its file.
+    public static func decode(bytes: [UInt8]) throws(Failure) -> DeviceList {
+        var lines = bytes[...].split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
         guard lines.first.map({ $0.elementsEqual(header.utf8) }) == true else {
             throw Failure(line: 1, message: "expected the header '\(header)'")
         }
@@ -55,8 +63,11 @@ public struct DeviceList: Equatable, Sendable {
             let fail = { (message: String) in Failure(line: offset + 1, message: message) }
             let fields = line.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false)
             guard fields.count == 5 else { throw fail("expected 5 fields, found \(fields.count)") }
-            guard let key = DeviceKey(Substring(fields[0])) else { throw fail("bad key '\(Substring(fields[0]))'") }
-            guard let type = DeviceType(rawValue: String(Substring(fields[1]))) else { throw fail("bad device type '\(Substring(fields[1]))'") }
+            guard let key = DeviceKey(String(utf8Slice: fields[0])) else { throw fail("bad key '\(String(utf8Slice: fields[0]))'") }
+            let type: DeviceType
+            if fields[1].elementsEqual("c".utf8) { type = .character } else if fields[1].elementsEqual("b".utf8) { type = .block } else {
+                throw fail("bad device type '\(String(utf8Slice: fields[1]))'")
+            }
             guard let major = fields[2].decimalUInt32, let minor = fields[3].decimalUInt32 else { throw fail("bad device number") }
             guard let path = unescape(fields[4]) else { throw fail("bad escape in path") }
             if let problem = DevicePath.problem(path) { throw fail("bad path: \(problem)") }
@@ -80,10 +91,11 @@ public struct DeviceList: Equatable, Sendable {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    static func unescape(_ text: Substring.UTF8View) -> String? {
+    static func unescape(_ text: ArraySlice<UInt8>) -> String? {
+        guard text.contains(UInt8(ascii: "\\")) else { return String(validating: text, as: UTF8.self) }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(text.count)
-        var input = text[...]
+        var input = text
         while let byte = input.popFirst() {
             guard byte == UInt8(ascii: "\\") else { bytes.append(byte); continue }
             guard input.count >= 3 else { return nil }

@@ -94,7 +94,7 @@ extension DeviceSpec.Failure: CustomStringConvertible {
 public enum DevicePath {
     /// Why `path` is not acceptable as a device path, or nil when it is.
     public static func problem(_ path: String) -> String? {
-        let bytes = path.utf8
+        let bytes = Array(path.utf8)
         guard bytes.starts(with: "/dev/") else { return "it must start with /dev/" }
         if bytes.contains(0) { return "it contains a NUL byte" }
         var components = 0

@@ -18,12 +18,27 @@ func retryingOnInterrupt<T: BinaryInteger>(_ body: () -> T) -> T {
 /// Each wrapper names the C call in its error and the path it acted on.
 public final class FileDescriptor {
     public let rawValue: Int32
-    /// The path this descriptor was opened with, for messages.
-    public let path: String
+    /// Where it was opened: a directory's path and a name in it (joined only
+    /// for messages, so that opening many files builds no strings).
+    private let base: String
+    private let name: String?
 
     init(rawValue: Int32, path: String) {
         self.rawValue = rawValue
-        self.path = path
+        self.base = path
+        self.name = nil
+    }
+
+    private init(rawValue: Int32, directory: String, name: String) {
+        self.rawValue = rawValue
+        self.base = directory
+        self.name = name
+    }
+
+    /// The path this descriptor was opened with, for messages.
+    public var path: String {
+        guard let name else { return base }
+        return base.hasSuffix("/") ? base + name : base + "/" + name
     }
 
     deinit { _ = Glibc.close(rawValue) }
@@ -49,7 +64,7 @@ public final class FileDescriptor {
     public func open(_ name: String, flags: Int32, mode: mode_t = 0) throws(SystemError) -> FileDescriptor {
         let fd = retryingOnInterrupt { openat(rawValue, name, flags | O_CLOEXEC, mode) }
         guard fd >= 0 else { throw SystemError(call: "openat", path: child(name), errno: errno) }
-        return FileDescriptor(rawValue: fd, path: child(name))
+        return FileDescriptor(rawValue: fd, directory: path, name: name)
     }
 
     /// `mkdirat(2)`; an existing entry is not an error when `existingIsFine`.

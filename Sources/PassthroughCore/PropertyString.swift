@@ -15,17 +15,18 @@ public enum PropertyString {
         _ text: String, defaultKey: String, allowedKeys: Set<String>
     ) throws(Failure) -> [String: String] {
         var result: [String: String] = [:]
-        for part in text.utf8.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: true) {
+        let bytes = Array(text.utf8)
+        for part in bytes.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: true) {
             let key: String, value: String
             if let equals = part.firstIndex(of: UInt8(ascii: "=")) {
-                key = String(Substring(part[..<equals]))
-                value = String(Substring(part[part.index(after: equals)...]))
-                if key.isEmpty { throw .emptyKey(part: String(Substring(part))) }
+                key = String(utf8Slice: part[..<equals])
+                value = String(utf8Slice: part[(equals + 1)...])
+                if key.isEmpty { throw .emptyKey(part: String(utf8Slice: part)) }
                 guard allowedKeys.contains(key) else { throw .unknownKey(key) }
                 if value.isEmpty { throw .emptyValue(key: key) }
             } else {
                 key = defaultKey
-                value = String(Substring(part))
+                value = String(utf8Slice: part)
             }
             if result[key] != nil { throw .duplicateKey(key) }
             result[key] = value
