@@ -1,11 +1,13 @@
-/* Times a pre-start/autodev hook pair against one generated container, the
- * way LXC runs them: fork, exec, wait. Cleanup between runs is not timed.
- * Run inside a private mount namespace (run.sh does).
+/* Times pre-start/autodev hook pairs against one generated container, the
+ * way LXC runs them: fork, exec, wait. Several implementations take turns
+ * run by run, so that the machine's drift hits them alike. Cleanup between
+ * runs is not timed. Run inside a private mount namespace (run.sh does).
  *
- *   measure RUNS CONTAINER_DIR ROOTFS EXPECTED_NODES PRESTART AUTODEV
+ *   measure RUNS CONTAINER_DIR ROOTFS EXPECTED_NODES NAME PRESTART AUTODEV [NAME PRESTART AUTODEV]...
  *
- * Prints one line: runs, then median/min/max wall time in ms of pre-start,
- * autodev and the pair, then the peak RSS in KiB of either hook. */
+ * Prints a line per implementation: its name, runs, then median/min/max wall
+ * time in ms of pre-start, autodev and the pair, then the peak RSS in KiB of
+ * either hook. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
@@ -77,31 +79,41 @@ static void summary(double *values, int n) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 7) { fprintf(stderr, "usage: measure RUNS CONTAINER_DIR ROOTFS EXPECTED_NODES PRESTART AUTODEV\n"); return 2; }
-    int runs = atoi(argv[1]), expected = atoi(argv[4]);
+    if (argc < 8 || (argc - 5) % 3 != 0) {
+        fprintf(stderr, "usage: measure RUNS CONTAINER_DIR ROOTFS EXPECTED_NODES NAME PRESTART AUTODEV [NAME PRESTART AUTODEV]...\n");
+        return 2;
+    }
+    int runs = atoi(argv[1]), expected = atoi(argv[4]), count = (argc - 5) / 3;
     const char *container = argv[2], *rootfs = argv[3];
     char config[4096];
     snprintf(config, sizeof config, "%s/config", container);
     setenv("LXC_NAME", "bench", 1);
     setenv("LXC_CONFIG_FILE", config, 1);
     setenv("LXC_ROOTFS_MOUNT", rootfs, 1);
-    double *pre = calloc(runs, sizeof *pre), *autodev = calloc(runs, sizeof *autodev), *pair = calloc(runs, sizeof *pair);
-    long rss = 0;
+    double *pre = calloc((size_t)runs * count, sizeof *pre), *autodev = calloc((size_t)runs * count, sizeof *autodev),
+           *pair = calloc((size_t)runs * count, sizeof *pair);
+    long *rss = calloc(count, sizeof *rss);
     for (int i = 0; i < runs; i++) {
-        reset(container, rootfs);
-        pre[i] = run_hook(argv[5], "pre-start", &rss);
-        autodev[i] = run_hook(argv[6], "autodev", &rss);
-        pair[i] = pre[i] + autodev[i];
-        if (i == 0 && count_binds(rootfs) != expected) {
-            fprintf(stderr, "measure: %s made %d nodes in the container, expected %d\n", argv[6], count_binds(rootfs), expected);
-            return 1;
+        for (int turn = 0; turn < count; turn++) {
+            int k = (i + turn) % count;
+            const char *name = argv[5 + 3 * k], *prestart = argv[6 + 3 * k], *auto_hook = argv[7 + 3 * k];
+            reset(container, rootfs);
+            pre[k * runs + i] = run_hook(prestart, "pre-start", &rss[k]);
+            autodev[k * runs + i] = run_hook(auto_hook, "autodev", &rss[k]);
+            pair[k * runs + i] = pre[k * runs + i] + autodev[k * runs + i];
+            if (i == 0 && count_binds(rootfs) != expected) {
+                fprintf(stderr, "measure: %s made %d nodes in the container, expected %d\n", name, count_binds(rootfs), expected);
+                return 1;
+            }
         }
     }
     reset(container, rootfs);
-    printf("%d", runs);
-    summary(pre, runs);
-    summary(autodev, runs);
-    summary(pair, runs);
-    printf(" %ld\n", rss);
+    for (int k = 0; k < count; k++) {
+        printf("%s %d", argv[5 + 3 * k], runs);
+        summary(pre + k * runs, runs);
+        summary(autodev + k * runs, runs);
+        summary(pair + k * runs, runs);
+        printf(" %ld\n", rss[k]);
+    }
     return 0;
 }

@@ -77,6 +77,7 @@ public struct DeviceList: Equatable, Sendable {
     }
 
     static func escape(_ path: String) -> String {
+        guard path.utf8.contains(where: { $0 <= 0x20 || $0 == 0x7f || $0 == UInt8(ascii: "\\") }) else { return path }
         var bytes: [UInt8] = []
         for byte in path.utf8 {
             if byte <= 0x20 || byte == 0x7f || byte == UInt8(ascii: "\\") {
