@@ -10,8 +10,9 @@
 #    (bench/floor.c) and a POSIX shell pair (bench/shell/).
 # 2. Whole container start: lxc-start -d until RUNNING for a busybox
 #    container without passthrough and with 0, 16 and 256 devices.
-# Writes bench/results/results.md (the table, also printed) and
-# bench/results/hooks.svg (hook time against device count).
+# Writes bench/results/results.md (the table, also printed),
+# bench/results/hooks.svg (hook time against device count) and the raw
+# figures (hooks.txt, starts.txt) they are made from.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -123,6 +124,8 @@ for variant in none 0 16 256; do
 done
 
 mkdir -p "$results"
+cp "$raw" "$results/hooks.txt"
+cp "$starts" "$results/starts.txt"
 host="$(nproc) cores, $(uname -r), $(lxc-start --version 2>/dev/null | sed 's/^/LXC /')"
 awk -v host="$host" -v date="$(date -u +%Y-%m-%d)" -f "$here/table.awk" "$raw" "$starts" > "$results/results.md"
 awk -f "$here/plot.awk" "$raw" > "$results/hooks.svg"
