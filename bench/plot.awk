@@ -20,7 +20,7 @@ END {
         for (i = 1; i <= count; i++) points = points sprintf("%.1f,%.1f ", x(ns[i]), y(t[impls[k], ns[i]]))
         printf "<polyline fill='none' stroke='%s' stroke-width='2' points='%s'/>\n", colors[k], points
         for (i = 1; i <= count; i++) printf "<circle cx='%.1f' cy='%.1f' r='3' fill='%s'/>\n", x(ns[i]), y(t[impls[k], ns[i]]), colors[k]
-        printf "<rect x='460' y='%d' width='12' height='12' fill='%s'/><text x='478' y='%d'>%s</text>\n", 40 + k * 18, colors[k], 51 + k * 18, names[k]
+        printf "<rect x='460' y='%d' width='12' height='12' fill='%s'/><text x='478' y='%d'>%s</text>\n", 220 + k * 18, colors[k], 231 + k * 18, names[k]
     }
     print "</svg>"
 }
