@@ -11,6 +11,7 @@
 #                                     commands; the LXC files then go to
 #                                     DIR/share/lxc, e.g. /usr/share/lxc for /usr)
 #   ./install.sh --lxc-datadir DIR    LXC's data directory (default /usr/share/lxc)
+#   ./install.sh --deb [OUTDIR]       build a Debian package instead (dist/ by default)
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -34,7 +35,8 @@ while [ $# -gt 0 ]; do
         --destdir=*) destdir=${1#*=}; shift ;;
         --uninstall) action=uninstall; shift ;;
         --no-build) build=no; shift ;;
-        -h|--help) sed -n '2,14s/^# \{0,1\}//p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,15s/^# \{0,1\}//p' "$0"; exit 0 ;;
+        --deb) shift; exec "$here/packaging/build-deb.sh" "$@" ;;
         *) die "unknown option '$1' (see --help)" ;;
     esac
 done
@@ -79,13 +81,16 @@ if ! command -v lxc-start >/dev/null 2>&1 && [ -z "$destdir" ]; then
     fi
 fi
 
-bindir=$here/.build/release
+# A build folder of its own: SwiftPM does not always relink when only the
+# flags change, and a debug or plugin build elsewhere must never be installed.
+scratch=$here/.build-install
+bindir=$scratch/release
 if [ "$build" = yes ]; then
     command -v swift >/dev/null 2>&1 || die "swift not found: install the Swift toolchain, or build a package elsewhere"
     # Fully static: no dynamic loader work at each container start (measured in
     # bench/: about half the start-up time of a --static-swift-stdlib binary).
-    (cd "$here" && swift build -c release --static-swift-stdlib -Xswiftc -static-executable) || die "build failed"
-    bindir=$(cd "$here" && swift build -c release --static-swift-stdlib -Xswiftc -static-executable --show-bin-path)
+    (cd "$here" && swift build -c release --scratch-path "$scratch" --static-swift-stdlib -Xswiftc -static-executable) ||
+        die "build failed"
 fi
 for program in $hooks lxc-passthrough; do
     [ -x "$bindir/$program" ] || die "$bindir/$program is missing: build first (without --no-build)"

@@ -16,11 +16,20 @@ public enum HookMain {
         _ body: (HookContext) throws(HookFailure) -> String?
     ) -> Never {
         let arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments == ["--version"] {
+            write(to: STDOUT_FILENO, "\(program) \(PassthroughVersion.current)\n")
+            exit(0)
+        }
+        if arguments == ["--help"] || arguments == ["-h"] {
+            write(to: STDOUT_FILENO, usage(program: program, type: type))
+            exit(0)
+        }
         let context: HookContext
         do {
             context = try HookContext(type: type, arguments: arguments, environment: processEnvironment(), needsRootfs: needsRootfs)
         } catch {
-            report(program: program, "\(error)\nusage: \(program) is run by LXC as its lxc.hook.\(type) (see /usr/share/lxc/config/passthrough.conf)")
+            report(program: program, "\(error)")
+            write(to: STDERR_FILENO, usage(program: program, type: type))
             exit(2)
         }
         do {
@@ -35,6 +44,20 @@ public enum HookMain {
             MonitorReport.deliver(program: program, containerName: context.containerName, configFile: context.configFile, message: message)
             exit(1)
         }
+    }
+
+    static func usage(program: String, type: String) -> String {
+        """
+        usage: \(program) (run by LXC as lxc.hook.\(type); see passthrough.conf)
+               \(program) --version | --help
+
+        LXC runs it with LXC_NAME, LXC_CONFIG_FILE and LXC_ROOTFS_MOUNT set and,
+        for hook version 0, the arguments NAME lxc \(type). It passes the host
+        devices named by the container's devN entries into the container (man 8
+        pve-prestart-hook). Exit status: 0 done, 1 the start must not go on (the
+        message names the device and the cause), 2 not run by LXC.
+
+        """
     }
 
     static func report(program: String, _ message: String) {

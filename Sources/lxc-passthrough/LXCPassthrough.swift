@@ -18,6 +18,7 @@ struct LXCPassthrough: ParsableCommand {
             ENVIRONMENT
               LXC_PASSTHROUGH_CONF  the passthrough.conf to include (default \(Administration.defaultInclude))
             """,
+        version: PassthroughVersion.current,
         subcommands: [Add.self, Remove.self, Sync.self, List.self, Check.self])
 }
 

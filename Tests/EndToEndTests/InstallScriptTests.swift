@@ -7,7 +7,7 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 
 extension EndToEndTests {
     @Suite("install.sh",
-           .enabled(if: FileManager.default.isExecutableFile(atPath: repositoryRoot + "/.build/release/pve-prestart-hook"),
+           .enabled(if: FileManager.default.isExecutableFile(atPath: repositoryRoot + "/.build-install/release/pve-prestart-hook"),
                     "needs the release build (./install.sh or test.sh makes it)"))
     struct InstallScriptTests {
         func mode(_ path: String) -> Int? {
@@ -57,7 +57,7 @@ extension EndToEndTests {
         @Test("the installed programs are statically linked: no Swift runtime, no dynamic loader",
               arguments: ["pve-prestart-hook", "pve-autodev-hook", "pve-poststop-hook", "lxc-passthrough"])
         func staticallyLinked(program: String) {
-            let linked = run(["ldd", repositoryRoot + "/.build/release/" + program])
+            let linked = run(["ldd", repositoryRoot + "/.build-install/release/" + program])
             #expect((linked.output + linked.error).contains("not a dynamic executable"), "\(linked)")
         }
     }
