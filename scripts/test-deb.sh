@@ -98,6 +98,7 @@ check "dpkg -i on this host" dpkg -i "$deb"
 check "the installed hooks are the package's" sh -c 'dpkg -S /usr/libexec/lxc-passthrough/pve-prestart-hook | grep -q lxc-passthrough'
 if grep -q ' /sys/fs/cgroup/devices cgroup ' /proc/mounts; then host_cgroup=v1; else host_cgroup=v2; fi
 echo "== end-to-end tests against the installed package =="
+swift build --build-tests
 PASSTHROUGH_CONF=/usr/share/lxc/config/passthrough.conf PASSTHROUGH_COMMAND=/usr/sbin/lxc-passthrough \
 LXC_PASSTHROUGH_CONF=/usr/share/lxc/config/passthrough.conf PASSTHROUGH_E2E_CGROUP=$host_cgroup \
     swift test --skip-build --filter EndToEndTests.DevicePassthroughTests --filter EndToEndTests.CgroupRulesTests \
