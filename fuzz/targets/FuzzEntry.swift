@@ -1,0 +1,22 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One libFuzzer binary for every parser; FUZZ_TARGET picks the one to run.
+let fuzzTarget: (UnsafeRawPointer, Int) -> CInt = {
+    let name = getenv("FUZZ_TARGET").map { String(cString: $0) } ?? ""
+    switch name {
+    case "PropertyString": return fuzzPropertyString
+    case "ContainerConfig": return fuzzContainerConfig
+    case "IDMap": return fuzzIDMap
+    case "DeviceList": return fuzzDeviceList
+    default:
+        fputs("FUZZ_TARGET must be PropertyString, ContainerConfig, IDMap or DeviceList\n", stderr)
+        exit(2)
+    }
+}()
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzEntry(_ data: UnsafeRawPointer, _ size: Int) -> CInt {
+    fuzzTarget(data, size)
+}
