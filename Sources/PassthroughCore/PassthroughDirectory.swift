@@ -22,7 +22,8 @@ public struct PassthroughDirectory {
     }
 
     /// Unmounts every tmpfs stacked on the directory (a reboot, a killed start)
-    /// and removes the directory when it is empty. Never follows a symlink.
+    /// and removes the directory when it is empty, or whatever else is at its
+    /// path. Never follows a symlink.
     public func clear() throws(HookFailure) {
         for _ in 0..<64 {
             do {
@@ -34,7 +35,13 @@ public struct PassthroughDirectory {
         }
         if rmdir(path) != 0 {
             let error = errno
-            if error != ENOENT && error != ENOTEMPTY && error != ENOTDIR {
+            if error == ENOTDIR {
+                // A symlink or file planted where the directory goes (the mapped root of
+                // an unprivileged container owns CONTAINER_DIR): unlink never follows it.
+                if unlink(path) != 0 && errno != ENOENT {
+                    throw HookFailure("cannot remove \(path): \(SystemError(call: "unlink", path: path, errno: errno))")
+                }
+            } else if error != ENOENT && error != ENOTEMPTY {
                 throw HookFailure("cannot remove the device directory: \(SystemError(call: "rmdir", path: path, errno: error))")
             }
         }

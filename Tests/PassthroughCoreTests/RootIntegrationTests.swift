@@ -245,8 +245,8 @@ struct RootIntegrationTests {
             #expect(RootFixture.status(container + "/lxc-passthrough") == nil)
         }
 
-        @Test("pre-start does not mount over a symlink put where the directory goes")
-        func symlinkInPlaceOfTheDirectoryIsRefused() throws {
+        @Test("pre-start removes a symlink put where the directory goes, without following it")
+        func symlinkInPlaceOfTheDirectoryIsRemoved() throws {
             let scratch = try RootScratch()
             defer { scratch.cleanUp() }
             let container = try scratch.makeDirectory("ct")
@@ -254,13 +254,15 @@ struct RootIntegrationTests {
             try RootFixture.writeFile(container + "/config", PrestartAndPoststop.config)
             try RootFixture.symlink(outside, at: container + "/lxc-passthrough")
 
-            #expect(throws: HookFailure.self) {
-                try Prestart.run(RootFixture.context("pre-start", container: container), proxmoxDirectory: scratch.path("no-pve"))
-            }
-            #expect(RootFixture.mounts(below: scratch.root).isEmpty)
+            // The planted link is removed, never followed; the tmpfs goes where it belongs.
+            try Prestart.run(RootFixture.context("pre-start", container: container), proxmoxDirectory: scratch.path("no-pve"))
             #expect(try RootFixture.entries(outside).isEmpty)
-            let link = try #require(RootFixture.status(container + "/lxc-passthrough"))
-            #expect(RootFixture.fileType(link) == S_IFLNK)
+            #expect(RootFixture.mounts(at: outside).isEmpty)
+            let directory = try #require(RootFixture.status(container + "/lxc-passthrough"))
+            #expect(RootFixture.fileType(directory) == S_IFDIR)
+            #expect(RootFixture.mounts(at: container + "/lxc-passthrough").count == 1)
+            try Poststop.run(RootFixture.context("post-stop", container: container))
+            #expect(RootFixture.mounts(below: scratch.root).isEmpty)
         }
 
         @Test("pre-start takes the devN lines from the Proxmox config when there is one")
