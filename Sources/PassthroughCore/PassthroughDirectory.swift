@@ -58,7 +58,11 @@ public struct PassthroughDirectory {
         }
         do {
             let root = try mountTmpfs(parent: parent, options: options)
-            for action in plan.actions.dropFirst() {
+            FaultInjection.point("kill-after-mount")
+            let actions = plan.actions.dropFirst()
+            for (index, action) in actions.enumerated() {
+                if index == actions.count / 2 { FaultInjection.point("kill-after-half") }
+                if case .writeList = action { FaultInjection.point("kill-before-list") }
                 try perform(action, in: root, labels: plan.labels)
             }
         } catch {
