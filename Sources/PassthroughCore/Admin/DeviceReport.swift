@@ -125,10 +125,12 @@ public struct Administration {
                 report.problem = "gid \(spec.gid) is not mapped to a host gid by the container's lxc.idmap"
                 return report
             }
-            if spec.denyWrite && !map.isPrivileged {
-                report.hostUID = 0
-                report.mode = spec.mode & ~0o222
-            }
+            let node = DevicePlanner.readOnlyIfAsked(
+                RequestedDevice(key: key, spec: spec, hostUID: report.hostUID!, hostGID: report.hostGID!, mode: spec.mode,
+                                containerPath: spec.containerPath),
+                idMap: map)
+            report.hostUID = node.hostUID
+            report.mode = node.mode
             switch lookUp(spec.path) {
             case .missing(let why):
                 report.status = .missing
