@@ -21,6 +21,9 @@ public enum Autodev {
             guard let opened = try openIfPresent(parent, PassthroughDirectory.name, flags: O_RDONLY | O_DIRECTORY | O_NOFOLLOW) else {
                 return 0
             }
+            // Only pre-start's tmpfs counts: a plain directory there was left or planted
+            // (an unprivileged container's mapped root owns the container directory).
+            guard try opened.status().st_dev != parent.status().st_dev else { return 0 }
             nodes = opened
         } catch {
             throw HookFailure("cannot open the device directory: \(error)")

@@ -420,7 +420,7 @@ struct RootIntegrationTests {
             let description = try #require(failure).description
             #expect(description.contains("dev0") && description.contains("/dev/a dir/sub/zero"), "\(description)")
             #expect(try RootFixture.entries(outside).isEmpty, "nothing is made through the symlink")
-            #expect(RootFixture.mounts(below: scratch.root).isEmpty)
+            #expect(RootFixture.mounts(below: fixture.rootfs).isEmpty, "autodev mounted nothing")
         }
 
         @Test("autodev refuses a deeper parent symlink and a symlink as the device itself")
@@ -444,7 +444,7 @@ struct RootIntegrationTests {
             #expect(description.contains("dev3") && description.contains("/dev/a dir/sub/zero") && description.contains("symbolic link"), "\(description)")
             #expect(try RootFixture.entries(outside) == ["file"])
             #expect(try RootFixture.readFile(outside + "/file") == Array("outside\n".utf8))
-            #expect(RootFixture.mounts(below: scratch.root).isEmpty)
+            #expect(RootFixture.mounts(below: fixture.rootfs).isEmpty, "autodev mounted nothing")
         }
 
         @Test("autodev refuses a container /dev that is a symlink")
@@ -458,7 +458,7 @@ struct RootIntegrationTests {
 
             #expect(throws: HookFailure.self) { try Autodev.run(fixture.context) }
             #expect(try RootFixture.entries(outside).isEmpty)
-            #expect(RootFixture.mounts(below: scratch.root).isEmpty)
+            #expect(RootFixture.mounts(below: fixture.rootfs).isEmpty, "autodev mounted nothing")
         }
 
         @Test("autodev refuses a target that exists as a directory")
@@ -489,6 +489,16 @@ struct RootIntegrationTests {
             let failure = #expect(throws: HookFailure.self) { try Autodev.run(fixture.context) }
             let description = try #require(failure).description
             #expect(description.contains("dev0 (/dev/zero)") && description.contains("1:5"), "\(description)")
+            #expect(RootFixture.status(fixture.dev + "/zero") == nil)
+            #expect(RootFixture.mounts(below: fixture.rootfs).isEmpty, "autodev mounted nothing")
+        }
+
+        @Test("autodev ignores a planted directory that is not pre-start's tmpfs")
+        func plantedDirectoryIsIgnored() throws {
+            let scratch = try RootScratch()
+            defer { scratch.cleanUp() }
+            let fixture = try HandMadeContainer(scratch, items: [(0, "/dev/zero")], mountTmpfs: false)
+            #expect(try Autodev.run(fixture.context) == 0)
             #expect(RootFixture.status(fixture.dev + "/zero") == nil)
             #expect(RootFixture.mounts(below: scratch.root).isEmpty)
         }
@@ -534,10 +544,12 @@ private struct HandMadeContainer {
     let zero: stat
     let context: HookContext
 
-    init(_ scratch: RootScratch, items: [(Int, String)]) throws {
+    init(_ scratch: RootScratch, items: [(Int, String)], mountTmpfs: Bool = true) throws {
         container = try scratch.makeDirectory("ct2")
         try RootFixture.writeFile(container + "/config", "lxc.uts.name = ct2\n")
         passthrough = try scratch.makeDirectory("ct2/lxc-passthrough")
+        // As pre-start leaves it: a tmpfs of its own (autodev ignores a plain directory).
+        if mountTmpfs { try #require(mount("none", passthrough, "tmpfs", 0, "mode=0755") == 0) }
         zero = try #require(RootFixture.status("/dev/zero"))
         let number = DeviceNumber(rawValue: UInt64(zero.st_rdev))
         var listed: [DeviceList.Item] = []
