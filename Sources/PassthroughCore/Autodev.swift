@@ -132,6 +132,8 @@ public enum Autodev {
     final class Directories {
         let root: FileDescriptor
         private var opened: [String: FileDescriptor] = [:]
+        /// The directories this walk made (parent, name), in the order made.
+        private(set) var made: [(parent: FileDescriptor, name: String)] = []
 
         init(root: FileDescriptor) { self.root = root }
 
@@ -146,12 +148,27 @@ public enum Autodev {
                 }
                 // 0755 whatever lxc-start's umask: users in the container must reach the node.
                 if try directory.makeDirectory(component, mode: 0o755) {
+                    made.append((directory, component))
                     try directory.setMode(component, mode: 0o755)
                 }
                 directory = try directory.open(component, flags: O_RDONLY | O_DIRECTORY | O_NOFOLLOW)
                 opened[prefix] = directory
             }
             return directory
+        }
+
+        /// Opens existing directories only, without following symlinks.
+        static func openExisting(_ components: [String], from root: FileDescriptor) throws(SystemError) -> FileDescriptor {
+            var directory = root
+            for component in components {
+                directory = try directory.open(component, flags: O_RDONLY | O_DIRECTORY | O_NOFOLLOW)
+            }
+            return directory
+        }
+
+        /// Removes the directories this walk made, last first (best effort).
+        func removeMade() {
+            for (parent, name) in made.reversed() { try? parent.remove(name, directory: true) }
         }
     }
 }

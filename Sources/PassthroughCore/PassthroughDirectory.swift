@@ -86,7 +86,7 @@ public struct PassthroughDirectory {
         do {
             let mountPoint = try parent.open(PassthroughDirectory.name, flags: LinuxConstants.openPath | O_NOFOLLOW | O_DIRECTORY)
             try FileSystem.mount(
-                source: "none", target: mountPoint.procPath, type: "tmpfs",
+                source: MountTable.source, target: mountPoint.procPath, type: "tmpfs",
                 flags: UInt(MS_NOSUID | MS_NOEXEC), options: options, describedAs: path)
             let root = try parent.open(PassthroughDirectory.name, flags: O_RDONLY | O_DIRECTORY | O_NOFOLLOW)
             // The directory opened after the mount must be the new file system's root,

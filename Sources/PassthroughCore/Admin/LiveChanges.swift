@@ -1,0 +1,199 @@
+/// What `attach` asks for: a device and its node's options, as `add` takes them.
+public struct AttachRequest: Sendable {
+    public var path: String
+    public var mode: UInt32?
+    public var uid: UInt32?
+    public var gid: UInt32?
+    public var denyWrite: Bool
+    /// Only the running container: no devN entry, no sync.
+    public var temporary: Bool
+
+    public init(path: String, mode: UInt32? = nil, uid: UInt32? = nil, gid: UInt32? = nil, denyWrite: Bool = false, temporary: Bool = false) {
+        self.path = path
+        self.mode = mode
+        self.uid = uid
+        self.gid = gid
+        self.denyWrite = denyWrite
+        self.temporary = temporary
+    }
+}
+
+public struct AttachResult {
+    /// The entry written; nil with `--temporary`.
+    public var key: DeviceKey?
+    public var node: LiveNode
+    /// The rules added to the running container.
+    public var rules: [DeviceRule]
+    public var sync: SyncResult?
+}
+
+public struct DetachResult {
+    /// The entry removed; nil with `--temporary` or when there was none.
+    public var key: DeviceKey?
+    public var node: PlacedNode
+    /// The rules added to the running container to take access back.
+    public var rules: [DeviceRule]
+    public var sync: SyncResult?
+    /// Processes in the container that still have the device open: the
+    /// kernel checks device rules at open, so they keep their access.
+    public var holders: [DeviceHolder]
+}
+
+extension Administration {
+    /// Puts a device into the running container: the cgroup rule first, then
+    /// the node; unless temporary, the entry and its rules go into the config
+    /// (under the config's lock). Any failure undoes what was done.
+    public func attach(_ request: AttachRequest, live: LiveSystem, include: String) throws -> AttachResult {
+        var undo: (() -> Void)?
+        do {
+            return try ConfigStore.update(container) { document in
+                let running = try live.running(container)
+                let (result, edited) = try planAttach(request, document, include: include)
+                try live.apply(result.rules, to: container)
+                do {
+                    try live.place(result.node, in: running)
+                } catch {
+                    throw failure(error, undoing: { try live.apply(LiveRules.revoking(result.rules), to: container) })
+                }
+                if !request.temporary { document = edited }
+                undo = {
+                    let placed = PlacedNode(
+                        containerPath: result.node.containerPath, type: result.node.type, number: result.node.number,
+                        mode: result.node.mode, hostUID: result.node.hostUID, hostGID: result.node.hostGID, readOnly: result.node.readOnly)
+                    try? live.remove(placed, in: running)
+                    try? live.apply(LiveRules.revoking(result.rules), to: container)
+                }
+                return result
+            }
+        } catch {
+            // Set only once the container has the device: writing the config failed.
+            undo?()
+            throw error
+        }
+    }
+
+    /// Validates the request as `add` and pre-start would; returns what to do
+    /// and the config with the new entry (unchanged when temporary). Pure.
+    func planAttach(_ request: AttachRequest, _ document: ConfigDocument, include: String) throws -> (AttachResult, ConfigDocument) {
+        var value = request.path
+        if let mode = request.mode { value += ",mode=\(octal(mode))" }
+        if let uid = request.uid { value += ",uid=\(uid)" }
+        if let gid = request.gid { value += ",gid=\(gid)" }
+        if request.denyWrite { value += ",deny-write=1" }
+        let spec: DeviceSpec
+        do {
+            spec = try DeviceSpec.parse(value)
+        } catch {
+            throw AdminError("'\(value)': \(error)")
+        }
+        let host: HostDevice
+        switch lookUp(request.path) {
+        case .device(let device): host = device
+        case .missing(let why), .notADevice(let why): throw AdminError("\(request.path): \(why)")
+        }
+        var edited = document
+        var key: DeviceKey?
+        var sync: SyncResult?
+        if !request.temporary {
+            (key, sync) = try add(
+                &edited, path: request.path, mode: request.mode, uid: request.uid, gid: request.gid, denyWrite: request.denyWrite,
+                include: include)
+        }
+        let map = try idMap(document)
+        guard let hostUID = map.hostID(for: spec.uid, kind: .user) else {
+            throw AdminError("\(request.path): uid \(spec.uid) is not mapped to a host uid by the container's lxc.idmap")
+        }
+        guard let hostGID = map.hostID(for: spec.gid, kind: .group) else {
+            throw AdminError("\(request.path): gid \(spec.gid) is not mapped to a host gid by the container's lxc.idmap")
+        }
+        let owned = DevicePlanner.readOnlyIfAsked(
+            RequestedDevice(key: key ?? DeviceKey(index: 0)!, spec: spec, hostUID: hostUID, hostGID: hostGID, mode: spec.mode,
+                            containerPath: spec.containerPath),
+            idMap: map)
+        let node = LiveNode(
+            containerPath: spec.containerPath, type: host.type, number: host.number, mode: owned.mode,
+            hostUID: owned.hostUID, hostGID: owned.hostGID, readOnly: spec.denyWrite,
+            rootUID: map.hostID(for: 0, kind: .user) ?? 0, rootGID: map.hostID(for: 0, kind: .group) ?? 0)
+        let configured = try reader(for: document).deviceRules(configPath: container.configPath, includingManagedBlock: true)
+        let rules = LiveRules.grant(
+            RulePlanner.Device(type: host.type, number: host.number, denyWrite: spec.denyWrite), on: hierarchy, configured: configured)
+        return (AttachResult(key: key, node: node, rules: rules, sync: sync), edited)
+    }
+
+    /// Takes a device out of the running container, named by its entry's key
+    /// (`dev3`) or its path: the cgroup rule back first, then the node; unless
+    /// temporary, the entry goes (when there is one). Any failure undoes what was done.
+    public func detach(_ target: String, temporary: Bool, live: LiveSystem, include: String) throws -> DetachResult {
+        var undo: (() -> Void)?
+        do {
+            return try ConfigStore.update(container) { document in
+                let running = try live.running(container)
+                let (containerPath, key, readOnlyEntry) = try resolveDetach(target, document)
+                let node = try live.placedNode(at: containerPath, in: running)
+                // The rules the container would have without this device.
+                var without = document
+                var sync: SyncResult?
+                if let key { sync = try remove(&without, target: key.description, include: include).1 }
+                let configured = try reader(for: without).deviceRules(configPath: container.configPath, includingManagedBlock: true)
+                let device = RulePlanner.Device(type: node.type, number: node.number, denyWrite: node.readOnly ?? readOnlyEntry ?? false)
+                let rules = LiveRules.revoking(LiveRules.grant(device, on: hierarchy, configured: configured))
+                try live.apply(rules, to: container)
+                do {
+                    try live.remove(node, in: running)
+                } catch {
+                    throw failure(error, undoing: { try live.apply(LiveRules.revoking(rules), to: container) })
+                }
+                let holders = live.holders(of: node.type, node.number, in: running)
+                let map = try idMap(document)
+                let back = LiveNode(
+                    containerPath: node.containerPath, type: node.type, number: node.number, mode: node.mode,
+                    hostUID: node.hostUID, hostGID: node.hostGID, readOnly: node.readOnly ?? false,
+                    rootUID: map.hostID(for: 0, kind: .user) ?? 0, rootGID: map.hostID(for: 0, kind: .group) ?? 0)
+                if !temporary && key != nil { document = without }
+                undo = {
+                    try? live.apply(LiveRules.revoking(rules), to: container)
+                    try? live.place(back, in: running)
+                }
+                return DetachResult(key: temporary ? nil : key, node: node, rules: rules, sync: temporary ? nil : sync, holders: holders)
+            }
+        } catch {
+            undo?()
+            throw error
+        }
+    }
+
+    /// The path in the container, the entry's key when one names it, and its deny-write.
+    func resolveDetach(_ target: String, _ document: ConfigDocument) throws -> (String, DeviceKey?, Bool?) {
+        let lines = document.deviceLines()
+        if let key = DeviceKey(target) {
+            guard let line = lines.first(where: { $0.key == key }) else {
+                throw AdminError("container '\(container.name)' has no device entry \(target)")
+            }
+            guard let spec = try? DeviceSpec.parse(line.value) else {
+                throw AdminError("\(key): '\(line.value)' is not a valid device entry")
+            }
+            return (spec.containerPath, key, spec.denyWrite)
+        }
+        let spec: DeviceSpec
+        do {
+            spec = try DeviceSpec.parse(target)
+        } catch {
+            throw AdminError("'\(target)' is neither a device key (dev0 to dev255) nor a device path: \(error)")
+        }
+        for line in lines {
+            guard let key = line.key, let entry = try? DeviceSpec.parse(line.value) else { continue }
+            if entry.path == target || entry.containerPath == spec.containerPath { return (entry.containerPath, key, entry.denyWrite) }
+        }
+        return (spec.containerPath, nil, nil)
+    }
+
+    /// `error`, after running `undo`; says so when undoing failed too.
+    private func failure(_ error: Error, undoing undo: () throws -> Void) -> Error {
+        do {
+            try undo()
+            return error
+        } catch let second {
+            return AdminError("\(error); undoing the device rule failed too: \(second)")
+        }
+    }
+}
