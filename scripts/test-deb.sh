@@ -75,7 +75,7 @@ check "no file of it belongs to another package" in_root sh -c \
     'dpkg -L lxc-passthrough | while read -r f; do [ -d "$f" ] && continue; owners=$(dpkg -S "$f" | cut -d: -f1 | tr -d " "); [ "$owners" = lxc-passthrough ] || { echo "$f: $owners"; exit 1; }; done'
 version=$(sed -n 's/.*static let current = "\(.*\)".*/\1/p' Sources/PassthroughCore/Version.swift)
 check "lxc-passthrough --version" in_root sh -c "lxc-passthrough --version | grep -qx '$version'"
-for subcommand in "" add remove sync list check; do
+for subcommand in "" add remove attach detach sync list check; do
     check "lxc-passthrough $subcommand --help" in_root sh -c "lxc-passthrough $subcommand --help | grep -q 'USAGE: lxc-passthrough'"
 done
 for hook in pve-prestart-hook pve-autodev-hook pve-poststop-hook; do
@@ -84,7 +84,7 @@ for hook in pve-prestart-hook pve-autodev-hook pve-poststop-hook; do
     check "$hook without LXC exits 2" in_root sh -c "/usr/share/lxc/hooks/$hook; test \$? -eq 2"
 done
 check "man lxc-passthrough" in_root sh -c 'man lxc-passthrough 2>/dev/null | grep -q "Pass host devices through to LXC"'
-for page in lxc-passthrough.add lxc-passthrough.remove lxc-passthrough.sync lxc-passthrough.list lxc-passthrough.check pve-prestart-hook pve-autodev-hook pve-poststop-hook; do
+for page in lxc-passthrough.add lxc-passthrough.remove lxc-passthrough.attach lxc-passthrough.detach lxc-passthrough.sync lxc-passthrough.list lxc-passthrough.check pve-prestart-hook pve-autodev-hook pve-poststop-hook; do
     check "man page $page renders" in_root sh -c "man -l /usr/share/man/man8/$page.8.gz 2>&1 | grep -q 'SYNOPSIS' && ! man -l /usr/share/man/man8/$page.8.gz 2>&1 >/dev/null | grep -q ."
 done
 check "bash completion is installed" in_root test -s /usr/share/bash-completion/completions/lxc-passthrough
@@ -102,7 +102,7 @@ swift build --build-tests
 PASSTHROUGH_CONF=/usr/share/lxc/config/passthrough.conf PASSTHROUGH_COMMAND=/usr/sbin/lxc-passthrough \
 LXC_PASSTHROUGH_CONF=/usr/share/lxc/config/passthrough.conf PASSTHROUGH_E2E_CGROUP=$host_cgroup \
     swift test --skip-build --filter EndToEndTests.DevicePassthroughTests --filter EndToEndTests.CgroupRulesTests \
-    --filter EndToEndTests.RefusedStartTests --filter EndToEndTests.LifecycleTests && e2e=0 || e2e=$?
+    --filter EndToEndTests.RefusedStartTests --filter EndToEndTests.LifecycleTests --filter EndToEndTests.LiveAttachTests && e2e=0 || e2e=$?
 check "end-to-end suite against the package" test "$e2e" -eq 0
 check "dpkg -r on this host" dpkg -r lxc-passthrough
 check "dpkg -r removed the hooks" sh -c '! test -e /usr/libexec/lxc-passthrough/pve-prestart-hook && ! test -e /usr/share/lxc/hooks/pve-prestart-hook'

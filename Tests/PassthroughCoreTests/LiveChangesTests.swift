@@ -37,7 +37,7 @@ final class FakeLiveSystem: LiveSystem {
     }
 
     func placedNode(at containerPath: String, in running: RunningContainer) throws -> PlacedNode {
-        guard let node = placed[containerPath] else { throw AdminError("\(containerPath) is not a device lxc-passthrough put into container 'ct'") }
+        guard let node = placed[containerPath] else { throw AdminError("\(containerPath) in container 'ct' is not a device lxc-passthrough put there") }
         return node
     }
 

@@ -140,7 +140,7 @@ public struct LinuxLiveSystem: LiveSystem {
             throw AdminError("cannot read the container's mounts: \(error)")
         }
         guard let mount = table.topMount(at: containerPath) else {
-            throw AdminError("\(containerPath) is not a device lxc-passthrough put into container '\(running.name)' (nothing is mounted there)")
+            throw AdminError("\(containerPath) in container '\(running.name)' is not a device lxc-passthrough put there (nothing is mounted there)")
         }
         guard mount.source == MountTable.source, mount.fileSystemType == "tmpfs" else {
             throw AdminError("\(containerPath) in container '\(running.name)' is not a device lxc-passthrough put there (it is a \(mount.fileSystemType) mount of '\(mount.source)'); it is left alone")
