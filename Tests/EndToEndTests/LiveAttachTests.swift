@@ -111,6 +111,17 @@ extension EndToEndTests {
                 #expect(ct.describe(loop.device).hasSuffix(" 660 7:0"))
                 #expect(ct.attach("printf again | dd of=\(loop.device) conv=notrunc && sync").succeeded)
                 #expect(loop.imagePrefix(5) == "again")
+                // The node the hooks put there at this start detaches like an attached one.
+                let detached = passthrough("detach", ct.name, loop.device, "--temporary")
+                try #require(detached.succeeded, "\(detached)")
+                #expect(!ct.attach("[ -e \(loop.device) ]").succeeded, "the node is gone")
+                #expect(ct.passthroughMountsInside().isEmpty)
+                if !kind.unprivileged {
+                    let (major, minor) = try loop.numbers()
+                    let reopened = ct.attach("mknod /tmp/again b \(major) \(minor) && exec 3<>/tmp/again")
+                    #expect(!reopened.succeeded && reopened.error.contains("Operation not permitted"), "the start's rule is taken back: \(reopened)")
+                }
+                #expect(ct.configText.contains("\ndev0: \(loop.device),uid=7\n"), "--temporary keeps the entry")
             }
         }
 
