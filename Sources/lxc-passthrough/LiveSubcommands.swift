@@ -20,35 +20,19 @@ struct Attach: ParsableCommand {
     @Argument(help: "The device on the host, e.g. /dev/ttyUSB0; the container sees it at the same path.")
     var path: String
 
-    @Option(help: ArgumentHelp("Permission bits of the node: 0 and three octal digits (default: 0660).", valueName: "MODE"))
-    var mode: String?
-
-    @Option(help: "Owner of the node as the container sees it (default: 0).")
-    var uid: UInt32?
-
-    @Option(help: "Group of the node as the container sees it (default: 0).")
-    var gid: UInt32?
-
-    @Flag(help: "Let the container read the device but not write it.")
-    var denyWrite = false
+    @OptionGroup var node: NodeOptions
 
     @Flag(help: "Only the running container: no devN entry; gone at the next start.")
     var temporary = false
 
-    func validate() throws {
-        if let mode, (try? DeviceSpec.parse("/dev/x,mode=\(mode)")) == nil {
-            throw ValidationError("invalid --mode '\(mode)': expected 0 and three octal digits, such as 0660")
-        }
-    }
-
     func run() throws {
         let administration = try options.administration()
         let request = AttachRequest(
-            path: path, mode: mode.flatMap { UInt32($0, radix: 8) }, uid: uid, gid: gid, denyWrite: denyWrite, temporary: temporary)
+            path: path, mode: node.modeBits, uid: node.uid, gid: node.gid, denyWrite: node.denyWrite, temporary: temporary)
         try reportingErrors {
             let result = try administration.attach(request, live: LinuxLiveSystem(), include: includePath)
             let entry = result.key.map { " as \($0)" } ?? " (temporary)"
-            print("\(options.name): attached \(result.node.containerPath)\(entry): \(result.node.type.rawValue) \(result.node.number), mode \(octalMode(result.node.mode))")
+            print("\(options.name): attached \(result.node.containerPath)\(entry): \(result.node.type.rawValue) \(result.node.number), mode \(octal(result.node.mode))")
             if let sync = result.sync { report(sync, container: options.name) }
         }
     }
@@ -86,9 +70,4 @@ struct Detach: ParsableCommand {
             if let sync = result.sync { report(sync, container: options.name) }
         }
     }
-}
-
-func octalMode(_ mode: UInt32) -> String {
-    let digits = String(mode, radix: 8)
-    return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
 }

@@ -36,30 +36,14 @@ struct Add: ParsableCommand {
     @Argument(help: "The device on the host, e.g. /dev/ttyUSB0 or /dev/serial/by-id/...")
     var path: String
 
-    @Option(help: ArgumentHelp("Permission bits of the node: 0 and three octal digits (default: 0660).", valueName: "MODE"))
-    var mode: String?
-
-    @Option(help: "Owner of the node as the container sees it (default: 0).")
-    var uid: UInt32?
-
-    @Option(help: "Group of the node as the container sees it (default: 0).")
-    var gid: UInt32?
-
-    @Flag(help: "Let the container read the device but not write it.")
-    var denyWrite = false
-
-    func validate() throws {
-        if let mode, (try? DeviceSpec.parse("/dev/x,mode=\(mode)")) == nil {
-            throw ValidationError("invalid --mode '\(mode)': expected 0 and three octal digits, such as 0660")
-        }
-    }
+    @OptionGroup var node: NodeOptions
 
     func run() throws {
         let administration = try options.administration()
-        let bits = mode.flatMap { UInt32($0, radix: 8) }
         try reportingErrors {
             let (key, result) = try ConfigStore.update(administration.container) { document in
-                try administration.add(&document, path: path, mode: bits, uid: uid, gid: gid, denyWrite: denyWrite, include: includePath)
+                try administration.add(
+                    &document, path: path, mode: node.modeBits, uid: node.uid, gid: node.gid, denyWrite: node.denyWrite, include: includePath)
             }
             print("\(options.name): added \(key): \(path)")
             report(result, container: options.name)
@@ -124,6 +108,29 @@ struct Check: ParsableCommand {
             for problem in problems { printError(problem) }
             guard problems.isEmpty else { throw ExitCode.failure }
             print("\(options.name): ok")
+        }
+    }
+}
+
+/// The node's options, as `add` and `attach` take them.
+struct NodeOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Permission bits of the node: 0 and three octal digits (default: 0660).", valueName: "MODE"))
+    var mode: String?
+
+    @Option(help: "Owner of the node as the container sees it (default: 0).")
+    var uid: UInt32?
+
+    @Option(help: "Group of the node as the container sees it (default: 0).")
+    var gid: UInt32?
+
+    @Flag(help: "Let the container read the device but not write it.")
+    var denyWrite = false
+
+    var modeBits: UInt32? { mode.flatMap { UInt32($0, radix: 8) } }
+
+    func validate() throws {
+        if let mode, (try? DeviceSpec.parse("/dev/x,mode=\(mode)")) == nil {
+            throw ValidationError("invalid --mode '\(mode)': expected 0 and three octal digits, such as 0660")
         }
     }
 }

@@ -11,7 +11,7 @@ struct HostileInputTests {
         var template = Array("/tmp/lxcpt-hostile.XXXXXX".utf8CString)
         let fd = mkstemp(&template)
         try #require(fd >= 0)
-        let path = String(cString: template)
+        let path = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
         defer { close(fd); unlink(path) }
         try body(path, fd)
     }

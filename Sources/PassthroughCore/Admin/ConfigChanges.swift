@@ -64,11 +64,7 @@ extension Administration {
     public func add(
         _ document: inout ConfigDocument, path: String, mode: UInt32?, uid: UInt32?, gid: UInt32?, denyWrite: Bool, include: String
     ) throws -> (DeviceKey, SyncResult) {
-        var value = path
-        if let mode { value += ",mode=\(octal(mode))" }
-        if let uid { value += ",uid=\(uid)" }
-        if let gid { value += ",gid=\(gid)" }
-        if denyWrite { value += ",deny-write=1" }
+        let value = DeviceSpec.entryValue(path: path, mode: mode, uid: uid, gid: gid, denyWrite: denyWrite)
         do {
             _ = try DeviceSpec.parse(value)
         } catch {
@@ -115,5 +111,17 @@ extension Administration {
         }
         document.removeDevice(key)
         return (key, try sync(&document, include: include))
+    }
+}
+
+extension DeviceSpec {
+    /// A `devN` value with only the options given: `/dev/ttyUSB0,mode=0600,uid=1000`.
+    static func entryValue(path: String, mode: UInt32?, uid: UInt32?, gid: UInt32?, denyWrite: Bool) -> String {
+        var value = path
+        if let mode { value += ",mode=\(octal(mode))" }
+        if let uid { value += ",uid=\(uid)" }
+        if let gid { value += ",gid=\(gid)" }
+        if denyWrite { value += ",deny-write=1" }
+        return value
     }
 }

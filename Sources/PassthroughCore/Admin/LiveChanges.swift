@@ -75,11 +75,7 @@ extension Administration {
     /// Validates the request as `add` and pre-start would; returns what to do
     /// and the config with the new entry (unchanged when temporary). Pure.
     func planAttach(_ request: AttachRequest, _ document: ConfigDocument, include: String) throws -> (AttachResult, ConfigDocument) {
-        var value = request.path
-        if let mode = request.mode { value += ",mode=\(octal(mode))" }
-        if let uid = request.uid { value += ",uid=\(uid)" }
-        if let gid = request.gid { value += ",gid=\(gid)" }
-        if request.denyWrite { value += ",deny-write=1" }
+        let value = DeviceSpec.entryValue(path: request.path, mode: request.mode, uid: request.uid, gid: request.gid, denyWrite: request.denyWrite)
         let spec: DeviceSpec
         do {
             spec = try DeviceSpec.parse(value)
