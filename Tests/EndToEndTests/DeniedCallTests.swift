@@ -158,7 +158,10 @@ extension EndToEndTests {
         /// newfstatat(AT_FDCWD, path, buf, 0) here (seen with strace -f on the
         /// hook). Matching AT_FDCWD and flags 0 leaves fstat (AT_EMPTY_PATH) and
         /// fstatat(AT_SYMLINK_NOFOLLOW) alone. It also fails pre-start's probe of
-        /// /etc/pve/lxc/NAME.conf, which pre-start takes as "not a Proxmox host".
+        /// /etc/pve/lxc/NAME.conf (the same call), which pre-start takes, like any
+        /// error there, as "not a Proxmox host": should that probe ever refuse the
+        /// start on errors other than ENOENT, this test needs another way to
+        /// fail only the device's stat.
         static let statRule = "newfstatat:arg0=-100:arg3=0"
 
         @Test("the host path cannot be stat'ed (seccomp: stat fails with EACCES): the start is refused naming dev0, the path, stat and EACCES; without the filter the start works",
