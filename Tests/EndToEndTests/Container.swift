@@ -57,10 +57,13 @@ final class Container {
     }
 
     /// Starts in the foreground (`-F`) as an administrator would to see why a
-    /// start fails, with the log at LXC's default level.
+    /// start fails, with the log at LXC's default level. A start that should
+    /// have failed but worked ends after 30 s with SIGKILL (which takes the
+    /// container with it): lxc-start -F passes SIGTERM to the container's
+    /// init, and busybox's init takes it as a reboot, so TERM alone never ends it.
     func startInForeground() -> CommandResult {
         try? FileManager.default.removeItem(atPath: logPath)
-        return run(["timeout", "30", "lxc-start", "-n", name, "-F", "-o", logPath])
+        return run(["timeout", "-k", "5", "30", "lxc-start", "-n", name, "-F", "-o", logPath])
     }
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
