@@ -17,7 +17,18 @@ public enum ConfigLoader {
         _ context: HookContext, proxmoxDirectory: String = proxmoxConfigDirectory, files: FileCache = FileCache()
     ) throws(HookFailure) -> ContainerConfig {
         let proxmoxFile = proxmoxDirectory + "/" + context.containerName + ".conf"
-        let deviceFile = (try? FileSystem.status(proxmoxFile)) != nil ? proxmoxFile : context.configFile
+        // Not a Proxmox host only when the file is not there: any other error
+        // (a stuck pmxcfs: EIO, ENOTCONN) must not start the container without its devices.
+        let deviceFile: String
+        do {
+            _ = try files.content(of: proxmoxFile)
+            deviceFile = proxmoxFile
+        } catch {
+            switch (error as? SystemError)?.errno {
+            case ENOENT?, ENOTDIR?: deviceFile = context.configFile
+            default: throw HookFailure("cannot read the container configuration: \(error)")
+            }
+        }
         do {
             guard case .text(let text) = try files.content(of: deviceFile) else {
                 throw SystemError(call: "read", path: deviceFile, errno: EISDIR)

@@ -56,7 +56,7 @@ public enum Prestart {
         do {
             info = try FileSystem.status(device.spec.path)
         } catch {
-            throw HookFailure(device: device.label, "cannot find the device on the host: \(error)")
+            throw HookFailure(device: device.label, "\(lookUpFailure(error.errno)) the device on the host: \(error)")
         }
         guard let type = DeviceType(mode: info.st_mode) else {
             throw HookFailure(device: device.label, "is \(fileTypeName(mode: info.st_mode)) on the host, not a character or block device")

@@ -157,11 +157,8 @@ extension EndToEndTests {
         /// pre-start looks the device up with glibc's stat(path), which is
         /// newfstatat(AT_FDCWD, path, buf, 0) here (seen with strace -f on the
         /// hook). Matching AT_FDCWD and flags 0 leaves fstat (AT_EMPTY_PATH) and
-        /// fstatat(AT_SYMLINK_NOFOLLOW) alone. It also fails pre-start's probe of
-        /// /etc/pve/lxc/NAME.conf (the same call), which pre-start takes, like any
-        /// error there, as "not a Proxmox host": should that probe ever refuse the
-        /// start on errors other than ENOENT, this test needs another way to
-        /// fail only the device's stat.
+        /// fstatat(AT_SYMLINK_NOFOLLOW) alone. pre-start looks for
+        /// /etc/pve/lxc/NAME.conf by opening it, which the rule does not touch.
         static let statRule = "newfstatat:arg0=-100:arg3=0"
 
         @Test("the host path cannot be stat'ed (seccomp: stat fails with EACCES): the start is refused naming dev0, the path, stat and EACCES; without the filter the start works",
@@ -180,7 +177,7 @@ extension EndToEndTests {
 
                     let refused = ct.startInForeground()
                     expectRefusedByPrestart(ct, refused, mentioning: [
-                        "container '\(ct.name)': dev0 (\(node)): ",
+                        "container '\(ct.name)': dev0 (\(node)): cannot look up the device on the host: ",
                         "stat \(node): Permission denied (EACCES)",
                     ])
 

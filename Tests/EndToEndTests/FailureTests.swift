@@ -46,7 +46,7 @@ struct RefusedStartTests {
     func refused(_ refusal: RefusedStart) throws {
         try withHostDevices { host in
             try FileManager.default.createDirectory(atPath: host.root + "/adir", withIntermediateDirectories: true)
-            FileManager.default.createFile(atPath: host.root + "/afile", contents: Data("x".utf8))
+            _ = FileManager.default.createFile(atPath: host.root + "/afile", contents: Data("x".utf8))
             try withContainer("fail", unprivileged: refusal.unprivileged) { ct in
                 for line in refusal.lines { try ct.append(line.replacingOccurrences(of: "HOST", with: host.root)) }
                 let result = ct.startInForeground()

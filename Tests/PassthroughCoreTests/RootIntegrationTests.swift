@@ -163,6 +163,29 @@ struct RootIntegrationTests {
             try expectRefusal(path: "/dev/does-not-exist-xyz", mentioning: ["ENOENT", "cannot find the device"])
         }
 
+        @Test("a Proxmox config that cannot be read (here a symlink loop) refuses the start instead of falling back to the LXC config",
+              arguments: [false, true])
+        func unreadableProxmoxConfig(loop: Bool) throws {
+            let scratch = try RootScratch()
+            defer { scratch.cleanUp() }
+            let container = try scratch.makeDirectory("ct")
+            try RootFixture.writeFile(container + "/config", PrestartAndPoststop.config)
+            let pve = try scratch.makeDirectory("pve")
+            if loop { symlink(pve + "/ct.conf", pve + "/ct.conf") }
+            let context = try RootFixture.context("pre-start", container: container)
+            if loop {
+                let failure = #expect(throws: HookFailure.self) { try Prestart.run(context, proxmoxDirectory: pve) }
+                let description = try #require(failure).description
+                #expect(description.contains("cannot read the container configuration") && description.contains("ELOOP"), "\(description)")
+                #expect(RootFixture.status(container + "/lxc-passthrough") == nil, "nothing made")
+            } else {
+                // No NAME.conf there: not a Proxmox host; the devices come from the LXC config.
+                try Prestart.run(context, proxmoxDirectory: pve)
+                #expect(try RootFixture.entries(container + "/lxc-passthrough").contains("dev0"))
+                try Poststop.run(RootFixture.context("post-stop", container: container))
+            }
+        }
+
         @Test(
             "pre-start refuses a regular file and leaves nothing",
             .enabled(if: RootFixture.isDirectory("/dev/shm"), "needs /dev/shm to make a regular file below /dev")

@@ -19,7 +19,7 @@ public enum HostLookup: Equatable, Sendable {
             }
             return .device(HostDevice(type: type, number: DeviceNumber(rawValue: UInt64(info.st_rdev))))
         } catch {
-            return .missing("cannot find the device on the host: \(error)")
+            return .missing("\(lookUpFailure(error.errno)) the device on the host: \(error)")
         }
     }
 }
@@ -161,4 +161,10 @@ public struct Administration {
             return "\(report.key) (\(report.path)): \(report.problem ?? report.status.rawValue)"
         }
     }
+}
+
+/// "cannot find" when the path is not there, "cannot look up" for any other
+/// error (EACCES, ELOOP, EIO...), so that a message never says missing for a device that may be there.
+func lookUpFailure(_ errno: Int32) -> String {
+    errno == ENOENT || errno == ENOTDIR ? "cannot find" : "cannot look up"
 }
