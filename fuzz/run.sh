@@ -1,6 +1,6 @@
 #!/bin/sh
 # Builds the libFuzzer binary for the parsers (property strings, container
-# configs with includes, id maps, the device list) with AddressSanitizer, and
+# configs with includes, id maps, the device list, a container's mountinfo) with AddressSanitizer, and
 # runs each target on its seed corpus (fuzz/corpus/TARGET) plus a working
 # corpus in .build-fuzz/.
 #
@@ -14,8 +14,9 @@ out=$repo/.build-fuzz
 mkdir -p "$out"
 [ $# -gt 0 ] || set -- -runs=20000
 
-# The parsers and what they use; not the hook entry points (they need the C shims).
-sources=$(find "$repo/Sources/PassthroughCore" -name '*.swift' ! -name HookMain.swift ! -name MonitorReport.swift | sort)
+# The parsers and what they use; not what needs the C shims (the hook entry
+# points, the live attach system calls).
+sources=$(find "$repo/Sources/PassthroughCore" -name '*.swift' ! -name HookMain.swift -exec grep -L '^import CLinuxShims' {} + | sort)
 binary=$out/fuzz-parsers
 # shellcheck disable=SC2086
 swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name PassthroughFuzz \
@@ -23,7 +24,7 @@ swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name PassthroughFuz
 [ -x "$binary" ] || { echo "fuzz: build failed" >&2; exit 1; }
 
 status=0
-for target in ${FUZZ_TARGETS:-PropertyString ContainerConfig IDMap DeviceList}; do
+for target in ${FUZZ_TARGETS:-PropertyString ContainerConfig IDMap DeviceList MountTable}; do
     mkdir -p "$out/corpus-$target"
     echo "== fuzz $target $*"
     # Swift's own crash handler would race AddressSanitizer's.

@@ -234,5 +234,40 @@ extension EndToEndTests {
                 }
             }
         }
+
+        /// The device's own path in the container's /dev is already a symlink,
+        /// to a host path that does not exist: an open that followed it with
+        /// O_CREAT would make that file on the host.
+        @Test("the device path in the container's /dev is already a symlink (through lxc.mount.entry): autodev refuses the start naming it, nothing is made where it points; without the entry the start works",
+              arguments: DevicePassthroughTests.kinds)
+        func symlinkAtTheDevicePath(unprivileged: Bool) throws {
+            let planted = "/tmp/lxcpt-e2e-planted-\(UInt32.random(in: 0...0xffffff))"
+            let target = "/tmp/lxcpt-e2e-target-\(UInt32.random(in: 0...0xffffff))"
+            try FileManager.default.createDirectory(atPath: planted, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: planted); try? FileManager.default.removeItem(atPath: target) }
+            try FileManager.default.createSymbolicLink(atPath: planted + "/ttyLEAF0", withDestinationPath: target)
+            try withHostDevices { host in
+                let node = try host.zero("ttyLEAF0")
+                let inDev = String(host.root.dropFirst())
+                let mountEntry = "lxc.mount.entry = \(planted) \(inDev) none bind,create=dir 0 0"
+                try withContainer("leaflink", unprivileged: unprivileged) { ct in
+                    try ct.append("dev0: \(node)", mountEntry)
+                    let refused = ct.startInForeground()
+                    #expect(refused.status == 1, "lxc-start reports a failed start: \(refused)")
+                    #expect(refused.error.contains("pve-autodev-hook: error: container '\(ct.name)': dev0 (\(node)): ")
+                            && refused.error.contains("/\(inDev)/ttyLEAF0 already exists in the container as a symbolic link"),
+                            "lxc-start -F's stderr names the device and the link:\n\(refused.error)")
+                    #expect(!FileManager.default.fileExists(atPath: target), "nothing made where the link points")
+                    #expect(try FileManager.default.destinationOfSymbolicLink(atPath: planted + "/ttyLEAF0") == target, "the link itself untouched")
+                    #expect(!FileManager.default.fileExists(atPath: ct.directory + "/lxc-passthrough"))
+                    #expect(EndToEnd.hostPassthroughMounts().isEmpty)
+
+                    try ct.remove(lines: [mountEntry])
+                    let started = ct.start()
+                    try #require(started.succeeded, "a normal start without the planted link: \(started)\n\(ct.log)")
+                    #expect(ct.describe(node) == expected("character special file", 1, 5, mode: "660", uid: 0, gid: 0))
+                }
+            }
+        }
     }
 }

@@ -10,8 +10,9 @@ let fuzzTarget: (UnsafeRawPointer, Int) -> CInt = {
     case "ContainerConfig": return fuzzContainerConfig
     case "IDMap": return fuzzIDMap
     case "DeviceList": return fuzzDeviceList
+    case "MountTable": return fuzzMountTable
     default:
-        fputs("FUZZ_TARGET must be PropertyString, ContainerConfig, IDMap or DeviceList\n", stderr)
+        fputs("FUZZ_TARGET must be PropertyString, ContainerConfig, IDMap, DeviceList or MountTable\n", stderr)
         exit(2)
     }
 }()
