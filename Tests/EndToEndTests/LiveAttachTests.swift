@@ -148,6 +148,30 @@ extension EndToEndTests {
             }
         }
 
+        @Test("a /dev/serial/by-id style link: the node appears at the link's path, in directories the container's root owns",
+              arguments: ContainerKind.runnable)
+        func symlinkedPath(kind: ContainerKind) throws {
+            let loop = try LoopDevice()
+            defer { loop.remove() }
+            try withHostDevices { host in
+                let link = try host.symlink("serial/by-id/usb-Live_Adapter-if00", to: loop.device)
+                try withContainer("attach-link", unprivileged: kind.unprivileged, firstLines: kind.firstLines) { ct in
+                    try #require(ct.start().succeeded, "\(ct.log)")
+                    let attached = passthrough("attach", ct.name, link, "--uid", "3", "--temporary")
+                    try #require(attached.succeeded, "\(attached)")
+                    let (major, minor) = try loop.numbers()
+                    #expect(ct.describe(link) == "block special file \(String(major, radix: 16)):\(String(minor, radix: 16)) 660 3:0")
+                    let parent = (link as NSString).deletingLastPathComponent
+                    #expect(ct.attach("stat -c '%F %a %u:%g' '\(parent)'").output == "directory 755 0:0\n", "made as the container's root")
+                    #expect(ct.attach("printf by-id | dd of='\(link)' conv=notrunc && sync").succeeded)
+                    #expect(loop.imagePrefix(5) == "by-id")
+                    let detached = passthrough("detach", ct.name, link, "--temporary")
+                    try #require(detached.succeeded, "\(detached)")
+                    #expect(!ct.attach("[ -e '\(link)' ]").succeeded)
+                }
+            }
+        }
+
         @Test("--deny-write: readable, not writable, not even by a read-write open", arguments: ContainerKind.runnable)
         func denyWrite(kind: ContainerKind) throws {
             let loop = try LoopDevice()
