@@ -298,4 +298,10 @@ struct LiveRulesTests {
         #expect(table.topMount(at: "/dev/null")?.root == "/dev3", "the last mount at a path is the one on top")
         #expect(table.topMount(at: "/dev/zero") == nil)
     }
+
+    @Test("a field of '-' before the optional fields is not the separator (found by fuzzing)")
+    func dashAsMountPoint() {
+        let table = MountTable(mountinfo: "46 91 0:53 - - rw shared:1 - tmpfs lxc-passthrough rw\n")
+        #expect(table.entries == [MountTable.Entry(root: "-", mountPoint: "-", fileSystemType: "tmpfs", source: "lxc-passthrough")])
+    }
 }

@@ -20,7 +20,8 @@ public struct MountTable: Equatable, Sendable {
     public init(mountinfo: String) {
         entries = mountinfo.utf8.split(separator: UInt8(ascii: "\n")).compactMap { line in
             let fields = line.split(separator: UInt8(ascii: " "))
-            guard fields.count >= 10, let dash = fields.firstIndex(where: { $0.elementsEqual("-".utf8) }), dash >= 6,
+            // The separator comes after the six fixed fields: a mount point of "-" is not it.
+            guard fields.count >= 9, let dash = fields[6...].firstIndex(where: { $0.elementsEqual("-".utf8) }),
                   fields.count >= dash + 3
             else { return nil }
             func text(_ index: Int) -> String { MountTable.unescape(fields[index]) }
