@@ -76,7 +76,7 @@ public enum Autodev {
         do {
             source = try nodes.open(item.key.description, flags: LinuxConstants.openPath | O_NOFOLLOW)
             let info = try source.status()
-            guard DeviceType(mode: info.st_mode) == item.type, DeviceNumber(rawValue: UInt64(info.st_rdev)) == item.number else {
+            guard info.isNode(of: item.type, item.number) else {
                 throw HookFailure(device: item.label, "the node \(source.path) is not the listed \(item.type.noun) \(item.number)")
             }
         } catch let error as SystemError {

@@ -202,3 +202,13 @@ public enum FileSystem {
         return try file.readAll(limit: limit)
     }
 }
+
+extension stat {
+    /// The device number of a device node (`st_rdev`).
+    var deviceNumber: DeviceNumber { DeviceNumber(rawValue: UInt64(st_rdev)) }
+
+    /// Whether this is a node of device `type` `number`.
+    func isNode(of type: DeviceType, _ number: DeviceNumber) -> Bool {
+        DeviceType(mode: st_mode) == type && deviceNumber == number
+    }
+}

@@ -112,7 +112,7 @@ public struct PassthroughDirectory {
             do {
                 try root.makeNode(key.description, mode: mode_t(type.fileTypeBits | 0o600), device: number)
                 let made = try root.status(key.description)
-                guard DeviceType(mode: made.st_mode) == type, DeviceNumber(rawValue: UInt64(made.st_rdev)) == number else {
+                guard made.isNode(of: type, number) else {
                     throw HookFailure(device: labels[key], "the node made at \(root.child(key.description)) is not \(type.rawValue) \(number)")
                 }
             } catch let error as SystemError {

@@ -61,6 +61,6 @@ public enum Prestart {
         guard let type = DeviceType(mode: info.st_mode) else {
             throw HookFailure(device: device.label, "is \(fileTypeName(mode: info.st_mode)) on the host, not a character or block device")
         }
-        return HostDevice(type: type, number: DeviceNumber(rawValue: UInt64(info.st_rdev)))
+        return HostDevice(type: type, number: info.deviceNumber)
     }
 }

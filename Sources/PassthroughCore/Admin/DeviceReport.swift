@@ -17,7 +17,7 @@ public enum HostLookup: Equatable, Sendable {
             guard let type = DeviceType(mode: info.st_mode) else {
                 return .notADevice("is \(fileTypeName(mode: info.st_mode)) on the host, not a character or block device")
             }
-            return .device(HostDevice(type: type, number: DeviceNumber(rawValue: UInt64(info.st_rdev))))
+            return .device(HostDevice(type: type, number: info.deviceNumber))
         } catch {
             return .missing("\(lookUpFailure(error.errno)) the device on the host: \(error)")
         }

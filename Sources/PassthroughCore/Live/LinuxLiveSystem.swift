@@ -83,7 +83,7 @@ public struct LinuxLiveSystem: LiveSystem {
             try tmpfs.makeNode(nodeName, mode: mode_t(node.type.fileTypeBits | 0o600), device: node.number)
             // The node made is the device that was checked on the host.
             let made = try tmpfs.status(nodeName)
-            guard DeviceType(mode: made.st_mode) == node.type, DeviceNumber(rawValue: UInt64(made.st_rdev)) == node.number else {
+            guard made.isNode(of: node.type, node.number) else {
                 throw AdminError("the node made for \(node.containerPath) is not \(node.type.rawValue) \(node.number)")
             }
             try tmpfs.setOwner(nodeName, uid: node.hostUID, gid: node.hostGID)
@@ -158,7 +158,7 @@ public struct LinuxLiveSystem: LiveSystem {
             }
             let readOnly: Bool? = mount.root == "/read-only" ? true : mount.root == "/read-write" ? false : nil
             return PlacedNode(
-                containerPath: containerPath, type: type, number: DeviceNumber(rawValue: UInt64(info.st_rdev)),
+                containerPath: containerPath, type: type, number: info.deviceNumber,
                 mode: UInt32(info.st_mode & 0o7777), hostUID: info.st_uid, hostGID: info.st_gid, readOnly: readOnly)
         }
     }
@@ -197,7 +197,7 @@ public struct LinuxLiveSystem: LiveSystem {
             else { continue }
             let holds = names.contains { fd in
                 guard let info = try? FileSystem.status("/proc/\(pid)/fd/\(fd)") else { return false }
-                return DeviceType(mode: info.st_mode) == type && DeviceNumber(rawValue: UInt64(info.st_rdev)) == number
+                return info.isNode(of: type, number)
             }
             guard holds else { continue }
             let command = (try? FileSystem.readFile("/proc/\(pid)/comm", limit: 4096)).map {
