@@ -100,10 +100,7 @@ public enum Autodev {
     /// following symlinks, making missing directories and an empty file to
     /// mount onto. An existing file or device node there is mounted over.
     static func makeTarget(for item: DeviceList.Item, in directories: Directories) throws(HookFailure) -> FileDescriptor {
-        var components = item.path.utf8.split(separator: UInt8(ascii: "/")).map { String(Substring($0)) }
-        precondition(components.first == "dev" && components.count >= 2, "the list holds validated paths")
-        components.removeFirst()
-        let name = components.removeLast()
+        let (components, name) = DevicePath.split(item.path)
         do {
             let directory = try directories.open(components)
             do {

@@ -92,6 +92,16 @@ extension DeviceSpec.Failure: CustomStringConvertible {
 
 /// Rules for device paths.
 public enum DevicePath {
+    /// `/dev/serial/by-id/x` as (`["serial", "by-id"]`, `"x"`): the directories
+    /// below `/dev` and the name. For validated, normalized paths.
+    static func split(_ path: String) -> (directories: [String], name: String) {
+        var components = path.utf8.split(separator: UInt8(ascii: "/")).map { String(Substring($0)) }
+        precondition(components.first == "dev" && components.count >= 2, "a validated path below /dev")
+        components.removeFirst()
+        let name = components.removeLast()
+        return (components, name)
+    }
+
     /// Why `path` is not acceptable as a device path, or nil when it is.
     public static func problem(_ path: String) -> String? {
         let bytes = Array(path.utf8)

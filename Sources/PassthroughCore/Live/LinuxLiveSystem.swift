@@ -244,15 +244,3 @@ extension Substring {
         String(drop(while: { $0 == " " || $0 == "\t" }))
     }
 }
-
-extension DevicePath {
-    /// `/dev/serial/by-id/x` as (`["serial", "by-id"]`, `"x"`): the directories
-    /// below `/dev` and the name. For validated, normalized paths.
-    static func split(_ containerPath: String) -> (directories: [String], name: String) {
-        var components = containerPath.utf8.split(separator: UInt8(ascii: "/")).map { String(Substring($0)) }
-        precondition(components.first == "dev" && components.count >= 2, "a validated path below /dev")
-        components.removeFirst()
-        let name = components.removeLast()
-        return (components, name)
-    }
-}
