@@ -41,9 +41,9 @@ final class FakeLiveSystem: LiveSystem {
         return node
     }
 
-    func remove(_ node: PlacedNode, in running: RunningContainer) throws {
+    func remove(at containerPath: String, in running: RunningContainer) throws {
         if failRemove { throw Refusal(description: "umount2 failed") }
-        events.append(.remove(node.containerPath))
+        events.append(.remove(containerPath))
     }
 
     func holders(of type: DeviceType, _ number: DeviceNumber, in running: RunningContainer) -> [DeviceHolder] { holding }

@@ -57,10 +57,7 @@ extension Administration {
                 }
                 if !request.temporary { document = edited }
                 undo = {
-                    let placed = PlacedNode(
-                        containerPath: result.node.containerPath, type: result.node.type, number: result.node.number,
-                        mode: result.node.mode, hostUID: result.node.hostUID, hostGID: result.node.hostGID, readOnly: result.node.readOnly)
-                    try? live.remove(placed, in: running)
+                    try? live.remove(at: result.node.containerPath, in: running)
                     try? live.apply(LiveRules.revoking(result.rules), to: container)
                 }
                 return result
@@ -135,7 +132,7 @@ extension Administration {
                 let rules = LiveRules.revoking(LiveRules.grant(device, on: hierarchy, configured: configured))
                 try live.apply(rules, to: container)
                 do {
-                    try live.remove(node, in: running)
+                    try live.remove(at: node.containerPath, in: running)
                 } catch {
                     throw failure(error, undoing: { try live.apply(LiveRules.revoking(rules), to: container) })
                 }

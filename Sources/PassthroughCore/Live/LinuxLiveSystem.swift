@@ -163,22 +163,22 @@ public struct LinuxLiveSystem: LiveSystem {
         }
     }
 
-    public func remove(_ node: PlacedNode, in running: RunningContainer) throws {
-        let (directories, name) = DevicePath.split(node.containerPath)
+    public func remove(at containerPath: String, in running: RunningContainer) throws {
+        let (directories, name) = DevicePath.split(containerPath)
         try inContainer(running) {
             do {
                 let directory = try Autodev.Directories.openExisting(directories, from: try devRoot())
                 // umount2 takes a path: resolve it from the directory just opened, not following a symlink.
                 try directory.changeWorkingDirectory()
                 if umount2(name, LinuxConstants.unmountDetach | LinuxConstants.unmountNoFollow) != 0 {
-                    throw SystemError(call: "umount2", path: node.containerPath, errno: errno)
+                    throw SystemError(call: "umount2", path: containerPath, errno: errno)
                 }
                 // The empty file it was mounted on (autodev's or attach's).
                 if let under = try? directory.status(name), under.st_mode & S_IFMT == S_IFREG, under.st_size == 0 {
                     try? directory.remove(name)
                 }
             } catch {
-                throw AdminError("cannot take \(node.containerPath) out of container '\(running.name)': \(error)")
+                throw AdminError("cannot take \(containerPath) out of container '\(running.name)': \(error)")
             }
         }
     }

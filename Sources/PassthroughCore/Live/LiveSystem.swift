@@ -12,8 +12,8 @@ public protocol LiveSystem {
     /// The node lxc-passthrough put at `containerPath`; refuses when there is
     /// none, or when the mount there is not lxc-passthrough's.
     func placedNode(at containerPath: String, in running: RunningContainer) throws -> PlacedNode
-    /// Unmounts the node and removes its mount point.
-    func remove(_ node: PlacedNode, in running: RunningContainer) throws
+    /// Unmounts the node at `containerPath` and removes its mount point.
+    func remove(at containerPath: String, in running: RunningContainer) throws
     /// Processes in the container that still have the device open.
     func holders(of type: DeviceType, _ number: DeviceNumber, in running: RunningContainer) -> [DeviceHolder]
 }
