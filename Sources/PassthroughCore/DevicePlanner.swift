@@ -33,28 +33,35 @@ public enum DevicePlanner {
                 throw HookFailure(device: label, "the same path is already passed through by \(earlier)")
             }
             keyForPath[containerPath] = entry.key
-            guard let uid = idMap.hostID(for: spec.uid, kind: .user) else {
-                throw HookFailure(device: label, "uid \(spec.uid) is not mapped to a host uid by the container's lxc.idmap (\(describe(idMap, .user)))")
-            }
-            guard let gid = idMap.hostID(for: spec.gid, kind: .group) else {
-                throw HookFailure(device: label, "gid \(spec.gid) is not mapped to a host gid by the container's lxc.idmap (\(describe(idMap, .group)))")
-            }
-            devices.append(readOnlyIfAsked(RequestedDevice(key: entry.key, spec: spec, hostUID: uid, hostGID: gid, mode: spec.mode, containerPath: containerPath), idMap: idMap))
+            let owner = try hostOwner(of: spec, idMap: idMap, label: label)
+            let node = nodeOwnerAndMode(of: spec, hostUID: owner.uid, idMap: idMap)
+            devices.append(RequestedDevice(
+                key: entry.key, spec: spec, hostUID: node.uid, hostGID: owner.gid, mode: node.mode, containerPath: containerPath))
         }
         return devices
     }
 
-    /// In an unprivileged container, a deny-write node belongs to the host's
-    /// root (unmapped: nobody inside, who cannot chmod it) and has no write
-    /// bits. LXC's cgroup v2 rules cannot stop a read-write open of one device
-    /// while allowing all others (its eBPF rules match only subsets of their
-    /// access), so the file permissions enforce what the rules cannot.
-    static func readOnlyIfAsked(_ device: RequestedDevice, idMap: IDMap) -> RequestedDevice {
-        guard device.spec.denyWrite, !idMap.isPrivileged else { return device }
-        var device = device
-        device.hostUID = 0
-        device.mode &= ~0o222
-        return device
+    /// The owner the entry asks for, as host ids; an id the container's id map
+    /// does not map is refused (it would show up as nobody).
+    static func hostOwner(of spec: DeviceSpec, idMap: IDMap, label: String) throws(HookFailure) -> (uid: UInt32, gid: UInt32) {
+        guard let uid = idMap.hostID(for: spec.uid, kind: .user) else {
+            throw HookFailure(device: label, "uid \(spec.uid) is not mapped to a host uid by the container's lxc.idmap (\(describe(idMap, .user)))")
+        }
+        guard let gid = idMap.hostID(for: spec.gid, kind: .group) else {
+            throw HookFailure(device: label, "gid \(spec.gid) is not mapped to a host gid by the container's lxc.idmap (\(describe(idMap, .group)))")
+        }
+        return (uid, gid)
+    }
+
+    /// The node's host owner and mode. In an unprivileged container, a
+    /// deny-write node belongs to the host's root (unmapped: nobody inside,
+    /// who cannot chmod it) and has no write bits. LXC's cgroup v2 rules cannot
+    /// stop a read-write open of one device while allowing all others (its eBPF
+    /// rules match only subsets of their access), so the file permissions
+    /// enforce what the rules cannot.
+    static func nodeOwnerAndMode(of spec: DeviceSpec, hostUID: UInt32, idMap: IDMap) -> (uid: UInt32, mode: UInt32) {
+        guard spec.denyWrite, !idMap.isPrivileged else { return (hostUID, spec.mode) }
+        return (0, spec.mode & ~0o222)
     }
 
     static func describe(_ map: IDMap, _ kind: IDMap.Kind) -> String {

@@ -47,4 +47,9 @@ public struct IDMap: Equatable, Sendable {
         }
         return nil
     }
+
+    /// The host ids of the container's root (0:0 when privileged, or when unmapped).
+    public var hostRoot: (uid: UInt32, gid: UInt32) {
+        (hostID(for: 0, kind: .user) ?? 0, hostID(for: 0, kind: .group) ?? 0)
+    }
 }

@@ -18,8 +18,7 @@ public enum Prestart {
         var hostDevices: [HostDevice] = []
         for device in devices { hostDevices.append(try hostDevice(device)) }
         try checkRules(devices: devices, hostDevices: hostDevices, context: context, files: files)
-        let containerRoot = (config.idMap.hostID(for: 0, kind: .user) ?? 0, config.idMap.hostID(for: 0, kind: .group) ?? 0)
-        let plan = PrestartPlan(devices: devices, hostDevices: hostDevices, containerRoot: containerRoot)
+        let plan = PrestartPlan(devices: devices, hostDevices: hostDevices, containerRoot: config.idMap.hostRoot)
         try directory.apply(plan)
         return devices.count
     }

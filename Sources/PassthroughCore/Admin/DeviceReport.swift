@@ -125,11 +125,8 @@ public struct Administration {
                 report.problem = "gid \(spec.gid) is not mapped to a host gid by the container's lxc.idmap"
                 return report
             }
-            let node = DevicePlanner.readOnlyIfAsked(
-                RequestedDevice(key: key, spec: spec, hostUID: report.hostUID!, hostGID: report.hostGID!, mode: spec.mode,
-                                containerPath: spec.containerPath),
-                idMap: map)
-            report.hostUID = node.hostUID
+            let node = DevicePlanner.nodeOwnerAndMode(of: spec, hostUID: report.hostUID!, idMap: map)
+            report.hostUID = node.uid
             report.mode = node.mode
             switch lookUp(spec.path) {
             case .missing(let why):

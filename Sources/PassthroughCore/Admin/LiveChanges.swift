@@ -93,20 +93,16 @@ extension Administration {
                 include: include)
         }
         let map = try idMap(document)
-        guard let hostUID = map.hostID(for: spec.uid, kind: .user) else {
-            throw AdminError("\(request.path): uid \(spec.uid) is not mapped to a host uid by the container's lxc.idmap")
+        let owner: (uid: UInt32, gid: UInt32)
+        do {
+            owner = try DevicePlanner.hostOwner(of: spec, idMap: map, label: request.path)
+        } catch {
+            throw AdminError("\(error)")
         }
-        guard let hostGID = map.hostID(for: spec.gid, kind: .group) else {
-            throw AdminError("\(request.path): gid \(spec.gid) is not mapped to a host gid by the container's lxc.idmap")
-        }
-        let owned = DevicePlanner.readOnlyIfAsked(
-            RequestedDevice(key: key ?? DeviceKey(index: 0)!, spec: spec, hostUID: hostUID, hostGID: hostGID, mode: spec.mode,
-                            containerPath: spec.containerPath),
-            idMap: map)
+        let owned = DevicePlanner.nodeOwnerAndMode(of: spec, hostUID: owner.uid, idMap: map)
         let node = LiveNode(
             containerPath: spec.containerPath, type: host.type, number: host.number, mode: owned.mode,
-            hostUID: owned.hostUID, hostGID: owned.hostGID, readOnly: spec.denyWrite,
-            rootUID: map.hostID(for: 0, kind: .user) ?? 0, rootGID: map.hostID(for: 0, kind: .group) ?? 0)
+            hostUID: owned.uid, hostGID: owner.gid, readOnly: spec.denyWrite, rootUID: map.hostRoot.uid, rootGID: map.hostRoot.gid)
         let configured = try reader(for: document).deviceRules(configPath: container.configPath, includingManagedBlock: true)
         let rules = LiveRules.grant(
             RulePlanner.Device(type: host.type, number: host.number, denyWrite: spec.denyWrite), on: hierarchy, configured: configured)
@@ -141,7 +137,7 @@ extension Administration {
                 let back = LiveNode(
                     containerPath: node.containerPath, type: node.type, number: node.number, mode: node.mode,
                     hostUID: node.hostUID, hostGID: node.hostGID, readOnly: node.readOnly ?? false,
-                    rootUID: map.hostID(for: 0, kind: .user) ?? 0, rootGID: map.hostID(for: 0, kind: .group) ?? 0)
+                    rootUID: map.hostRoot.uid, rootGID: map.hostRoot.gid)
                 if !temporary && key != nil { document = without }
                 undo = {
                     try? live.apply(LiveRules.revoking(rules), to: container)
