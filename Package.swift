@@ -1,6 +1,13 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// Four layers, dependencies pointing one way:
+//   PassthroughModel     pure: config text, device entries, rules, plans (no Glibc)
+//   PassthroughSystem    system calls: descriptors, errors, no-follow walks, mount(2), the C shim
+//   PassthroughMountAPI  system calls only live attach makes: fsopen/open_tree/move_mount, setns
+//   PassthroughHooks     the three LXC hooks                                  (model + system)
+//   PassthroughAdmin     lxc-passthrough: entries, rules, live attach/detach  (model + system + mount API)
+// The hook executables link the hooks module only; the command, the admin module.
 let package = Package(
     name: "lxc-passthrough",
     products: [
@@ -15,14 +22,26 @@ let package = Package(
     ],
     targets: [
         .target(name: "CLinuxShims"),
-        .target(name: "PassthroughCore", dependencies: ["CLinuxShims"]),
-        .executableTarget(name: "pve-prestart-hook", dependencies: ["PassthroughCore"]),
-        .executableTarget(name: "pve-autodev-hook", dependencies: ["PassthroughCore"]),
-        .executableTarget(name: "pve-poststop-hook", dependencies: ["PassthroughCore"]),
+        .target(name: "CNamespaceShims"),
+        .target(name: "PassthroughModel"),
+        .target(name: "PassthroughSystem", dependencies: ["PassthroughModel", "CLinuxShims"]),
+        // The part of the system layer only live attach uses, kept out of the hooks' binaries.
+        .target(name: "PassthroughMountAPI", dependencies: ["PassthroughSystem", "CNamespaceShims"]),
+        .target(name: "PassthroughHooks", dependencies: ["PassthroughModel", "PassthroughSystem"]),
+        .target(name: "PassthroughAdmin", dependencies: ["PassthroughModel", "PassthroughSystem", "PassthroughMountAPI"]),
+        .executableTarget(name: "pve-prestart-hook", dependencies: ["PassthroughHooks"]),
+        .executableTarget(name: "pve-autodev-hook", dependencies: ["PassthroughHooks"]),
+        .executableTarget(name: "pve-poststop-hook", dependencies: ["PassthroughHooks"]),
         .executableTarget(
             name: "lxc-passthrough",
-            dependencies: ["PassthroughCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .testTarget(name: "PassthroughCoreTests", dependencies: ["PassthroughCore"]),
+            dependencies: [
+                "PassthroughAdmin", "PassthroughModel", "PassthroughSystem",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .testTarget(name: "PassthroughModelTests", dependencies: ["PassthroughModel"]),
+        .testTarget(name: "PassthroughSystemTests", dependencies: ["PassthroughSystem", "CLinuxShims"]),
+        .testTarget(name: "PassthroughHooksTests", dependencies: ["PassthroughHooks"]),
+        .testTarget(name: "PassthroughAdminTests", dependencies: ["PassthroughAdmin"]),
         // DenySyscall/deny-syscall.c is compiled by the tests themselves, at run time.
         .testTarget(name: "EndToEndTests", exclude: ["DenySyscall"]),
     ]

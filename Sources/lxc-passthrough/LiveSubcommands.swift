@@ -1,5 +1,7 @@
 import ArgumentParser
-import PassthroughCore
+import PassthroughAdmin
+import PassthroughModel
+import PassthroughSystem
 
 struct Attach: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -29,7 +31,7 @@ struct Attach: ParsableCommand {
         let administration = try options.administration()
         let request = AttachRequest(
             path: path, mode: node.modeBits, uid: node.uid, gid: node.gid, denyWrite: node.denyWrite, temporary: temporary)
-        try reportingErrors {
+        try reportingErrors { () throws(AdminError) in
             let result = try administration.attach(request, live: LinuxLiveSystem(), include: includePath)
             let entry = result.key.map { " as \($0)" } ?? " (temporary)"
             print("\(options.name): attached \(result.node.containerPath)\(entry): \(result.node.type.rawValue) \(result.node.number), mode \(octal(result.node.mode))")
@@ -60,12 +62,12 @@ struct Detach: ParsableCommand {
 
     func run() throws {
         let administration = try options.administration()
-        try reportingErrors {
+        try reportingErrors { () throws(AdminError) in
             let result = try administration.detach(target, temporary: temporary, live: LinuxLiveSystem(), include: includePath)
             let entry = result.key.map { " and removed \($0)" } ?? ""
             print("\(options.name): detached \(result.node.containerPath)\(entry)")
             for holder in result.holders {
-                writeStandardError("lxc-passthrough: warning: \(holder) still has \(result.node.containerPath) open; the kernel lets it keep using the device until it closes it\n")
+                StandardStream.error.write("lxc-passthrough: warning: \(holder) still has \(result.node.containerPath) open; the kernel lets it keep using the device until it closes it\n")
             }
             if let sync = result.sync { report(sync, container: options.name) }
         }

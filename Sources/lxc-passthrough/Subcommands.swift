@@ -1,5 +1,6 @@
 import ArgumentParser
-import PassthroughCore
+import PassthroughAdmin
+import PassthroughModel
 
 struct Sync: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -17,8 +18,8 @@ struct Sync: ParsableCommand {
 
     func run() throws {
         let administration = try options.administration()
-        try reportingErrors {
-            let result = try ConfigStore.update(administration.container) { document in
+        try reportingErrors { () throws(AdminError) in
+            let result = try ConfigStore.update(administration.container) { document throws(AdminError) in
                 try administration.sync(&document, include: includePath)
             }
             report(result, container: options.name)
@@ -40,8 +41,8 @@ struct Add: ParsableCommand {
 
     func run() throws {
         let administration = try options.administration()
-        try reportingErrors {
-            let (key, result) = try ConfigStore.update(administration.container) { document in
+        try reportingErrors { () throws(AdminError) in
+            let (key, result) = try ConfigStore.update(administration.container) { document throws(AdminError) in
                 try administration.add(
                     &document, path: path, mode: node.modeBits, uid: node.uid, gid: node.gid, denyWrite: node.denyWrite, include: includePath)
             }
@@ -61,8 +62,8 @@ struct Remove: ParsableCommand {
 
     func run() throws {
         let administration = try options.administration()
-        try reportingErrors {
-            let (key, result) = try ConfigStore.update(administration.container) { document in
+        try reportingErrors { () throws(AdminError) in
+            let (key, result) = try ConfigStore.update(administration.container) { document throws(AdminError) in
                 try administration.remove(&document, target: target, include: includePath)
             }
             print("\(options.name): removed \(key)")
@@ -87,7 +88,7 @@ struct List: ParsableCommand {
 
     func run() throws {
         let administration = try options.administration()
-        try reportingErrors {
+        try reportingErrors { () throws(AdminError) in
             let reports = try administration.reports(try ConfigStore.read(administration.container))
             print(json ? ReportFormat.json(reports) : ReportFormat.table(reports), terminator: "")
         }
@@ -103,12 +104,12 @@ struct Check: ParsableCommand {
 
     func run() throws {
         let administration = try options.administration()
-        try reportingErrors {
-            let problems = try administration.problems(try ConfigStore.read(administration.container))
-            for problem in problems { printError(problem) }
-            guard problems.isEmpty else { throw ExitCode.failure }
-            print("\(options.name): ok")
+        let problems = try reportingErrors { () throws(AdminError) in
+            try administration.problems(try ConfigStore.read(administration.container))
         }
+        for problem in problems { printError(problem) }
+        guard problems.isEmpty else { throw ExitCode.failure }
+        print("\(options.name): ok")
     }
 }
 

@@ -1,6 +1,3 @@
-import PassthroughCore
+import PassthroughHooks
 
-HookMain.run(program: "pve-prestart-hook", type: "pre-start") { context throws(HookFailure) in
-    let count = try Prestart.run(context)
-    return count == 0 ? nil : "prepared \(count) device node(s) in \(context.passthroughDirectory)"
-}
+HookMain.run(program: "pve-prestart-hook", type: "pre-start", Prestart.hook)

@@ -1,0 +1,58 @@
+import PassthroughModel
+import PassthroughSystem
+
+/// The config side of device passthrough: what `list`, `check`, `sync`,
+/// `add`, `remove`, `attach` and `detach` compute from a container's config.
+/// Host lookups and included files come in through `lookUp` and `readFile`,
+/// so the logic is tested without devices.
+public struct Administration {
+    public var container: ManagedContainer
+    public var hierarchy: DeviceRule.Hierarchy
+    public var lookUp: (String) -> HostLookup
+    /// Reads files the config includes (and the config itself when it is not `document`).
+    public var readFile: (String) throws(ConfigFailure) -> FileContent
+
+    public static let defaultInclude = "/usr/share/lxc/config/passthrough.conf"
+
+    public init(
+        container: ManagedContainer, hierarchy: DeviceRule.Hierarchy = .detect(),
+        lookUp: @escaping (String) -> HostLookup = HostLookup.live,
+        readFile: @escaping (String) throws(ConfigFailure) -> FileContent = ConfigFiles.content(of:)
+    ) {
+        self.container = container
+        self.hierarchy = hierarchy
+        self.lookUp = lookUp
+        self.readFile = readFile
+    }
+
+    /// A reader that sees `document` as the container's config.
+    func reader(for document: ConfigDocument) -> ConfigReader {
+        let configPath = container.configPath, text = document.text, readFile = self.readFile
+        return ConfigReader { path throws(ConfigFailure) in path == configPath ? .text(text) : try readFile(path) }
+    }
+
+    func idMap(_ document: ConfigDocument) throws(AdminError) -> IDMap {
+        do {
+            return try reader(for: document).idMap(configPath: container.configPath)
+        } catch {
+            throw AdminError(error)
+        }
+    }
+
+    /// The device rules of the config as `document` has it, managed block included or not.
+    func deviceRules(_ document: ConfigDocument, includingManagedBlock: Bool) throws(AdminError) -> [DeviceRule] {
+        do {
+            return try reader(for: document).deviceRules(configPath: container.configPath, includingManagedBlock: includingManagedBlock)
+        } catch {
+            throw AdminError(error)
+        }
+    }
+
+    /// The device on the host at `path`, or the reason there is none, as pre-start says it.
+    func hostDevice(_ path: String) throws(AdminError) -> HostDevice {
+        switch lookUp(path) {
+        case .device(let device): return device
+        case .missing(let why), .notADevice(let why): throw AdminError("\(path): \(why)")
+        }
+    }
+}

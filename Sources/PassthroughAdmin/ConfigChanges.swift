@@ -1,0 +1,118 @@
+import PassthroughModel
+
+/// What `sync` wrote, and what it could not.
+public struct SyncResult: Equatable, Sendable {
+    public var rules: [DeviceRule]
+    public var warnings: [String]
+}
+
+extension Administration {
+    /// Rewrites the managed block: the device rules for every `devN` entry,
+    /// for both hierarchies, and the `lxc.include` of passthrough.conf when
+    /// the config has none. With no entries the block goes away.
+    public func sync(_ document: inout ConfigDocument, include: String) throws(AdminError) -> SyncResult {
+        let lines = document.deviceLines().sorted { ($0.key?.index ?? Int.max) < ($1.key?.index ?? Int.max) }
+        guard !lines.isEmpty else {
+            document.replaceBlock(with: [])
+            return SyncResult(rules: [], warnings: [])
+        }
+        var devices: [RulePlanner.Device] = []
+        var keys: [DeviceKey] = []
+        var comments: [String] = []
+        var warnings: [String] = []
+        for line in lines {
+            let key: DeviceKey
+            do {
+                key = try ConfigReader.entryKey(line.name, origin: "\(container.configPath):\(line.lineNumber)", earlier: { _ in nil })
+            } catch {
+                throw AdminError("\(error)")
+            }
+            let spec: DeviceSpec
+            do {
+                spec = try DeviceSpec.parse(line.value)
+            } catch {
+                throw AdminError("\(key): '\(line.value)': \(error)")
+            }
+            switch lookUp(spec.path) {
+            case .device(let host):
+                devices.append(RulePlanner.Device(type: host.type, number: host.number, denyWrite: spec.denyWrite))
+                keys.append(key)
+                comments.append("# \(key) \(DeviceList.escape(spec.path)): \(host.type.rawValue) \(host.number)\(spec.denyWrite ? " read-only" : "")")
+            case .missing(let why), .notADevice(let why):
+                warnings.append("\(key) (\(spec.path)): \(why); no rule written for it")
+            }
+        }
+        let baseline = try deviceRules(document, includingManagedBlock: false)
+        let rules = RulePlanner.rules(for: devices, baseline: baseline)
+        if devices.contains(where: \.denyWrite), try idMap(document).isPrivileged,
+           !DevicePolicy(hierarchy: .v2, rules: baseline).deniesByDefault {
+            warnings.append("this privileged container allows all devices: on cgroup v2 LXC's rules stop writes to a deny-write device but not a read-write open; include /usr/share/lxc/config/common.conf to make deny-write complete")
+        }
+        for hierarchy in DeviceRule.Hierarchy.allCases {
+            let policy = DevicePolicy(hierarchy: hierarchy, rules: baseline + rules)
+            for (device, key) in zip(devices, keys) where !RulePlanner.isSatisfied(device, by: policy) {
+                warnings.append("\(key): the container's own rules (\(hierarchy.rawValue)) already allow writing \(device.type.rawValue) \(device.number); no rule can make it read-only")
+            }
+        }
+        var block: [String] = []
+        if !Administration.includesPassthrough(document) { block.append("lxc.include = \(include)") }
+        document.replaceBlock(with: block + comments + rules.map(\.description))
+        return SyncResult(rules: rules, warnings: warnings)
+    }
+
+    /// Whether the config, outside the managed block, includes a passthrough.conf.
+    static func includesPassthrough(_ document: ConfigDocument) -> Bool {
+        document.includes(where: { $0.hasSuffix("/passthrough.conf") })
+    }
+
+    /// Validates a new entry as pre-start would, writes it as the lowest free `devN`, and syncs.
+    public func add(
+        _ document: inout ConfigDocument, path: String, mode: UInt32?, uid: UInt32?, gid: UInt32?, denyWrite: Bool, include: String
+    ) throws(AdminError) -> (DeviceKey, SyncResult) {
+        let value = DeviceSpec.entryValue(path: path, mode: mode, uid: uid, gid: gid, denyWrite: denyWrite)
+        do {
+            _ = try DeviceSpec.parse(value)
+        } catch {
+            throw AdminError("'\(value)': \(error)")
+        }
+        _ = try hostDevice(path)
+        let lines = document.deviceLines()
+        let used = Set(lines.compactMap { $0.key?.index })
+        guard let key = DeviceKey.range.first(where: { !used.contains($0) }).flatMap({ DeviceKey(index: $0) }) else {
+            throw AdminError("all 256 device keys (dev0 to dev255) are in use")
+        }
+        let existing = lines.compactMap { line -> ContainerConfig.Entry? in
+            guard let key = line.key, (try? DeviceSpec.parse(line.value)) != nil else { return nil }
+            return ContainerConfig.Entry(key: key, value: line.value, origin: "\(container.configPath):\(line.lineNumber)")
+        }
+        let map = try idMap(document)
+        do {
+            _ = try DevicePlanner.requestedDevices(
+                entries: existing + [ContainerConfig.Entry(key: key, value: value, origin: "the new entry")], idMap: map)
+        } catch {
+            throw AdminError("\(error)")
+        }
+        document.addDevice(key, value: value)
+        return (key, try sync(&document, include: include))
+    }
+
+    /// Removes the entry named by its key (`dev3`) or its path, and syncs.
+    public func remove(_ document: inout ConfigDocument, target: String, include: String) throws(AdminError) -> (DeviceKey, SyncResult) {
+        let lines = document.deviceLines()
+        let match: DeviceKey?
+        if let key = DeviceKey(target) {
+            match = lines.first { $0.key == key }?.key
+        } else {
+            let normalized = DevicePath.normalized(target)
+            match = lines.first { line in
+                guard let spec = try? DeviceSpec.parse(line.value) else { return false }
+                return spec.path == target || spec.containerPath == normalized
+            }?.key
+        }
+        guard let key = match else {
+            throw AdminError("container '\(container.name)' has no device entry \(target)")
+        }
+        document.removeDevice(key)
+        return (key, try sync(&document, include: include))
+    }
+}

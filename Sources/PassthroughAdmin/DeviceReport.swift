@@ -1,0 +1,111 @@
+import PassthroughModel
+
+/// One row of `lxc-passthrough list`.
+public struct DeviceReport: Equatable, Sendable {
+    public enum Status: String, Sendable {
+        case ready
+        case missing
+        case notADevice = "not a device"
+        case ruleOutOfDate = "rule out of date"
+        case invalid
+    }
+
+    public var key: String
+    public var path: String
+    public var type: DeviceType?
+    public var number: DeviceNumber?
+    public var mode: UInt32?
+    public var uid: UInt32?
+    public var gid: UInt32?
+    public var hostUID: UInt32?
+    public var hostGID: UInt32?
+    public var denyWrite: Bool
+    public var status: Status
+    /// Why the status is not `ready`.
+    public var problem: String?
+    /// What the problem is about, as pre-start names it (`dev3`,
+    /// `invalid container configuration`); nil for `KEY (PATH)`.
+    public var subject: String? = nil
+}
+
+extension Administration {
+    /// One report per `devN` line, in key order. Each entry is judged by the
+    /// planner pre-start uses, in the order pre-start takes them.
+    public func reports(_ document: ConfigDocument) throws(AdminError) -> [DeviceReport] {
+        let map = try idMap(document)
+        let policy = DevicePolicy(hierarchy: hierarchy, rules: try deviceRules(document, includingManagedBlock: true))
+        let origin = { (line: Int) in "\(container.configPath):\(line)" }
+        // Keys are judged in file order, as pre-start reads them.
+        var firstLine: [DeviceKey: String] = [:]
+        var keyProblems: [Int: ConfigError] = [:]
+        for line in document.deviceLines() {
+            do {
+                let key = try ConfigReader.entryKey(line.name, origin: origin(line.lineNumber), earlier: { firstLine[$0] })
+                firstLine[key] = origin(line.lineNumber)
+            } catch {
+                keyProblems[line.lineNumber] = error
+            }
+        }
+        var claimed: [String: DeviceKey] = [:]
+        let ordered = document.deviceLines().sorted {
+            ($0.key?.index ?? Int.max, $0.lineNumber) < ($1.key?.index ?? Int.max, $1.lineNumber)
+        }
+        return ordered.map { line in
+            var report = DeviceReport(key: line.name, path: line.value, denyWrite: false, status: .invalid)
+            guard let key = line.key, keyProblems[line.lineNumber] == nil else {
+                report.problem = keyProblems[line.lineNumber]?.description
+                report.subject = "invalid container configuration"
+                return report
+            }
+            if let spec = try? DeviceSpec.parse(line.value) {
+                report.path = spec.path
+                report.mode = spec.mode
+                report.uid = spec.uid
+                report.gid = spec.gid
+                report.denyWrite = spec.denyWrite
+                report.hostUID = map.hostID(for: spec.uid, kind: .user)
+                report.hostGID = map.hostID(for: spec.gid, kind: .group)
+            }
+            let entry = ContainerConfig.Entry(key: key, value: line.value, origin: origin(line.lineNumber))
+            let device: RequestedDevice
+            do throws(HookFailure) {
+                device = try DevicePlanner.requestedDevice(entry, idMap: map, claimed: &claimed)
+            } catch {
+                report.problem = error.message
+                report.subject = error.device
+                return report
+            }
+            report.hostUID = device.hostUID
+            report.hostGID = device.hostGID
+            report.mode = device.mode
+            switch lookUp(device.spec.path) {
+            case .missing(let why):
+                report.status = .missing
+                report.problem = why
+            case .notADevice(let why):
+                report.status = .notADevice
+                report.problem = why
+            case .device(let host):
+                report.type = host.type
+                report.number = host.number
+                let needs = RulePlanner.Device(type: host.type, number: host.number, denyWrite: device.spec.denyWrite)
+                if let outOfDate = RulePlanner.outOfDate(needs, under: policy, containerName: container.name) {
+                    report.status = .ruleOutOfDate
+                    report.problem = outOfDate
+                } else {
+                    report.status = .ready
+                }
+            }
+            return report
+        }
+    }
+
+    /// Every problem pre-start would find, one message each, in its words
+    /// (`dev3 (/dev/x): ...`).
+    public func problems(_ document: ConfigDocument) throws(AdminError) -> [String] {
+        try reports(document).compactMap { report in
+            guard report.status != .ready else { return nil }
+            return "\(report.subject ?? "\(report.key) (\(report.path))"): \(report.problem ?? report.status.rawValue)"
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import Glibc
+import PassthroughModel
+import PassthroughSystem
+
+/// What the hook executables share: read the context, run, report.
+///
+/// A failure is printed on stdout and stderr (LXC logs both at DEBUG), passed
+/// to `lxc-start`'s terminal and log file (see `MonitorReport`), and exits 1
+/// so LXC aborts the start.
+/// A call without LXC's environment prints usage and exits 2.
+public enum HookMain {
+    public static func run(
+        program: String, type: String, needsRootfs: Bool = false, reportsToMonitor: Bool = true,
+        _ body: (HookContext) throws(HookFailure) -> String?
+    ) -> Never {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments == ["--version"] {
+            StandardStream.output.write("\(program) \(PassthroughVersion.current)\n")
+            exit(0)
+        }
+        if arguments == ["--help"] || arguments == ["-h"] {
+            StandardStream.output.write(usage(program: program, type: type))
+            exit(0)
+        }
+        let context: HookContext
+        do {
+            context = try HookContext(type: type, arguments: arguments, environment: processEnvironment(), needsRootfs: needsRootfs)
+        } catch {
+            report(program: program, "\(error)")
+            StandardStream.error.write(usage(program: program, type: type))
+            exit(2)
+        }
+        do {
+            if let summary = try body(context) {
+                StandardStream.output.write("\(program): container '\(context.containerName)': \(summary)\n")
+            }
+            exit(0)
+        } catch {
+            let message = "container '\(context.containerName)': \(error)"
+            report(program: program, message)
+            guard reportsToMonitor else { exit(1) }
+            MonitorReport.deliver(program: program, containerName: context.containerName, configFile: context.configFile, message: message)
+            exit(1)
+        }
+    }
+
+    static func usage(program: String, type: String) -> String {
+        """
+        usage: \(program) (run by LXC as lxc.hook.\(type); see passthrough.conf)
+               \(program) --version | --help
+
+        LXC runs it with LXC_NAME, LXC_CONFIG_FILE and LXC_ROOTFS_MOUNT set and,
+        for hook version 0, the arguments NAME lxc \(type). It passes the host
+        devices named by the container's devN entries into the container (man 8
+        pve-prestart-hook). Exit status: 0 done, 1 the start must not go on (the
+        message names the device and the cause), 2 not run by LXC.
+
+        """
+    }
+
+    static func report(program: String, _ message: String) {
+        let text = "\(program): error: \(message)\n"
+        StandardStream.error.write(text)
+        StandardStream.output.write(text)
+    }
+}

@@ -1,0 +1,193 @@
+/// A configuration file's content, as `ConfigReader` is given it.
+public enum FileContent: Equatable, Sendable {
+    case text(String)
+    /// A directory: `lxc.include` of it includes its `*.conf` files, sorted by name.
+    case directory([String])
+}
+
+/// Reads LXC and Proxmox configuration text. Pure: file contents come in
+/// through `readFile`, so the rules are tested without a file system.
+public struct ConfigReader {
+    public static let maximumIncludeDepth = 32
+
+    let readFile: (String) throws(ConfigFailure) -> FileContent
+
+    public init(readFile: @escaping (String) throws(ConfigFailure) -> FileContent) {
+        self.readFile = readFile
+    }
+
+    /// The `lxc.idmap` ranges of the LXC config at `path`, following `lxc.include`.
+    /// An empty `lxc.idmap =` clears the list, as it does for LXC.
+    public func idMap(configPath path: String) throws(ConfigFailure) -> IDMap {
+        var ranges: [IDMap.Range] = []
+        try visitLXCLines(path: path, depth: 0, chain: []) { key, value, origin throws(ConfigError) in
+            guard key == "lxc.idmap" || key == "lxc.id_map" else { return }
+            if value.isEmpty { ranges.removeAll(); return }
+            guard let range = IDMap.Range(value) else {
+                throw ConfigError(origin: origin, message: "cannot parse \(key) = \(value): expected 'u|g CONTAINER_ID HOST_ID COUNT'")
+            }
+            ranges.append(range)
+        }
+        return IDMap(ranges)
+    }
+
+    /// The device cgroup rules of the LXC config at `path`, following
+    /// `lxc.include`, in the order LXC applies them. An empty
+    /// `lxc.cgroup.devices.allow =` (or `deny =`, or `lxc.cgroup2...`) clears
+    /// the rules of that key given so far, as `userns.conf` does. With
+    /// `includingManagedBlock` false, the block `lxc-passthrough sync`
+    /// writes is left out: what the container has without it.
+    public func deviceRules(configPath path: String, includingManagedBlock: Bool) throws(ConfigFailure) -> [DeviceRule] {
+        var rules: [DeviceRule] = []
+        try visitLXCLines(path: path, depth: 0, chain: [], skippingManagedBlock: !includingManagedBlock) { key, value, origin throws(ConfigError) in
+            guard key.hasPrefix("lxc.cgroup") else { return }
+            if value.isEmpty {
+                rules.removeAll { rule in
+                    rule.key == key || key == "lxc.cgroup" && rule.hierarchy == .v1 || key == "lxc.cgroup2" && rule.hierarchy == .v2
+                }
+                return
+            }
+            guard DeviceRule.Hierarchy.allCases.contains(where: { key.hasPrefix($0.rawValue + ".") }) else { return }
+            guard let rule = DeviceRule(key: key, value: value) else {
+                throw ConfigError(origin: origin, message: "cannot parse the device rule \(key) = \(value)")
+            }
+            rules.append(rule)
+        }
+        return rules
+    }
+
+    /// The last value given to `key` in the LXC config at `path`, following `lxc.include`.
+    public func lastValue(of key: String, configPath path: String) throws(ConfigFailure) -> String? {
+        var found: String?
+        try visitLXCLines(path: path, depth: 0, chain: []) { name, value, _ throws(ConfigError) in
+            if name == key { found = value }
+        }
+        return found
+    }
+
+    private func visitLXCLines(
+        path: String, depth: Int, chain: [String], skippingManagedBlock: Bool = false,
+        _ visit: (String, String, String) throws(ConfigError) -> Void
+    ) throws(ConfigFailure) {
+        guard depth <= ConfigReader.maximumIncludeDepth else {
+            throw .invalid(ConfigError(origin: path, message: "lxc.include nested more than \(ConfigReader.maximumIncludeDepth) deep"))
+        }
+        if chain.contains(path) {
+            throw .invalid(ConfigError(origin: path, message: "lxc.include cycle: \((chain + [path]).joined(separator: " -> "))"))
+        }
+        switch try readFile(path) {
+        case .directory(let names):
+            for name in names.filter({ $0.hasSuffix(".conf") }).sorted() {
+                try visitLXCLines(path: path + "/" + name, depth: depth + 1, chain: chain + [path], skippingManagedBlock: skippingManagedBlock, visit)
+            }
+        case .text(let text):
+            var number = 0
+            var inManagedBlock = false
+            for rawLine in ConfigReader.lines(text) {
+                number += 1
+                if skippingManagedBlock {
+                    if rawLine == Substring(ConfigDocument.blockBegin) { inManagedBlock = true }
+                    if rawLine == Substring(ConfigDocument.blockEnd) { inManagedBlock = false; continue }
+                    if inManagedBlock { continue }
+                }
+                guard let (key, value) = ConfigReader.lxcAssignment(rawLine) else { continue }
+                let origin = "\(path):\(number)"
+                if key == "lxc.include" {
+                    do {
+                        try visitLXCLines(path: value, depth: depth + 1, chain: chain + [path], skippingManagedBlock: skippingManagedBlock, visit)
+                    } catch {
+                        // LXC skips an include that does not exist (userns.conf includes
+                        // /usr/share/lxc/config/userns.conf.d/, which Debian does not ship).
+                        guard case .missing(value, _) = error else { throw error }
+                    }
+                } else {
+                    do {
+                        try visit(key, value, origin)
+                    } catch {
+                        throw .invalid(error)
+                    }
+                }
+            }
+        }
+    }
+
+    /// The `devN:` entries of a container config (LXC's or Proxmox's
+    /// `/etc/pve/lxc/NAME.conf`), in key order. Reading stops at the first
+    /// `[section]` (Proxmox snapshots and pending changes).
+    public static func deviceEntries(text: String, path: String) throws(ConfigError) -> [ContainerConfig.Entry] {
+        var entries: [DeviceKey: ContainerConfig.Entry] = [:]
+        var number = 0
+        for line in lines(text) {
+            number += 1
+            if startsSection(line) { break }
+            guard let (name, value) = deviceLine(line) else { continue }
+            let origin = "\(path):\(number)"
+            let key = try entryKey(name, origin: origin, earlier: { entries[$0]?.origin })
+            entries[key] = ContainerConfig.Entry(key: key, value: String(value), origin: origin)
+        }
+        return entries.values.sorted { $0.key < $1.key }
+    }
+
+    /// The key of the `devN` line named `name` at `origin`: refused when it
+    /// is not `dev0` to `dev255`, or when an earlier line gave it (`earlier`
+    /// says where).
+    public static func entryKey(
+        _ name: some StringProtocol, origin: String, earlier: (DeviceKey) -> String?
+    ) throws(ConfigError) -> DeviceKey {
+        guard let key = DeviceKey(name) else {
+            throw ConfigError(origin: origin, message: "'\(name)' is not a device key: use dev0 to dev255")
+        }
+        if let first = earlier(key) {
+            throw ConfigError(origin: origin, message: "\(key) is given twice (first at \(first))")
+        }
+        return key
+    }
+
+    /// `devN: value` (N any digits, valid or not) split into name and trimmed value.
+    static func deviceLine(_ line: Substring) -> (name: Substring, value: Substring)? {
+        let bytes = line.utf8.drop(while: { $0 == 0x20 || $0 == 0x09 })
+        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")) else { return nil }
+        let name = Substring(bytes[..<colon])
+        guard DeviceKey.looksLikeKey(name) else { return nil }
+        return (name, Substring(bytes[bytes.index(after: colon)...].trimmingBlanks))
+    }
+
+    /// A Proxmox `[snapshot]` or `[pve:pending]` section header: device lines end there.
+    static func startsSection(_ line: Substring) -> Bool {
+        line.utf8.drop(while: { $0 == 0x20 || $0 == 0x09 }).first == UInt8(ascii: "[")
+    }
+
+    /// Lines of a file, with a trailing `\r` removed (files edited on Windows).
+    /// Split on bytes: to Swift's `Character`, `\r\n` is one character, not a `\n`.
+    public static func lines(_ text: String) -> [Substring] {
+        var text = text
+        text.makeContiguousUTF8()
+        let utf8 = text.utf8
+        return utf8.withContiguousStorageIfAvailable { bytes -> [Substring] in
+            var lines: [Substring] = []
+            var start = 0
+            func add(_ end: Int) {
+                let trimmedEnd = end > start && bytes[end - 1] == UInt8(ascii: "\r") ? end - 1 : end
+                let from = utf8.index(utf8.startIndex, offsetBy: start), to = utf8.index(utf8.startIndex, offsetBy: trimmedEnd)
+                lines.append(Substring(utf8[from..<to]))
+            }
+            for index in 0..<bytes.count where bytes[index] == UInt8(ascii: "\n") {
+                add(index)
+                start = index + 1
+            }
+            add(bytes.count)
+            return lines
+        }!
+    }
+
+    /// `lxc.key = value` with whitespace around both trimmed; nil for comments,
+    /// blank lines and lines that are not LXC keys.
+    public static func lxcAssignment(_ line: Substring) -> (String, String)? {
+        let trimmed = line.utf8.drop(while: { $0 == 0x20 || $0 == 0x09 })
+        guard trimmed.starts(with: "lxc."), let equals = trimmed.firstIndex(of: UInt8(ascii: "=")) else { return nil }
+        let key = trimmed[..<equals].trimmingBlanks
+        let value = trimmed[trimmed.index(after: equals)...].trimmingBlanks
+        return (String(Substring(key)), String(Substring(value)))
+    }
+}
+

@@ -1,0 +1,114 @@
+/// The list pre-start writes for autodev: one line per device,
+/// `KEY TYPE MAJOR MINOR PATH`, e.g. `dev0 c 188 0 /dev/ttyUSB0`.
+///
+/// The node for a device is the file named KEY in the passthrough directory.
+/// PATH escapes backslash, bytes up to space and DEL as `\ooo` (as
+/// /proc/self/mountinfo does), so any path validation accepts, spaces and
+/// newlines included, survives the round trip.
+public struct DeviceList: Equatable, Sendable {
+    public static let header = "lxc-passthrough device list 1"
+    public static let fileName = "devices"
+
+    public struct Item: Equatable, Sendable {
+        public var key: DeviceKey
+        public var type: DeviceType
+        public var number: DeviceNumber
+        /// Where the node is mounted in the container, e.g. `/dev/ttyUSB0`.
+        public var path: String
+
+        /// `dev3 (/dev/ttyUSB0)`, for messages.
+        public var label: String { "\(key) (\(path))" }
+
+        public init(key: DeviceKey, type: DeviceType, number: DeviceNumber, path: String) {
+            self.key = key
+            self.type = type
+            self.number = number
+            self.path = path
+        }
+    }
+
+    public var items: [Item]
+
+    public init(_ items: [Item]) { self.items = items }
+
+    public func encoded() -> String {
+        var text = DeviceList.header + "\n"
+        for item in items {
+            text += "\(item.key) \(item.type.rawValue) \(item.number.major) \(item.number.minor) \(DeviceList.escape(item.path))\n"
+        }
+        return text
+    }
+
+    public struct Failure: Error, Equatable, CustomStringConvertible, Sendable {
+        public var line: Int
+        public var message: String
+        public var description: String { "line \(line): \(message)" }
+    }
+
+    public static func decode(_ text: String) throws(Failure) -> DeviceList {
+        try decode(bytes: Array(text.utf8))
+    }
+
+    /// Decodes the list as read from its file.
+    public static func decode(bytes: [UInt8]) throws(Failure) -> DeviceList {
+        var lines = bytes[...].split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        guard lines.first.map({ $0.elementsEqual(header.utf8) }) == true else {
+            throw Failure(line: 1, message: "expected the header '\(header)'")
+        }
+        guard lines.last?.isEmpty == true else { throw Failure(line: lines.count, message: "the last line is not terminated") }
+        lines.removeLast()
+        var items: [Item] = []
+        items.reserveCapacity(lines.count - 1)
+        for (offset, line) in lines.enumerated().dropFirst() {
+            let fail = { (message: String) in Failure(line: offset + 1, message: message) }
+            let fields = line.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false)
+            guard fields.count == 5 else { throw fail("expected 5 fields, found \(fields.count)") }
+            guard let key = DeviceKey(String(utf8Slice: fields[0])) else { throw fail("bad key '\(String(utf8Slice: fields[0]))'") }
+            let type: DeviceType
+            if fields[1].elementsEqual("c".utf8) { type = .character } else if fields[1].elementsEqual("b".utf8) { type = .block } else {
+                throw fail("bad device type '\(String(utf8Slice: fields[1]))'")
+            }
+            guard let major = fields[2].decimalUInt32, let minor = fields[3].decimalUInt32 else { throw fail("bad device number") }
+            guard let path = unescape(fields[4]) else { throw fail("bad escape in path") }
+            if let problem = DevicePath.problem(path) { throw fail("bad path: \(problem)") }
+            items.append(Item(key: key, type: type, number: DeviceNumber(major: major, minor: minor), path: path))
+        }
+        return DeviceList(items)
+    }
+
+    public static func escape(_ path: String) -> String {
+        guard path.utf8.contains(where: { $0 <= 0x20 || $0 == 0x7f || $0 == UInt8(ascii: "\\") }) else { return path }
+        var bytes: [UInt8] = []
+        for byte in path.utf8 {
+            if byte <= 0x20 || byte == 0x7f || byte == UInt8(ascii: "\\") {
+                bytes.append(UInt8(ascii: "\\"))
+                bytes.append(UInt8(ascii: "0") + (byte >> 6))
+                bytes.append(UInt8(ascii: "0") + ((byte >> 3) & 7))
+                bytes.append(UInt8(ascii: "0") + (byte & 7))
+            } else {
+                bytes.append(byte)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    static func unescape(_ text: ArraySlice<UInt8>) -> String? {
+        guard text.contains(UInt8(ascii: "\\")) else { return String(validating: text, as: UTF8.self) }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.count)
+        var input = text
+        while let byte = input.popFirst() {
+            guard byte == UInt8(ascii: "\\") else { bytes.append(byte); continue }
+            guard input.count >= 3 else { return nil }
+            var value: UInt32 = 0
+            for _ in 0..<3 {
+                let digit = input.removeFirst()
+                guard (UInt8(ascii: "0")...UInt8(ascii: "7")).contains(digit) else { return nil }
+                value = value * 8 + UInt32(digit - UInt8(ascii: "0"))
+            }
+            guard value <= 0xff else { return nil }
+            bytes.append(UInt8(value))
+        }
+        return String(validating: bytes, as: UTF8.self)
+    }
+}

@@ -1,0 +1,82 @@
+/// A device entry parsed, validated and with its owner mapped to host ids.
+public struct RequestedDevice: Equatable, Sendable {
+    public var key: DeviceKey
+    public var spec: DeviceSpec
+    public var hostUID: UInt32
+    public var hostGID: UInt32
+    /// The node's permission bits.
+    public var mode: UInt32
+    /// Where the node appears in the container (`spec.containerPath`, computed once).
+    public var containerPath: String
+
+    /// `dev3 (/dev/ttyUSB0)`, for messages.
+    public var label: String { "\(key) (\(spec.path))" }
+}
+
+/// Turns config entries into the devices to pass through. Pure.
+public enum DevicePlanner {
+    /// Every entry, as pre-start takes them: the first problem refuses them all.
+    public static func requestedDevices(
+        entries: [ContainerConfig.Entry], idMap: IDMap
+    ) throws(HookFailure) -> [RequestedDevice] {
+        var claimed: [String: DeviceKey] = [:]
+        var devices: [RequestedDevice] = []
+        for entry in entries {
+            devices.append(try requestedDevice(entry, idMap: idMap, claimed: &claimed))
+        }
+        return devices
+    }
+
+    /// One entry parsed, validated and its owner mapped. `claimed` holds the
+    /// container paths of the entries before it (an entry whose value parses
+    /// claims its path, even if it is refused for another reason).
+    public static func requestedDevice(
+        _ entry: ContainerConfig.Entry, idMap: IDMap, claimed: inout [String: DeviceKey]
+    ) throws(HookFailure) -> RequestedDevice {
+        let spec: DeviceSpec
+        do {
+            spec = try DeviceSpec.parse(entry.value)
+        } catch {
+            throw HookFailure(device: "\(entry.key)", "'\(entry.value)' (\(entry.origin)): \(error)")
+        }
+        let label = "\(entry.key) (\(spec.path))"
+        let containerPath = spec.containerPath
+        if let earlier = claimed[containerPath] {
+            throw HookFailure(device: label, "the same path is already passed through by \(earlier)")
+        }
+        claimed[containerPath] = entry.key
+        let owner = try hostOwner(of: spec, idMap: idMap, label: label)
+        let node = nodeOwnerAndMode(of: spec, hostUID: owner.uid, idMap: idMap)
+        return RequestedDevice(
+            key: entry.key, spec: spec, hostUID: node.uid, hostGID: owner.gid, mode: node.mode, containerPath: containerPath)
+    }
+
+    /// The owner the entry asks for, as host ids; an id the container's id map
+    /// does not map is refused (it would show up as nobody).
+    public static func hostOwner(of spec: DeviceSpec, idMap: IDMap, label: String) throws(HookFailure) -> (uid: UInt32, gid: UInt32) {
+        guard let uid = idMap.hostID(for: spec.uid, kind: .user) else {
+            throw HookFailure(device: label, "uid \(spec.uid) is not mapped to a host uid by the container's lxc.idmap (\(describe(idMap, .user)))")
+        }
+        guard let gid = idMap.hostID(for: spec.gid, kind: .group) else {
+            throw HookFailure(device: label, "gid \(spec.gid) is not mapped to a host gid by the container's lxc.idmap (\(describe(idMap, .group)))")
+        }
+        return (uid, gid)
+    }
+
+    /// The node's host owner and mode. In an unprivileged container, a
+    /// deny-write node belongs to the host's root (unmapped: nobody inside,
+    /// who cannot chmod it) and has no write bits. LXC's cgroup v2 rules cannot
+    /// stop a read-write open of one device while allowing all others (its eBPF
+    /// rules match only subsets of their access), so the file permissions
+    /// enforce what the rules cannot.
+    public static func nodeOwnerAndMode(of spec: DeviceSpec, hostUID: UInt32, idMap: IDMap) -> (uid: UInt32, mode: UInt32) {
+        guard spec.denyWrite, !idMap.isPrivileged else { return (hostUID, spec.mode) }
+        return (0, spec.mode & ~0o222)
+    }
+
+    static func describe(_ map: IDMap, _ kind: IDMap.Kind) -> String {
+        let ranges = map.ranges.filter { $0.kind == kind }
+        if ranges.isEmpty { return "no \(kind.rawValue) ranges" }
+        return ranges.map { "\($0.kind.rawValue) \($0.containerStart) \($0.hostStart) \($0.count)" }.joined(separator: ", ")
+    }
+}

@@ -1,0 +1,103 @@
+/// One `devN` entry as the administrator wrote it, validated:
+/// `path` (default key), `mode`, `uid`, `gid`, `deny-write`.
+public struct DeviceSpec: Equatable, Sendable {
+    public static let defaultMode: UInt32 = 0o660
+    static let keys: Set<String> = ["path", "mode", "uid", "gid", "deny-write"]
+
+    /// The path as written; where the device is found on the host.
+    public var path: String
+    /// The permission bits given to the node (no file type, no setuid/setgid/sticky).
+    public var mode: UInt32
+    /// Owner as the container sees it.
+    public var uid: UInt32
+    public var gid: UInt32
+    public var denyWrite: Bool
+
+    public init(path: String, mode: UInt32 = DeviceSpec.defaultMode, uid: UInt32 = 0, gid: UInt32 = 0, denyWrite: Bool = false) {
+        self.path = path
+        self.mode = mode
+        self.uid = uid
+        self.gid = gid
+        self.denyWrite = denyWrite
+    }
+
+    /// The path with repeated slashes collapsed: where the node appears in the container.
+    public var containerPath: String { DevicePath.normalized(path) }
+
+    public enum Failure: Error, Equatable, Sendable {
+        case syntax(PropertyString.Failure)
+        case missingPath
+        case invalidPath(String, reason: String)
+        case invalidMode(String)
+        case invalidID(key: String, text: String)
+        case invalidBoolean(key: String, text: String)
+    }
+
+    /// Parses a `devN` value the way Proxmox does.
+    public static func parse(_ text: String) throws(Failure) -> DeviceSpec {
+        let pairs: [String: String]
+        do {
+            pairs = try PropertyString.parse(text, defaultKey: "path", allowedKeys: keys)
+        } catch {
+            throw .syntax(error)
+        }
+        guard let path = pairs["path"] else { throw .missingPath }
+        if let reason = DevicePath.problem(path) { throw .invalidPath(path, reason: reason) }
+        var spec = DeviceSpec(path: path)
+        if let mode = pairs["mode"] { spec.mode = try parseMode(mode) }
+        if let uid = pairs["uid"] { spec.uid = try parseID(uid, key: "uid") }
+        if let gid = pairs["gid"] { spec.gid = try parseID(gid, key: "gid") }
+        if let flag = pairs["deny-write"] { spec.denyWrite = try parseBoolean(flag, key: "deny-write") }
+        return spec
+    }
+
+    /// `0` then exactly three octal digits, as Proxmox's `0[0-7]{3}` pattern.
+    static func parseMode(_ text: String) throws(Failure) -> UInt32 {
+        let digits = Array(text.utf8)
+        guard digits.count == 4, digits[0] == UInt8(ascii: "0"),
+              digits.dropFirst().allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "7")).contains($0) })
+        else { throw .invalidMode(text) }
+        return digits.dropFirst().reduce(0) { $0 * 8 + UInt32($1 - UInt8(ascii: "0")) }
+    }
+
+    /// A non-negative decimal integer that fits a `uid_t` other than the reserved -1.
+    static func parseID(_ text: String, key: String) throws(Failure) -> UInt32 {
+        guard !text.isEmpty, text.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
+              let value = UInt32(text), value != UInt32.max
+        else { throw .invalidID(key: key, text: text) }
+        return value
+    }
+
+    static func parseBoolean(_ text: String, key: String) throws(Failure) -> Bool {
+        switch text.lowercased() {
+        case "1", "on", "yes", "true": return true
+        case "0", "off", "no", "false": return false
+        default: throw .invalidBoolean(key: key, text: text)
+        }
+    }
+}
+
+extension DeviceSpec.Failure: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .syntax(let failure): return failure.description
+        case .missingPath: return "no device path given"
+        case .invalidPath(let path, let reason): return "invalid device path '\(path)': \(reason)"
+        case .invalidMode(let text): return "invalid mode '\(text)': expected 0 and three octal digits, such as 0660 (no setuid, setgid or sticky bits)"
+        case .invalidID(let key, let text): return "invalid \(key) '\(text)': expected an integer from 0 to 4294967294"
+        case .invalidBoolean(let key, let text): return "invalid \(key) '\(text)': expected 1, on, yes, true, 0, off, no or false"
+        }
+    }
+}
+
+extension DeviceSpec {
+    /// A `devN` value with only the options given: `/dev/ttyUSB0,mode=0600,uid=1000`.
+    public static func entryValue(path: String, mode: UInt32?, uid: UInt32?, gid: UInt32?, denyWrite: Bool) -> String {
+        var value = path
+        if let mode { value += ",mode=\(octal(mode))" }
+        if let uid { value += ",uid=\(uid)" }
+        if let gid { value += ",gid=\(gid)" }
+        if denyWrite { value += ",deny-write=1" }
+        return value
+    }
+}

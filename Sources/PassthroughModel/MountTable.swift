@@ -1,0 +1,67 @@
+/// A process's mounts as `/proc/PID/mountinfo` lists them (paths as that
+/// process sees them). Pure.
+public struct MountTable: Equatable, Sendable {
+    public struct Entry: Equatable, Sendable {
+        /// The path inside the file system that is mounted (`/dev3` for a node of a tmpfs).
+        public var root: String
+        public var mountPoint: String
+        public var fileSystemType: String
+        public var source: String
+        /// The file system's own options (`rw,size=16k`; for cgroup v1, the controllers).
+        public var superOptions: String
+    }
+
+    public var entries: [Entry]
+
+    /// The source name lxc-passthrough gives its tmpfs mounts, so that `detach`
+    /// tells its own device mounts from LXC's (`/dev/null`...).
+    public static let source = "lxc-passthrough"
+
+    /// Parses `ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - TYPE SOURCE SUPEROPTIONS`.
+    /// Lines that do not have this shape are skipped.
+    public init(mountinfo: String) {
+        entries = mountinfo.utf8.split(separator: UInt8(ascii: "\n")).compactMap { line in
+            let fields = line.split(separator: UInt8(ascii: " "))
+            // The separator comes after the six fixed fields: a mount point of "-" is not it.
+            guard fields.count >= 9, let dash = fields[6...].firstIndex(where: { $0.elementsEqual("-".utf8) }),
+                  fields.count >= dash + 3
+            else { return nil }
+            func text(_ index: Int) -> String { MountTable.unescape(fields[index]) }
+            return Entry(
+                root: text(3), mountPoint: text(4), fileSystemType: text(dash + 1), source: text(dash + 2),
+                superOptions: dash + 3 < fields.count ? text(dash + 3) : "")
+        }
+    }
+
+    /// The mount on top at `path`, if any.
+    public func topMount(at path: String) -> Entry? {
+        entries.last { $0.mountPoint == path }
+    }
+
+    /// The kernel writes space, tab, newline and backslash as `\ooo`.
+    static func unescape(_ field: Substring.UTF8View.SubSequence) -> String {
+        let bytes = Array(field)
+        var result: [UInt8] = []
+        result.reserveCapacity(bytes.count)
+        var index = 0
+        while index < bytes.count {
+            if bytes[index] == UInt8(ascii: "\\"), index + 3 < bytes.count, let value = octalByte(bytes[(index + 1)...(index + 3)]) {
+                result.append(value)
+                index += 4
+            } else {
+                result.append(bytes[index])
+                index += 1
+            }
+        }
+        return String(decoding: result, as: UTF8.self)
+    }
+
+    private static func octalByte(_ digits: ArraySlice<UInt8>) -> UInt8? {
+        var value = 0
+        for digit in digits {
+            guard digit >= UInt8(ascii: "0"), digit <= UInt8(ascii: "7") else { return nil }
+            value = value * 8 + Int(digit - UInt8(ascii: "0"))
+        }
+        return value <= 255 ? UInt8(value) : nil
+    }
+}

@@ -1,0 +1,55 @@
+import CNamespaceShims
+import Glibc
+import PassthroughSystem
+
+/// Entering another process's mount namespace, and acting in it as another user.
+public enum MountNamespace {
+    /// Runs `body` in the mount namespace of the process `pidfd` refers to
+    /// (`setns(2)`), then returns to this process's own namespace and working
+    /// directory. Paths in `body` resolve in that namespace, from its root.
+    /// The process must be single-threaded (the kernel refuses otherwise).
+    public static func entering<T: ~Copyable, E: Error>(
+        _ pidfd: borrowing FileDescriptor, describedAs name: String, _ body: () throws(E) -> T
+    ) throws(EnterFailure<E>) -> T {
+        let home = try translatingErrors({ () throws(SystemError) in
+            try FileDescriptor.open("/proc/self/ns/mnt", flags: O_RDONLY)
+        }, EnterFailure<E>.entering)
+        let workingDirectory = try translatingErrors({ () throws(SystemError) in
+            try FileDescriptor.open(".", flags: O_PATH | O_DIRECTORY)
+        }, EnterFailure<E>.entering)
+        if shim_setns(pidfd.rawValue, shim_CLONE_NEWNS) != 0 {
+            throw .entering(SystemError(call: "setns", path: "the mount namespace of \(name)", errno: errno))
+        }
+        defer {
+            // Failing to come back would leave every later path resolving in the container.
+            guard shim_setns(home.rawValue, shim_CLONE_NEWNS) == 0, fchdir(workingDirectory.rawValue) == 0 else {
+                fatalError("cannot return to this process's own mount namespace: \(SystemError.text(for: errno))")
+            }
+        }
+        do {
+            return try body()
+        } catch {
+            throw .body(error)
+        }
+    }
+
+    /// Why `entering` failed: entering the namespace, or the body.
+    public enum EnterFailure<Body: Error>: Error {
+        case entering(SystemError)
+        case body(Body)
+    }
+
+    /// Runs `body` with this thread's file system ids set to `uid`/`gid`
+    /// (`setfsuid(2)`, `setfsgid(2)`), so that files it creates belong to
+    /// them. For a non-zero id the kernel drops the file capabilities meanwhile.
+    public static func withFileSystemIDs<T: ~Copyable, E: Error>(uid: UInt32, gid: UInt32, _ body: () throws(E) -> T) throws(E) -> T {
+        guard uid != 0 || gid != 0 else { return try body() }
+        let oldGID = shim_setfsgid(gid)
+        let oldUID = shim_setfsuid(uid)
+        defer {
+            _ = shim_setfsuid(UInt32(bitPattern: oldUID))
+            _ = shim_setfsgid(UInt32(bitPattern: oldGID))
+        }
+        return try body()
+    }
+}

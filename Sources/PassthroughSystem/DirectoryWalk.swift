@@ -1,0 +1,62 @@
+import Glibc
+
+/// A directory descriptor that a walk keeps and hands out (a class, so that
+/// a dictionary can hold it; it is closed when the last holder lets go).
+public final class Directory {
+    public let descriptor: FileDescriptor
+
+    public init(_ descriptor: consuming FileDescriptor) {
+        self.descriptor = descriptor
+    }
+}
+
+/// Directories below a root (a container's `/dev`), walked without
+/// following symlinks: each is made when missing, 0755 whatever the umask,
+/// and opened once however many files it holds.
+public final class DirectoryWalk {
+    public let root: Directory
+    private var opened: [String: Directory] = [:]
+    /// The directories this walk made (parent, name), in the order made.
+    private var made: [(parent: Directory, name: String)] = []
+
+    public init(root: consuming FileDescriptor) {
+        self.root = Directory(root)
+    }
+
+    /// The directory `components` below the root, made where missing. A
+    /// component that is a symlink or not a directory is ELOOP or ENOTDIR.
+    public func open(_ components: [String]) throws(SystemError) -> Directory {
+        var directory = root
+        var prefix = ""
+        for component in components {
+            prefix += "/" + component
+            if let known = opened[prefix] {
+                directory = known
+                continue
+            }
+            // 0755 whatever the umask: users in the container must reach the node.
+            if try directory.descriptor.makeDirectory(component, mode: 0o755) {
+                made.append((directory, component))
+                try directory.descriptor.setMode(component, mode: 0o755)
+            }
+            let next = Directory(try directory.descriptor.open(component, flags: O_RDONLY | O_DIRECTORY | O_NOFOLLOW))
+            opened[prefix] = next
+            directory = next
+        }
+        return directory
+    }
+
+    /// Removes the directories this walk made, last first (best effort).
+    public func removeMade() {
+        for (parent, name) in made.reversed() { try? parent.descriptor.remove(name, directory: true) }
+    }
+
+    /// Opens existing directories only, below `root`, without following symlinks.
+    public static func openExisting(_ components: [String], from root: borrowing FileDescriptor) throws(SystemError) -> FileDescriptor {
+        var directory = try root.open(".", flags: O_RDONLY | O_DIRECTORY)
+        for component in components {
+            directory = try directory.open(component, flags: O_RDONLY | O_DIRECTORY | O_NOFOLLOW)
+        }
+        return directory
+    }
+}

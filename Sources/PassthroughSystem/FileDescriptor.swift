@@ -1,0 +1,237 @@
+import Glibc
+import PassthroughModel
+
+/// An owned file descriptor, with the calls made relative to it. Each
+/// wrapper names the C call in its error and the path it acted on.
+///
+/// Not copyable: it has one owner and is closed when that owner is done with
+/// it. Every call borrows it, so it stays open for the length of the call;
+/// its number is seen only by the system-layer targets' wrappers and inside
+/// `withProcPath`, which keeps it open while its body runs. A descriptor can
+/// therefore never be closed, or its number reused, while a call that names
+/// it is running.
+public struct FileDescriptor: ~Copyable {
+    /// The number, for the system-layer targets' calls (this module and
+    /// PassthroughMountAPI); each runs on a borrowed descriptor.
+    package let rawValue: Int32
+    /// Where it was opened: a directory's path and a name in it (joined only
+    /// for messages, so that opening many files builds no strings).
+    private let base: String
+    private let name: String?
+
+    /// Takes ownership of `rawValue`.
+    package init(rawValue: Int32, path: String) {
+        self.rawValue = rawValue
+        self.base = path
+        self.name = nil
+    }
+
+    private init(rawValue: Int32, directory: String, name: String) {
+        self.rawValue = rawValue
+        self.base = directory
+        self.name = name
+    }
+
+    deinit { _ = Glibc.close(rawValue) }
+
+    /// The path this descriptor was opened with, for messages.
+    public var path: String {
+        guard let name else { return base }
+        return base.hasSuffix("/") ? base + name : base + "/" + name
+    }
+
+    /// The path of a child, for messages.
+    public func child(_ name: String) -> String {
+        path.hasSuffix("/") ? path + name : path + "/" + name
+    }
+
+    /// Runs `body` with a path that names this descriptor's file, for calls
+    /// that take only paths (`mount`): `/proc/self/fd/N` resolves to the file
+    /// itself, not to a path that could be swapped. The descriptor is open
+    /// until `body` returns.
+    public func withProcPath<T, E: Error>(_ body: (String) throws(E) -> T) throws(E) -> T {
+        try body("/proc/self/fd/\(rawValue)")
+    }
+
+    /// `open(2)`.
+    public static func open(_ path: String, flags: Int32, mode: mode_t = 0) throws(SystemError) -> FileDescriptor {
+        let fd = retryingOnInterrupt { Glibc.open(path, flags | O_CLOEXEC, mode) }
+        guard fd >= 0 else { throw SystemError(call: "open", path: path, errno: errno) }
+        return FileDescriptor(rawValue: fd, path: path)
+    }
+
+    /// `openat(2)` of a child name (no slashes).
+    public func open(_ name: String, flags: Int32, mode: mode_t = 0) throws(SystemError) -> FileDescriptor {
+        let fd = retryingOnInterrupt { openat(rawValue, name, flags | O_CLOEXEC, mode) }
+        guard fd >= 0 else { throw SystemError(call: "openat", path: child(name), errno: errno) }
+        return FileDescriptor(rawValue: fd, directory: path, name: name)
+    }
+
+    /// `openat(2)` of a child name; nil when there is none (ENOENT).
+    public func openIfPresent(_ name: String, flags: Int32) throws(SystemError) -> FileDescriptor? {
+        do {
+            return try open(name, flags: flags)
+        } catch {
+            if error.errno == ENOENT { return nil }
+            throw error
+        }
+    }
+
+    /// `mkdirat(2)`; an existing entry is not an error when `existingIsFine`.
+    /// Returns whether the directory was made.
+    @discardableResult
+    public func makeDirectory(_ name: String, mode: mode_t, existingIsFine: Bool = true) throws(SystemError) -> Bool {
+        if mkdirat(rawValue, name, mode) != 0 {
+            let error = errno
+            if error == EEXIST && existingIsFine { return false }
+            throw SystemError(call: "mkdirat", path: child(name), errno: error)
+        }
+        return true
+    }
+
+    /// `mknodat(2)` of a device node with `permissions` (the umask applies).
+    public func makeNode(_ name: String, type: DeviceType, number: DeviceNumber, permissions: mode_t) throws(SystemError) {
+        if mknodat(rawValue, name, type.fileType | permissions, number.deviceID) != 0 {
+            throw SystemError(call: "mknodat", path: child(name), errno: errno)
+        }
+    }
+
+    /// `fchmodat(2)` (follows a symlink; used on files this process just made).
+    public func setMode(_ name: String, mode: mode_t) throws(SystemError) {
+        if fchmodat(rawValue, name, mode, 0) != 0 {
+            throw SystemError(call: "fchmodat", path: child(name), errno: errno)
+        }
+    }
+
+    /// `fchmod(2)`.
+    public func setMode(_ mode: mode_t) throws(SystemError) {
+        if fchmod(rawValue, mode) != 0 { throw SystemError(call: "fchmod", path: path, errno: errno) }
+    }
+
+    /// `fchownat(2)` with `AT_SYMLINK_NOFOLLOW`.
+    public func setOwner(_ name: String, uid: uid_t, gid: gid_t) throws(SystemError) {
+        if fchownat(rawValue, name, uid, gid, AT_SYMLINK_NOFOLLOW) != 0 {
+            throw SystemError(call: "fchownat", path: child(name), errno: errno)
+        }
+    }
+
+    /// `fchown(2)`.
+    public func setOwner(uid: uid_t, gid: gid_t) throws(SystemError) {
+        if fchown(rawValue, uid, gid) != 0 { throw SystemError(call: "fchown", path: path, errno: errno) }
+    }
+
+    /// `fstatat(2)` with `AT_SYMLINK_NOFOLLOW`.
+    public func status(_ name: String) throws(SystemError) -> stat {
+        var result = stat()
+        if fstatat(rawValue, name, &result, AT_SYMLINK_NOFOLLOW) != 0 {
+            throw SystemError(call: "fstatat", path: child(name), errno: errno)
+        }
+        return result
+    }
+
+    /// `fstat(2)`.
+    public func status() throws(SystemError) -> stat {
+        var result = stat()
+        if fstat(rawValue, &result) != 0 {
+            throw SystemError(call: "fstat", path: path, errno: errno)
+        }
+        return result
+    }
+
+    /// `unlinkat(2)`; with `directory`, `AT_REMOVEDIR`.
+    public func remove(_ name: String, directory: Bool = false) throws(SystemError) {
+        if unlinkat(rawValue, name, directory ? AT_REMOVEDIR : 0) != 0 {
+            throw SystemError(call: "unlinkat", path: child(name), errno: errno)
+        }
+    }
+
+    /// `renameat(2)` of a child to another name in the same directory.
+    public func rename(_ name: String, to newName: String) throws(SystemError) {
+        if renameat(rawValue, name, rawValue, newName) != 0 {
+            throw SystemError(call: "renameat", path: child(newName), errno: errno)
+        }
+    }
+
+    /// `fsync(2)`.
+    public func synchronize() throws(SystemError) {
+        if fsync(rawValue) != 0 { throw SystemError(call: "fsync", path: path, errno: errno) }
+    }
+
+    /// `flock(2)` with `LOCK_EX`: waits for the lock, which goes with the descriptor.
+    public func lockExclusively() throws(SystemError) {
+        if retryingOnInterrupt({ flock(rawValue, LOCK_EX) }) != 0 {
+            throw SystemError(call: "flock", path: path, errno: errno)
+        }
+    }
+
+    /// `fchdir(2)`.
+    public func changeWorkingDirectory() throws(SystemError) {
+        if fchdir(rawValue) != 0 { throw SystemError(call: "fchdir", path: path, errno: errno) }
+    }
+
+    /// `write(2)` until all of `bytes` is written.
+    public func writeAll(_ bytes: [UInt8]) throws(SystemError) {
+        if let error = FileDescriptor.writeAll(bytes, to: rawValue) {
+            throw SystemError(call: "write", path: path, errno: error)
+        }
+    }
+
+    /// `write(2)` to `descriptor` until all of `bytes` is written; the errno of a failure.
+    static func writeAll(_ bytes: [UInt8], to descriptor: Int32) -> Int32? {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { buffer in
+                retryingOnInterrupt { Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset) }
+            }
+            guard written > 0 else { return written < 0 ? errno : EIO }
+            offset += written
+        }
+        return nil
+    }
+
+    /// `read(2)` to the end of the file; a file longer than `limit` bytes is an EFBIG error.
+    public func readAll(limit: Int) throws(SystemError) -> [UInt8] {
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { buffer in
+                retryingOnInterrupt { Glibc.read(rawValue, buffer.baseAddress!, buffer.count) }
+            }
+            guard count >= 0 else { throw SystemError(call: "read", path: path, errno: errno) }
+            if count == 0 { return bytes }
+            guard bytes.count + count <= limit else { throw SystemError(call: "read", path: path, errno: EFBIG) }
+            bytes.append(contentsOf: chunk[..<count])
+        }
+    }
+
+    /// Names in this directory (`fdopendir(3)`/`readdir(3)` on a duplicate), without `.` and `..`.
+    public func directoryEntries() throws(SystemError) -> [String] {
+        let copy = openat(rawValue, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard copy >= 0 else { throw SystemError(call: "openat", path: path, errno: errno) }
+        guard let stream = fdopendir(copy) else {
+            let error = errno
+            _ = Glibc.close(copy)
+            throw SystemError(call: "fdopendir", path: path, errno: error)
+        }
+        defer { closedir(stream) }
+        var names: [String] = []
+        while let entry = readdir(stream) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+}
+
+/// This process's standard output and error, written best effort (a hook's
+/// message must not fail the hook a second time).
+public enum StandardStream: Int32 {
+    case output = 1
+    case error = 2
+
+    public func write(_ text: String) {
+        _ = FileDescriptor.writeAll(Array(text.utf8), to: rawValue)
+    }
+}

@@ -1,0 +1,40 @@
+import Glibc
+
+/// Calls on paths rather than descriptors.
+public enum FileSystem {
+    /// `stat(2)`, following symbolic links.
+    public static func status(_ path: String) throws(SystemError) -> stat {
+        var result = stat()
+        if stat(path, &result) != 0 { throw SystemError(call: "stat", path: path, errno: errno) }
+        return result
+    }
+
+    /// `umount2(2)`.
+    public static func unmount(_ path: String, flags: Int32) throws(SystemError) {
+        if umount2(path, flags) != 0 { throw SystemError(call: "umount2", path: path, errno: errno) }
+    }
+
+    /// `rmdir(2)`.
+    public static func removeDirectory(_ path: String) throws(SystemError) {
+        if rmdir(path) != 0 { throw SystemError(call: "rmdir", path: path, errno: errno) }
+    }
+
+    /// `unlink(2)` (never follows a symlink: it removes the link).
+    public static func removeFile(_ path: String) throws(SystemError) {
+        if unlink(path) != 0 { throw SystemError(call: "unlink", path: path, errno: errno) }
+    }
+
+    /// `readlink(2)`.
+    public static func readLink(_ path: String) throws(SystemError) -> String {
+        var buffer = [CChar](repeating: 0, count: 4097)
+        let count = readlink(path, &buffer, 4096)
+        guard count >= 0 else { throw SystemError(call: "readlink", path: path, errno: errno) }
+        return String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// Reads a whole file of at most `limit` bytes.
+    public static func readFile(_ path: String, limit: Int) throws(SystemError) -> [UInt8] {
+        let file = try FileDescriptor.open(path, flags: O_RDONLY)
+        return try file.readAll(limit: limit)
+    }
+}

@@ -1,0 +1,20 @@
+import CLinuxShims
+import Glibc
+
+extension FileDescriptor {
+    /// `pidfd_open(2)`: a descriptor that refers to process `pid` for as long
+    /// as it is held, even if the pid is reused.
+    public static func process(_ pid: Int32) throws(SystemError) -> FileDescriptor {
+        let fd = shim_pidfd_open(pid, 0)
+        guard fd >= 0 else { throw SystemError(call: "pidfd_open", path: "pid \(pid)", errno: errno) }
+        return FileDescriptor(rawValue: fd, path: "pid \(pid)")
+    }
+
+    /// `pidfd_getfd(2)` on a process descriptor: a duplicate of the process's
+    /// descriptor `target`, sharing its file offset.
+    public func duplicate(processDescriptor target: Int32, describedAs name: String) throws(SystemError) -> FileDescriptor {
+        let fd = shim_pidfd_getfd(rawValue, target, 0)
+        guard fd >= 0 else { throw SystemError(call: "pidfd_getfd", path: name, errno: errno) }
+        return FileDescriptor(rawValue: fd, path: name)
+    }
+}

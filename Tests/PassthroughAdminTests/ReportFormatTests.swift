@@ -1,0 +1,26 @@
+import Testing
+@testable import PassthroughAdmin
+import PassthroughModel
+
+@Suite("list's table and JSON")
+struct ReportFormatTests {
+    @Test func jsonIsValidAndEscaped() throws {
+        let report = DeviceReport(key: "dev0", path: "/dev/a \"b\"\n", type: .character, number: DeviceNumber(major: 188, minor: 0),
+                                  mode: 0o640, uid: 1, gid: 2, hostUID: nil, hostGID: 3, denyWrite: true, status: .ruleOutOfDate, problem: "x\\y")
+        let json = ReportFormat.json([report])
+        #expect(json == """
+            [
+              {"key": "dev0", "path": "/dev/a \\"b\\"\\n", "type": "c", "major": 188, "minor": 0, "mode": "0640", "uid": 1, "gid": 2, "hostUid": null, "hostGid": 3, "denyWrite": true, "status": "rule out of date", "problem": "x\\\\y"}
+            ]
+
+            """)
+        #expect(ReportFormat.json([]) == "[]\n")
+    }
+
+    @Test func tableAlignsColumns() {
+        let table = ReportFormat.table([DeviceReport(key: "dev10", path: "/dev/x", denyWrite: false, status: .invalid)])
+        let lines = table.split(separator: "\n")
+        #expect(lines.count == 2)
+        #expect(lines[0].firstRange(of: "PATH")?.lowerBound.utf16Offset(in: lines[0]) == lines[1].firstRange(of: "/dev/x")?.lowerBound.utf16Offset(in: lines[1]))
+    }
+}

@@ -1,0 +1,325 @@
+import Glibc
+@testable import PassthroughModel
+import PassthroughSystem
+import Testing
+@testable import PassthroughHooks
+
+extension RootIntegrationTests {
+    @Suite(
+        "pre-start and post-stop",
+        .enabled(if: geteuid() == 0, "needs root: mounts a tmpfs and makes device nodes"),
+        .serialized
+    )
+    struct PrestartAndPoststopTests {
+        /// The configuration of the first scenario: an unprivileged container
+        /// with /dev/null (given mode and owner) and /dev/zero (defaults).
+        static let config = """
+            lxc.uts.name = ct
+            lxc.idmap = u 0 100000 65536
+            lxc.idmap = g 0 100000 65536
+            dev0: /dev/null,mode=0640,uid=1000,gid=20
+            dev1: /dev/zero
+
+            """
+
+        @Test("pre-start mounts a tmpfs with the nodes, exact modes and mapped owners, and the device list")
+        func prestartMakesTheNodesAndTheList() throws {
+            try RootScratch.with { scratch in
+                let container = try scratch.makeDirectory("ct")
+                try RootFixture.writeFile(container + "/config", PrestartAndPoststopTests.config)
+                let hostNull = try #require(RootFixture.status("/dev/null"))
+                let hostZero = try #require(RootFixture.status("/dev/zero"))
+                #expect(RootFixture.fileType(hostNull) == S_IFCHR && DeviceNumber(hostNull.st_rdev) == DeviceNumber(major: 1, minor: 3))
+                #expect(RootFixture.fileType(hostZero) == S_IFCHR && DeviceNumber(hostZero.st_rdev) == DeviceNumber(major: 1, minor: 5))
+
+                // A restrictive umask must not change any mode pre-start sets.
+                let count = try RootFixture.withUmask(0o077) {
+                    try Prestart.run(RootFixture.context("pre-start", container: container), proxmoxDirectory: scratch.path("no-pve"))
+                }
+                #expect(count == 2)
+
+                let passthrough = container + "/lxc-passthrough"
+                let mounts = RootFixture.mounts(at: passthrough)
+                #expect(mounts.count == 1, "exactly one mount at \(passthrough): \(mounts)")
+                let mount = try #require(mounts.first)
+                #expect(mount.fsType == "tmpfs")
+                #expect(mount.mountOptions.contains("nosuid") && mount.mountOptions.contains("noexec"))
+                #expect(!mount.mountOptions.contains("nodev"), "the nodes in it must be usable")
+                #expect(mount.superOptions.contains("nr_inodes=1024"))
+                // tmpfs's mode=0755; the directory under it was made 0700 under the umask.
+                let root = try #require(RootFixture.status(passthrough))
+                #expect(root.st_mode & 0o7777 == 0o755)
+                #expect(try RootFixture.entries(passthrough).sorted() == ["autodev-error", "dev0", "dev1", "devices"])
+
+                let dev0 = try #require(RootFixture.status(passthrough + "/dev0"))
+                #expect(RootFixture.fileType(dev0) == S_IFCHR)
+                #expect(dev0.st_rdev == hostNull.st_rdev)
+                #expect(DeviceNumber(dev0.st_rdev) == DeviceNumber(major: 1, minor: 3))
+                #expect(dev0.st_mode & 0o7777 == 0o640)
+                #expect(dev0.st_uid == 101000 && dev0.st_gid == 100020)
+
+                let dev1 = try #require(RootFixture.status(passthrough + "/dev1"))
+                #expect(RootFixture.fileType(dev1) == S_IFCHR)
+                #expect(dev1.st_rdev == hostZero.st_rdev)
+                #expect(DeviceNumber(dev1.st_rdev) == DeviceNumber(major: 1, minor: 5))
+                #expect(dev1.st_mode & 0o7777 == 0o660)
+                #expect(dev1.st_uid == 100000 && dev1.st_gid == 100000)
+                // The node is a working /dev/zero.
+                #expect(try RootFixture.readPrefix(passthrough + "/dev1", count: 4) == [0, 0, 0, 0])
+
+                // autodev, as the container's root, can leave its error message for post-stop.
+                let errorFile = try #require(RootFixture.status(passthrough + "/autodev-error"))
+                #expect(RootFixture.fileType(errorFile) == S_IFREG && errorFile.st_size == 0)
+                #expect(errorFile.st_mode & 0o7777 == 0o600)
+                #expect(errorFile.st_uid == 100000 && errorFile.st_gid == 100000)
+
+                let list = try #require(RootFixture.status(passthrough + "/devices"))
+                #expect(RootFixture.fileType(list) == S_IFREG)
+                #expect(list.st_mode & 0o7777 == 0o644)
+                let text = String(decoding: try RootFixture.readFile(passthrough + "/devices"), as: UTF8.self)
+                #expect(try DeviceList.decode(text) == DeviceList([
+                    DeviceList.Item(key: DeviceKey(index: 0)!, type: .character, number: DeviceNumber(major: 1, minor: 3), path: "/dev/null"),
+                    DeviceList.Item(key: DeviceKey(index: 1)!, type: .character, number: DeviceNumber(major: 1, minor: 5), path: "/dev/zero"),
+                ]))
+
+                // The host's nodes are untouched: not even their change time moved.
+                for (path, before) in [("/dev/null", hostNull), ("/dev/zero", hostZero)] {
+                    let after = try #require(RootFixture.status(path))
+                    #expect(after.st_mode == before.st_mode, "\(path) mode")
+                    #expect(after.st_uid == before.st_uid && after.st_gid == before.st_gid, "\(path) owner")
+                    #expect(after.st_rdev == before.st_rdev, "\(path) device number")
+                    #expect(after.st_ctim.tv_sec == before.st_ctim.tv_sec && after.st_ctim.tv_nsec == before.st_ctim.tv_nsec, "\(path) ctime")
+                }
+            }
+        }
+
+        @Test("pre-start run twice leaves exactly one tmpfs; post-stop unmounts it and removes the directory")
+        func prestartTwiceThenPoststop() throws {
+            try RootScratch.with { scratch in
+                let container = try scratch.makeDirectory("ct")
+                try RootFixture.writeFile(container + "/config", PrestartAndPoststopTests.config)
+                let context = try RootFixture.context("pre-start", container: container)
+                let passthrough = container + "/lxc-passthrough"
+
+                try Prestart.run(context, proxmoxDirectory: scratch.path("no-pve"))
+                #expect(RootFixture.mounts(at: passthrough).count == 1)
+                // (Mount ids are reused, so a file marks the first tmpfs.)
+                try RootFixture.writeFile(passthrough + "/marker", "from the first start\n")
+                try Prestart.run(context, proxmoxDirectory: scratch.path("no-pve"))
+
+                let mounts = RootFixture.mounts(at: passthrough)
+                #expect(mounts.count == 1, "\(mounts)")
+                #expect(mounts.first?.fsType == "tmpfs")
+                #expect(try RootFixture.entries(passthrough).sorted() == ["autodev-error", "dev0", "dev1", "devices"], "a fresh tmpfs, without the marker")
+
+                try Poststop.run(RootFixture.context("post-stop", container: container))
+                #expect(RootFixture.mounts(at: passthrough).isEmpty)
+                #expect(RootFixture.status(passthrough) == nil, "post-stop removes the directory")
+                #expect(RootFixture.status(container + "/config") != nil, "and nothing else")
+                // Nothing left to do is not an error.
+                try Poststop.run(RootFixture.context("post-stop", container: container))
+            }
+        }
+
+        @Test("pre-start removes every tmpfs stacked by earlier starts")
+        func prestartUnmountsStackedMounts() throws {
+            try RootScratch.with { scratch in
+                let container = try scratch.makeDirectory("ct")
+                try RootFixture.writeFile(container + "/config", PrestartAndPoststopTests.config)
+                let passthrough = try scratch.makeDirectory("ct/lxc-passthrough")
+                for layer in 0..<3 {
+                    try RootFixture.mountTmpfs(at: passthrough)
+                    try RootFixture.writeFile(passthrough + "/stale\(layer)", "stale\n")
+                }
+                #expect(RootFixture.mounts(at: passthrough).count == 3)
+
+                try Prestart.run(RootFixture.context("pre-start", container: container), proxmoxDirectory: scratch.path("no-pve"))
+                #expect(RootFixture.mounts(at: passthrough).count == 1)
+                #expect(try RootFixture.entries(passthrough).sorted() == ["autodev-error", "dev0", "dev1", "devices"])
+
+                try Poststop.run(RootFixture.context("post-stop", container: container))
+                #expect(RootFixture.mounts(at: passthrough).isEmpty)
+                #expect(RootFixture.status(passthrough) == nil)
+            }
+        }
+
+        @Test("pre-start refuses a missing device, naming the key, the path and ENOENT, and leaves nothing")
+        func missingDeviceLeavesNothing() throws {
+            try expectRefusal(path: "/dev/does-not-exist-xyz", mentioning: ["ENOENT", "cannot find the device"])
+        }
+
+        @Test("a Proxmox config that cannot be read (here a symlink loop) refuses the start instead of falling back to the LXC config",
+              arguments: [false, true])
+        func unreadableProxmoxConfig(loop: Bool) throws {
+            try RootScratch.with { scratch in
+                let container = try scratch.makeDirectory("ct")
+                try RootFixture.writeFile(container + "/config", PrestartAndPoststopTests.config)
+                let pve = try scratch.makeDirectory("pve")
+                if loop { symlink(pve + "/ct.conf", pve + "/ct.conf") }
+                let context = try RootFixture.context("pre-start", container: container)
+                if loop {
+                    let failure = #expect(throws: HookFailure.self) { try Prestart.run(context, proxmoxDirectory: pve) }
+                    let description = try #require(failure).description
+                    #expect(description.contains("cannot read the container configuration") && description.contains("ELOOP"), "\(description)")
+                    #expect(RootFixture.status(container + "/lxc-passthrough") == nil, "nothing made")
+                } else {
+                    // No NAME.conf there: not a Proxmox host; the devices come from the LXC config.
+                    try Prestart.run(context, proxmoxDirectory: pve)
+                    #expect(try RootFixture.entries(container + "/lxc-passthrough").contains("dev0"))
+                    try Poststop.run(RootFixture.context("post-stop", container: container))
+                }
+            }
+        }
+
+        @Test(
+            "pre-start refuses a regular file and leaves nothing",
+            .enabled(if: RootFixture.isDirectory("/dev/shm"), "needs /dev/shm to make a regular file below /dev")
+        )
+        func regularFileLeavesNothing() throws {
+            let file = "/dev/shm/lxcpt-root-it-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+            try RootFixture.writeFile(file, "not a device\n")
+            defer { unlink(file) }
+            try expectRefusal(path: file, mentioning: ["regular file"])
+        }
+
+        @Test("pre-start refuses a directory and leaves nothing", arguments: ["/dev/shm", "/dev/pts"].filter(RootFixture.isDirectory))
+        func directoryLeavesNothing(path: String) throws {
+            try expectRefusal(path: path, mentioning: ["directory"])
+        }
+
+        /// `dev0` is valid and `dev1` is `path`: pre-start must throw a
+        /// failure about dev1 and leave no mount and no directory.
+        func expectRefusal(path: String, mentioning words: [String]) throws {
+            try RootScratch.with { scratch in
+                let container = try scratch.makeDirectory("ct")
+                try RootFixture.writeFile(container + "/config", """
+                    lxc.idmap = u 0 100000 65536
+                    lxc.idmap = g 0 100000 65536
+                    dev0: /dev/null
+                    dev1: \(path)
+
+                    """)
+                let context = try RootFixture.context("pre-start", container: container)
+                let failure = #expect(throws: HookFailure.self) {
+                    try Prestart.run(context, proxmoxDirectory: scratch.path("no-pve"))
+                }
+                let description = try #require(failure).description
+                #expect(failure?.device == "dev1 (\(path))")
+                #expect(description.contains("dev1"), "\(description)")
+                #expect(description.contains(path), "\(description)")
+                for word in words { #expect(description.contains(word), "\(description)") }
+                #expect(RootFixture.mounts(at: container + "/lxc-passthrough").isEmpty)
+                #expect(RootFixture.status(container + "/lxc-passthrough") == nil)
+            }
+        }
+
+        @Test("a failure after the tmpfs is mounted unmounts it and removes the directory")
+        func failureAfterTheMountIsRolledBack() throws {
+            try RootScratch.with { scratch in
+                let container = try scratch.makeDirectory("ct")
+                let key = DeviceKey(index: 0)!
+                let null = DeviceNumber(major: 1, minor: 3)
+                let device = RequestedDevice(key: key, spec: DeviceSpec(path: "/dev/null"), hostUID: 0, hostGID: 0, mode: 0o660, containerPath: "/dev/null")
+                var plan = PrestartPlan(devices: [device], hostDevices: [HostDevice(type: .character, number: null)])
+                // The second mknod of the same name fails with EEXIST, inside the mounted tmpfs.
+                plan.actions.insert(.makeNode(key, .character, null), at: 2)
+
+                let failure = #expect(throws: HookFailure.self) {
+                    try PassthroughDirectory(containerDirectory: container).apply(plan)
+                }
+                let description = try #require(failure).description
+                #expect(description.contains("dev0 (/dev/null)") && description.contains("EEXIST"), "\(description)")
+                #expect(RootFixture.mounts(at: container + "/lxc-passthrough").isEmpty)
+                #expect(RootFixture.status(container + "/lxc-passthrough") == nil)
+            }
+        }
+
+        @Test("a tmpfs that cannot be mounted leaves no directory")
+        func failedMountIsRolledBack() throws {
+            try RootScratch.with { scratch in
+                let container = try scratch.makeDirectory("ct")
+                let key = DeviceKey(index: 0)!
+                let device = RequestedDevice(key: key, spec: DeviceSpec(path: "/dev/null"), hostUID: 0, hostGID: 0, mode: 0o660, containerPath: "/dev/null")
+                var plan = PrestartPlan(devices: [device], hostDevices: [HostDevice(type: .character, number: DeviceNumber(major: 1, minor: 3))])
+                plan.actions[0] = .mountTmpfs(options: "nr_inodes=not-a-number")
+
+                let failure = #expect(throws: HookFailure.self) {
+                    try PassthroughDirectory(containerDirectory: container).apply(plan)
+                }
+                let description = try #require(failure).description
+                #expect(description.contains("cannot mount a tmpfs") && description.contains(container + "/lxc-passthrough"), "\(description)")
+                #expect(RootFixture.mounts(at: container + "/lxc-passthrough").isEmpty)
+                #expect(RootFixture.status(container + "/lxc-passthrough") == nil)
+            }
+        }
+
+        @Test("pre-start removes a symlink put where the directory goes, without following it")
+        func symlinkInPlaceOfTheDirectoryIsRemoved() throws {
+            try RootScratch.with { scratch in
+                let container = try scratch.makeDirectory("ct")
+                let outside = try scratch.makeDirectory("outside")
+                try RootFixture.writeFile(container + "/config", PrestartAndPoststopTests.config)
+                try RootFixture.symlink(outside, at: container + "/lxc-passthrough")
+
+                // The planted link is removed, never followed; the tmpfs goes where it belongs.
+                try Prestart.run(RootFixture.context("pre-start", container: container), proxmoxDirectory: scratch.path("no-pve"))
+                #expect(try RootFixture.entries(outside).isEmpty)
+                #expect(RootFixture.mounts(at: outside).isEmpty)
+                let directory = try #require(RootFixture.status(container + "/lxc-passthrough"))
+                #expect(RootFixture.fileType(directory) == S_IFDIR)
+                #expect(RootFixture.mounts(at: container + "/lxc-passthrough").count == 1)
+                try Poststop.run(RootFixture.context("post-stop", container: container))
+                #expect(RootFixture.mounts(below: scratch.root).isEmpty)
+            }
+        }
+
+        @Test("pre-start takes the devN lines from the Proxmox config when there is one")
+        func proxmoxConfigIsPreferred() throws {
+            try RootScratch.with { scratch in
+                let container = try scratch.makeDirectory("ct")
+                // The LXC config's own devN line would fail; the id map comes from it.
+                try RootFixture.writeFile(container + "/config", "lxc.idmap = u 0 100000 65536\nlxc.idmap = g 0 100000 65536\ndev0: /dev/does-not-exist-xyz\n")
+                let proxmox = try scratch.makeDirectory("pve")
+                try RootFixture.writeFile(proxmox + "/ct.conf", "arch: amd64\ndev3: /dev/zero,uid=7\n[snapshot]\ndev4: /dev/null\n")
+
+                #expect(try Prestart.run(RootFixture.context("pre-start", container: container), proxmoxDirectory: proxmox) == 1)
+                let passthrough = container + "/lxc-passthrough"
+                #expect(try RootFixture.entries(passthrough).sorted() == ["autodev-error", "dev3", "devices"])
+                let node = try #require(RootFixture.status(passthrough + "/dev3"))
+                #expect(node.st_uid == 100007 && node.st_gid == 100000)
+                let text = String(decoding: try RootFixture.readFile(passthrough + "/devices"), as: UTF8.self)
+                #expect(try DeviceList.decode(text).items.map(\.path) == ["/dev/zero"])
+            }
+        }
+
+        @Test("pre-start with no devN lines makes no directory and no mount")
+        func noDevicesMakesNothing() throws {
+            try RootScratch.with { scratch in
+                let container = try scratch.makeDirectory("ct")
+                try RootFixture.writeFile(container + "/config", "lxc.uts.name = ct\nlxc.idmap = u 0 100000 65536\nlxc.idmap = g 0 100000 65536\n")
+
+                let count = try Prestart.run(RootFixture.context("pre-start", container: container), proxmoxDirectory: scratch.path("no-pve"))
+                #expect(count == 0)
+                #expect(RootFixture.status(container + "/lxc-passthrough") == nil)
+                #expect(RootFixture.mounts(below: scratch.root).isEmpty)
+                #expect(try RootFixture.entries(container) == ["config"])
+            }
+        }
+
+        @Test("pre-start with no devN lines removes the tmpfs of an earlier start")
+        func noDevicesClearsAnEarlierStart() throws {
+            try RootScratch.with { scratch in
+                let container = try scratch.makeDirectory("ct")
+                try RootFixture.writeFile(container + "/config", PrestartAndPoststopTests.config)
+                let context = try RootFixture.context("pre-start", container: container)
+                try Prestart.run(context, proxmoxDirectory: scratch.path("no-pve"))
+                #expect(RootFixture.mounts(at: container + "/lxc-passthrough").count == 1)
+
+                try RootFixture.writeFile(container + "/config", "lxc.uts.name = ct\n")
+                #expect(try Prestart.run(context, proxmoxDirectory: scratch.path("no-pve")) == 0)
+                #expect(RootFixture.mounts(at: container + "/lxc-passthrough").isEmpty)
+                #expect(RootFixture.status(container + "/lxc-passthrough") == nil)
+            }
+        }
+    }
+}

@@ -1,0 +1,109 @@
+import Testing
+@testable import PassthroughModel
+
+@Suite("devN property strings")
+struct DeviceSpecTests {
+    @Test func defaultsApplyWhenOnlyAPathIsGiven() throws {
+        let spec = try DeviceSpec.parse("/dev/ttyUSB0")
+        #expect(spec == DeviceSpec(path: "/dev/ttyUSB0", mode: 0o660, uid: 0, gid: 0, denyWrite: false))
+    }
+
+    @Test func everyKeyIsRead() throws {
+        let spec = try DeviceSpec.parse("/dev/ttyUSB0,mode=0640,uid=1000,gid=20,deny-write=1")
+        #expect(spec == DeviceSpec(path: "/dev/ttyUSB0", mode: 0o640, uid: 1000, gid: 20, denyWrite: true))
+    }
+
+    @Test func pathMayBeGivenByKeyAndInAnyPosition() throws {
+        #expect(try DeviceSpec.parse("uid=5,path=/dev/dri/renderD128").path == "/dev/dri/renderD128")
+        #expect(try DeviceSpec.parse("mode=0600,/dev/sda").path == "/dev/sda")
+    }
+
+    @Test func emptyPartsAreSkipped() throws {
+        #expect(try DeviceSpec.parse(",,/dev/sda,,uid=1,").uid == 1)
+    }
+
+    @Test func nothingIsTrimmedInsideAPart() {
+        // " uid" is not the key "uid".
+        #expect(throws: DeviceSpec.Failure.syntax(.unknownKey(" uid"))) { try DeviceSpec.parse("/dev/sda, uid=1") }
+        #expect(throws: DeviceSpec.Failure.invalidID(key: "uid", text: "1 ")) { try DeviceSpec.parse("/dev/sda,uid=1 ") }
+    }
+
+    @Test func valueSplitsAtTheFirstEquals() {
+        #expect(throws: DeviceSpec.Failure.invalidMode("0660=1")) { try DeviceSpec.parse("/dev/sda,mode=0660=1") }
+    }
+
+    @Test(arguments: [
+        ("/dev/a,/dev/b", DeviceSpec.Failure.syntax(.duplicateKey("path"))),
+        ("path=/dev/a,/dev/b", .syntax(.duplicateKey("path"))),
+        ("/dev/a,uid=1,uid=2", .syntax(.duplicateKey("uid"))),
+        ("/dev/a,owner=1", .syntax(.unknownKey("owner"))),
+        ("/dev/a,uid=", .syntax(.emptyValue(key: "uid"))),
+        ("/dev/a,=x", .syntax(.emptyKey(part: "=x"))),
+        ("mode=0660", .missingPath),
+        ("", .missingPath),
+    ])
+    func syntaxErrors(text: String, failure: DeviceSpec.Failure) {
+        #expect(throws: failure) { try DeviceSpec.parse(text) }
+    }
+
+    static let outsideDev = "it must start with /dev/"
+    static let dotComponent = "it must not contain a '.' or '..' component"
+
+    @Test(arguments: [
+        ("dev/ttyUSB0", outsideDev), ("/tmp/x", outsideDev), ("/dev", outsideDev), ("/DEV/sda", outsideDev),
+        ("/dev/", "it names no device below /dev/"), ("/dev//", "it names no device below /dev/"),
+        ("/dev/../etc/shadow", dotComponent), ("/dev/./sda", dotComponent), ("/dev/sda/..", dotComponent),
+        ("/dev/sda/.", dotComponent), ("/dev/bus/../../etc", dotComponent),
+    ])
+    func invalidPathsAreRefused(path: String, reason: String) {
+        #expect(throws: DeviceSpec.Failure.invalidPath(path, reason: reason)) { try DeviceSpec.parse(path) }
+    }
+
+    @Test(arguments: ["/dev/..foo", "/dev/.hidden", "/dev/a..b", "/dev/serial/by-id/usb-FTDI_FT232R-if00-port0", "/dev/with space", "/dev//sda"])
+    func unusualButValidPathsAreAccepted(path: String) throws {
+        #expect(try DeviceSpec.parse(path).path == path)
+    }
+
+    @Test func containerPathCollapsesSlashes() throws {
+        #expect(try DeviceSpec.parse("/dev//bus///usb/").containerPath == "/dev/bus/usb")
+    }
+
+    @Test(arguments: [("0660", UInt32(0o660)), ("0000", 0), ("0777", 0o777), ("0400", 0o400)])
+    func validModes(text: String, mode: UInt32) throws {
+        #expect(try DeviceSpec.parse("/dev/a,mode=\(text)").mode == mode)
+    }
+
+    @Test(arguments: ["660", "4660", "1660", "2660", "07777", "0860", "0x1f", "066", "-660", "0660 "])
+    func invalidModes(text: String) {
+        #expect(throws: DeviceSpec.Failure.invalidMode(text)) { try DeviceSpec.parse("/dev/a,mode=\(text)") }
+    }
+
+    @Test(arguments: ["-1", "abc", "1.5", "+1", "0x10", "4294967295", "99999999999", " 1"])
+    func invalidIDs(text: String) {
+        #expect(throws: DeviceSpec.Failure.invalidID(key: "uid", text: text)) { try DeviceSpec.parse("/dev/a,uid=\(text)") }
+        #expect(throws: DeviceSpec.Failure.invalidID(key: "gid", text: text)) { try DeviceSpec.parse("/dev/a,gid=\(text)") }
+    }
+
+    @Test func largestIDIsAccepted() throws {
+        #expect(try DeviceSpec.parse("/dev/a,uid=4294967294,gid=007").uid == 4_294_967_294)
+        #expect(try DeviceSpec.parse("/dev/a,gid=007").gid == 7)
+    }
+
+    @Test(arguments: [("1", true), ("on", true), ("YES", true), ("True", true), ("0", false), ("off", false), ("No", false), ("FALSE", false)])
+    func booleans(text: String, value: Bool) throws {
+        #expect(try DeviceSpec.parse("/dev/a,deny-write=\(text)").denyWrite == value)
+    }
+
+    @Test(arguments: ["2", "y", "enable", "truee"])
+    func invalidBooleans(text: String) {
+        #expect(throws: DeviceSpec.Failure.invalidBoolean(key: "deny-write", text: text)) {
+            try DeviceSpec.parse("/dev/a,deny-write=\(text)")
+        }
+    }
+
+    @Test func messagesNameTheKeyAndTheText() {
+        #expect("\(DeviceSpec.Failure.invalidMode("4660"))".contains("'4660'"))
+        #expect("\(DeviceSpec.Failure.invalidID(key: "gid", text: "-3"))".contains("gid '-3'"))
+        #expect("\(DeviceSpec.Failure.syntax(.unknownKey("owner")))".contains("'owner'"))
+    }
+}

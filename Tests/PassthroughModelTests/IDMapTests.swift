@@ -1,0 +1,39 @@
+import Testing
+@testable import PassthroughModel
+
+@Suite("id maps")
+struct IDMapTests {
+    let map = IDMap([
+        IDMap.Range(kind: .user, containerStart: 0, hostStart: 100000, count: 65536),
+        IDMap.Range(kind: .group, containerStart: 0, hostStart: 100000, count: 1000),
+        IDMap.Range(kind: .group, containerStart: 1000, hostStart: 1000, count: 1),
+    ])
+
+    @Test func idsInsideARangeAreTranslated() {
+        #expect(map.hostID(for: 0, kind: .user) == 100000)
+        #expect(map.hostID(for: 65535, kind: .user) == 165535)
+        #expect(map.hostID(for: 999, kind: .group) == 100999)
+        #expect(map.hostID(for: 1000, kind: .group) == 1000)
+    }
+
+    @Test func idsOutsideEveryRangeAreUnmapped() {
+        #expect(map.hostID(for: 65536, kind: .user) == nil)
+        #expect(map.hostID(for: 1001, kind: .group) == nil)
+    }
+
+    @Test func aPrivilegedContainerKeepsItsIDs() {
+        #expect(IDMap().hostID(for: 1000, kind: .user) == 1000)
+    }
+
+    @Test func rangesThatOverflowTheHostIDSpaceDoNotMap() {
+        let edge = IDMap([IDMap.Range(kind: .user, containerStart: 0, hostStart: UInt32.max - 1, count: 10)])
+        #expect(edge.hostID(for: 0, kind: .user) == UInt32.max - 1)
+        #expect(edge.hostID(for: 1, kind: .user) == nil)
+    }
+
+    @Test(arguments: ["u 0 100000 65536", "g\t0\t1\t1", "u  0  1  1"])
+    func rangesParse(text: String) { #expect(IDMap.Range(text) != nil) }
+
+    @Test(arguments: ["b 0 1 1", "u 0 1", "u 0 1 0", "u -1 1 1", "u 0 1 1 1", "x 0 1 1"])
+    func badRangesDoNotParse(text: String) { #expect(IDMap.Range(text) == nil) }
+}

@@ -1,0 +1,46 @@
+import Glibc
+import PassthroughModel
+import PassthroughSystem
+import Testing
+
+@Suite("file descriptors")
+struct FileDescriptorTests {
+    @Test func errorsNameTheCallThePathAndTheErrno() {
+        #expect(throws: SystemError(call: "open", path: "/nonexistent-lxcpt", errno: ENOENT)) {
+            _ = try FileDescriptor.open("/nonexistent-lxcpt", flags: O_RDONLY)
+        }
+        let error = SystemError(call: "open", path: "/nonexistent-lxcpt", errno: ENOENT)
+        #expect(error.description == "open /nonexistent-lxcpt: No such file or directory (ENOENT)")
+    }
+
+    @Test func theProcPathNamesTheOpenFile() throws {
+        let null = try FileDescriptor.open("/dev/null", flags: O_RDONLY)
+        let viaPath = try null.withProcPath { path throws(SystemError) in try FileSystem.status(path) }
+        #expect(viaPath.st_rdev == (try null.status()).st_rdev)
+        #expect(viaPath.st_ino == (try null.status()).st_ino)
+    }
+
+    @Test("O_PATH, from the C library's header, gives a descriptor that names a file but cannot read it")
+    func pathDescriptorsCannotBeRead() throws {
+        let null = try FileDescriptor.open("/dev/null", flags: O_PATH)
+        #expect(try null.status().isNode(of: .character, DeviceNumber(major: 1, minor: 3)))
+        #expect(throws: SystemError(call: "read", path: "/dev/null", errno: EBADF)) { try null.readAll(limit: 16) }
+    }
+
+    @Test func readingStopsAtTheLimit() throws {
+        let zero = try FileDescriptor.open("/dev/zero", flags: O_RDONLY)
+        #expect(throws: SystemError(call: "read", path: "/dev/zero", errno: EFBIG)) { try zero.readAll(limit: 100_000) }
+    }
+
+    @Test func childrenAreOpenedRelativeToTheDirectoryAndNamedForMessages() throws {
+        let dev = try FileDescriptor.open("/dev", flags: O_RDONLY | O_DIRECTORY)
+        let null = try dev.open("null", flags: O_RDONLY)
+        #expect(null.path == "/dev/null")
+        var absent = true
+        if try dev.openIfPresent("nonexistent-lxcpt", flags: O_RDONLY) != nil { absent = false }
+        #expect(absent, "nil when there is no such file")
+        #expect(throws: SystemError(call: "openat", path: "/dev/null/x", errno: ENOTDIR)) {
+            _ = try dev.openIfPresent("null/x", flags: O_RDONLY)
+        }
+    }
+}
