@@ -1,6 +1,7 @@
 #!/bin/sh
 # Builds the libFuzzer binary for the parsers (property strings, container
-# configs with includes, id maps, the device list, a container's mountinfo) with AddressSanitizer, and
+# configs with includes, id maps, the device list, a container's mountinfo)
+# from the model target's sources, with AddressSanitizer, and
 # runs each target on its seed corpus (fuzz/corpus/TARGET) plus a working
 # corpus in .build-fuzz/.
 #
@@ -14,14 +15,17 @@ out=$repo/.build-fuzz
 mkdir -p "$out"
 [ $# -gt 0 ] || set -- -runs=20000
 
-# The parsers and what they use; not what needs the C shims (the hook entry
-# points, the live attach system calls).
-sources=$(find "$repo/Sources/PassthroughCore" -name '*.swift' ! -name HookMain.swift -exec grep -L '^import CLinuxShims' {} + | sort)
+# The model target: every parser, and nothing that makes a system call.
 binary=$out/fuzz-parsers
-# shellcheck disable=SC2086
-swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name PassthroughFuzz \
-    $sources "$here"/targets/*.swift -o "$binary" 2>&1 | grep -v 'Cannot export local symbol' || true
-[ -x "$binary" ] || { echo "fuzz: build failed" >&2; exit 1; }
+# A failed build must not leave the last good binary to be run.
+rm -f "$binary"
+if ! swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name PassthroughFuzz \
+    "$repo"/Sources/PassthroughModel/*.swift "$here"/targets/*.swift -o "$binary" > "$out/build.log" 2>&1; then
+    grep -v 'Cannot export local symbol' "$out/build.log" >&2
+    echo "fuzz: build failed" >&2
+    exit 1
+fi
+grep -v 'Cannot export local symbol' "$out/build.log" || true
 
 status=0
 for target in ${FUZZ_TARGETS:-PropertyString ContainerConfig IDMap DeviceList MountTable}; do

@@ -6,8 +6,8 @@ func fuzzContainerConfig(_ data: UnsafeRawPointer, _ size: Int) -> CInt {
     let bytes = UnsafeRawBufferPointer(start: data, count: size)
     let files = bytes.split(separator: 0, omittingEmptySubsequences: false).prefix(8).map { String(decoding: $0, as: UTF8.self) }
     let names = files.indices.map { $0 == 0 ? "/c" : "/f\($0)" }
-    let reader = ConfigReader { path in
-        guard let index = names.firstIndex(of: path) else { throw SystemError(call: "open", path: path, errno: 2) }
+    let reader = ConfigReader { path throws(ConfigFailure) in
+        guard let index = names.firstIndex(of: path) else { throw .missing(path: path, message: "open \(path): ENOENT") }
         if files[index] == "DIR" { return .directory(names.map { String($0.dropFirst()) + ".conf" }) }
         return .text(files[index])
     }

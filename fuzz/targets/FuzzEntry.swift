@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// One libFuzzer binary for every parser; FUZZ_TARGET picks the one to run.
 let fuzzTarget: (UnsafeRawPointer, Int) -> CInt = {

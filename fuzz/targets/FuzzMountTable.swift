@@ -1,11 +1,13 @@
 /// /proc/PID/mountinfo of a container's init, which `detach` reads: the
-/// container's root chooses its mount points, so the text is hostile.
+/// container's root chooses its mount points, so the text is hostile. The
+/// host's own table (which cgroup hierarchy LXC uses) goes through the same parser.
 func fuzzMountTable(_ data: UnsafeRawPointer, _ size: Int) -> CInt {
     let bytes = UnsafeRawBufferPointer(start: data, count: size)
     let table = MountTable(mountinfo: String(decoding: bytes, as: UTF8.self))
     for entry in table.entries {
         precondition(table.topMount(at: entry.mountPoint) != nil, "every listed mount point is found")
     }
+    _ = DeviceRule.Hierarchy(activeIn: table)
     // Any path the kernel escapes comes back byte for byte.
     let path = String(decoding: bytes.prefix(256), as: UTF8.self)
     let line = "46 91 0:53 /read-only \(escapeLikeTheKernel(path)) rw shared:1 - tmpfs lxc-passthrough rw\n"
