@@ -96,16 +96,22 @@ for program in $hooks lxc-passthrough; do
     [ -x "$bindir/$program" ] || die "$bindir/$program is missing: build first (without --no-build)"
 done
 
+# install_program SOURCE DIRECTORY NAME: a stripped copy (symbols are for
+# debugging the build tree, not for every container start to map), written
+# under a temporary name and renamed, so that a container starting now never
+# runs a half-written hook.
+install_program() {
+    install -m 0755 "$1" "$2/.$3.new"
+    strip --strip-unneeded --remove-section=.comment --remove-section=.note "$2/.$3.new"
+    mv -f "$2/.$3.new" "$2/$3"
+}
+
 install -d -m 0755 "$destdir$hookdir" "$destdir$configdir"
 for hook in $hooks; do
-    # Install through a temporary name and rename: a container starting now
-    # never runs a half-written hook.
-    install -m 0755 "$bindir/$hook" "$destdir$hookdir/.$hook.new"
-    mv -f "$destdir$hookdir/.$hook.new" "$destdir$hookdir/$hook"
+    install_program "$bindir/$hook" "$destdir$hookdir" "$hook"
 done
 install -d -m 0755 "$destdir$sbindir"
-install -m 0755 "$bindir/lxc-passthrough" "$destdir$sbindir/.lxc-passthrough.new"
-mv -f "$destdir$sbindir/.lxc-passthrough.new" "$destdir$sbindir/lxc-passthrough"
+install_program "$bindir/lxc-passthrough" "$destdir$sbindir" lxc-passthrough
 sed -e "s|@HOOKDIR@|$hookdir|g" -e "s|@LXC_DATADIR@|$lxc_datadir|g" \
     "$here/hooks/passthrough.conf.in" > "$destdir$configdir/.passthrough.conf.new"
 chmod 0644 "$destdir$configdir/.passthrough.conf.new"

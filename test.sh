@@ -32,7 +32,7 @@ export LXC_PASSTHROUGH_CONF="$PASSTHROUGH_CONF"
 
 swift build --build-tests
 
-if grep -q ' /sys/fs/cgroup/devices cgroup ' /proc/mounts 2>/dev/null; then host_cgroup=v1; else host_cgroup=v2; fi
+host_cgroup=$("$PASSTHROUGH_COMMAND" hierarchy)
 echo "== unit and root integration tests =="
 swift test --skip-build --skip EndToEndTests
 echo "== end-to-end tests (host cgroups: devices controller on $host_cgroup) =="

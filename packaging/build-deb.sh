@@ -12,7 +12,7 @@ mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
 # The version is written once, in Version.swift; the changelog must agree.
-version=$(sed -n 's/.*static let current = "\(.*\)".*/\1/p' "$here/Sources/PassthroughCore/Version.swift")
+version=$(sed -n 's/.*static let current = "\(.*\)".*/\1/p' "$here/Sources/PassthroughModel/Version.swift")
 [ -n "$version" ] || { echo "build-deb: no version in Version.swift" >&2; exit 1; }
 debversion=$(sed -n '1s/^lxc-passthrough (\(.*\)).*/\1/p' "$here/packaging/debian/changelog")
 case $debversion in
@@ -26,16 +26,13 @@ trap 'rm -rf "$stage"' EXIT INT TERM
 root=$stage/root
 
 "$here/install.sh" --destdir "$root" --prefix /usr >&2
-# ELF files do not belong in /usr/share: the hooks live in /usr/libexec and
+# install.sh strips the programs. ELF files do not belong in /usr/share: the hooks live in /usr/libexec and
 # LXC's hook directory links to them, so /usr/share/lxc/hooks/pve-*-hook
 # (the path passthrough.conf and other tools use) stays as it is.
 install -d -m 0755 "$root/usr/libexec/lxc-passthrough"
 for hook in pve-prestart-hook pve-autodev-hook pve-poststop-hook; do
     mv "$root/usr/share/lxc/hooks/$hook" "$root/usr/libexec/lxc-passthrough/$hook"
     ln -s "../../../libexec/lxc-passthrough/$hook" "$root/usr/share/lxc/hooks/$hook"
-done
-for program in "$root/usr/sbin/lxc-passthrough" "$root"/usr/libexec/lxc-passthrough/pve-*; do
-    strip --strip-unneeded --remove-section=.comment --remove-section=.note "$program"
 done
 
 # Man pages: lxc-passthrough's from the same source as its --help; the hooks' written by hand.

@@ -16,13 +16,13 @@ failed=0
 check() {
     description=$1
     shift
-    if "$@" >/tmp/lxcpt-deb-check.log 2>&1; then
+    if "$@" >"$dist/check.log" 2>&1; then
         passed=$((passed + 1))
         echo "ok: $description"
     else
         failed=$((failed + 1))
         echo "FAILED: $description"
-        sed 's/^/    /' /tmp/lxcpt-deb-check.log | tail -20
+        sed 's/^/    /' "$dist/check.log" | tail -20
     fi
 }
 
@@ -35,7 +35,8 @@ if [ -n "$need" ]; then
 fi
 
 dist=$(mktemp -d /tmp/lxcpt-dist.XXXXXX)
-root=/var/tmp/lxcpt-debian-root
+# Kept between runs, in the checkout (root-owned, ignored by git): not in a world-writable directory.
+root=$(pwd)/.build-debian-root
 cleanup() {
     for mountpoint in proc dev/pts dev; do umount -l "$root/$mountpoint" 2>/dev/null || true; done
     rm -rf "$dist"
@@ -73,7 +74,7 @@ in_root sh -c 'find /usr /etc /opt -xdev -print | sort' > "$before"
 check "dpkg -i installs it" in_root dpkg -i /tmp/package.deb
 check "no file of it belongs to another package" in_root sh -c \
     'dpkg -L lxc-passthrough | while read -r f; do [ -d "$f" ] && continue; owners=$(dpkg -S "$f" | cut -d: -f1 | tr -d " "); [ "$owners" = lxc-passthrough ] || { echo "$f: $owners"; exit 1; }; done'
-version=$(sed -n 's/.*static let current = "\(.*\)".*/\1/p' Sources/PassthroughCore/Version.swift)
+version=$(sed -n 's/.*static let current = "\(.*\)".*/\1/p' Sources/PassthroughModel/Version.swift)
 check "lxc-passthrough --version" in_root sh -c "lxc-passthrough --version | grep -qx '$version'"
 for subcommand in "" add remove attach detach sync list check; do
     check "lxc-passthrough $subcommand --help" in_root sh -c "lxc-passthrough $subcommand --help | grep -q 'USAGE: lxc-passthrough'"
@@ -96,7 +97,7 @@ umount -l "$root/proc"
 # The end-to-end suite against the package installed on this host.
 check "dpkg -i on this host" dpkg -i "$deb"
 check "the installed hooks are the package's" sh -c 'dpkg -S /usr/libexec/lxc-passthrough/pve-prestart-hook | grep -q lxc-passthrough'
-if grep -q ' /sys/fs/cgroup/devices cgroup ' /proc/mounts; then host_cgroup=v1; else host_cgroup=v2; fi
+host_cgroup=$(/usr/sbin/lxc-passthrough hierarchy)
 echo "== end-to-end tests against the installed package =="
 swift build --build-tests
 PASSTHROUGH_CONF=/usr/share/lxc/config/passthrough.conf PASSTHROUGH_COMMAND=/usr/sbin/lxc-passthrough \
