@@ -41,9 +41,11 @@ done
 man=$root/usr/share/man/man8
 install -d -m 0755 "$man"
 for page in "$here"/.build-manual/plugins/GenerateManual/outputs/lxc-passthrough/*.8; do
-    case $page in *.help.8) continue ;; esac
-    # A blank line in roff is an "empty input line" to groff: make it a paragraph break.
-    sed 's/^$/.Pp/' "$page" > "$man/$(basename "$page")"
+    # 'help' is ArgumentParser's own; 'hierarchy' is hidden, for the test scripts.
+    case $page in *.help.8|*.hierarchy.8) continue ;; esac
+    # A blank line in roff is an "empty input line" to groff: make it a paragraph
+    # break; and SEE ALSO names no page that is not shipped.
+    sed -e 's/^$/.Pp/' -e '/^\.Xr lxc-passthrough\.\(help\|hierarchy\) 8/d' "$page" > "$man/$(basename "$page")"
 done
 sed "s/@VERSION@/$version/" "$here/packaging/man/pve-prestart-hook.8" > "$man/pve-prestart-hook.8"
 gzip -9n "$man"/*.8

@@ -88,6 +88,9 @@ check "man lxc-passthrough" in_root sh -c 'man lxc-passthrough 2>/dev/null | gre
 for page in lxc-passthrough.add lxc-passthrough.remove lxc-passthrough.attach lxc-passthrough.detach lxc-passthrough.sync lxc-passthrough.list lxc-passthrough.check pve-prestart-hook pve-autodev-hook pve-poststop-hook; do
     check "man page $page renders" in_root sh -c "man -l /usr/share/man/man8/$page.8.gz 2>&1 | grep -q 'SYNOPSIS' && ! man -l /usr/share/man/man8/$page.8.gz 2>&1 >/dev/null | grep -q ."
 done
+check "every page SEE ALSO names is shipped" in_root sh -c \
+    'for page in $(dpkg -L lxc-passthrough | grep "/man8/.*\.8\.gz$"); do zcat "$page" | sed -n "s/^\.Xr \([^ ]*\) 8.*/\1/p"; done | sort -u |
+     while read -r name; do test -e "/usr/share/man/man8/$name.8.gz" || { echo "missing: $name"; exit 1; }; done'
 check "bash completion is installed" in_root test -s /usr/share/bash-completion/completions/lxc-passthrough
 check "dpkg -r removes it" in_root dpkg -r lxc-passthrough
 in_root sh -c 'find /usr /etc /opt -xdev -print | sort' > "$dist/after.txt"
