@@ -13,7 +13,7 @@ import PassthroughModel
 public struct FileDescriptor: ~Copyable {
     /// The number, for the system-layer targets' calls (this module and
     /// PassthroughMountAPI); each runs on a borrowed descriptor.
-    package let rawValue: Int32
+    @usableFromInline package let rawValue: Int32
     /// Where it was opened: a directory's path and a name in it (joined only
     /// for messages, so that opening many files builds no strings).
     private let base: String
@@ -49,6 +49,7 @@ public struct FileDescriptor: ~Copyable {
     /// that take only paths (`mount`): `/proc/self/fd/N` resolves to the file
     /// itself, not to a path that could be swapped. The descriptor is open
     /// until `body` returns.
+    @inlinable
     public func withProcPath<T, E: Error>(_ body: (String) throws(E) -> T) throws(E) -> T {
         try body("/proc/self/fd/\(rawValue)")
     }

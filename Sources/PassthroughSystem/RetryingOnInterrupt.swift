@@ -1,7 +1,7 @@
 import Glibc
 
 /// Runs `body` again while it fails with EINTR; the one place that retries.
-@inline(__always)
+@inlinable
 public func retryingOnInterrupt<T: BinaryInteger>(_ body: () -> T) -> T {
     while true {
         let result = body()

@@ -1,0 +1,60 @@
+#!/bin/sh
+# Instructions each hook executes, counted by valgrind's callgrind: unlike
+# wall time, the same figure run after run, whatever else the machine does.
+# For comparing two builds of the hooks (a refactoring must not make them
+# slower), N = 0, 1 and 256 devices at /dev/serial/by-id-length paths.
+#
+#   ./bench/instructions.sh [HOOKDIR...]     as root; default /usr/share/lxc/hooks
+#
+# Prints one line per hook directory and N: HOOKDIR N PRESTART AUTODEV.
+set -eu
+[ "$(id -u)" -eq 0 ] || { echo "instructions: run as root" >&2; exit 1; }
+command -v valgrind >/dev/null 2>&1 || { echo "instructions: needs valgrind" >&2; exit 1; }
+[ $# -gt 0 ] || set -- /usr/share/lxc/hooks
+
+work=$(mktemp -d /tmp/lxcpt-instructions.XXXXXX)
+links=$(mktemp -d /dev/lxcpt-instructions.XXXXXX)
+trap 'rm -rf "$work" "$links"' EXIT INT TERM
+mkdir -p "$links/serial/by-id"
+i=0
+while [ $i -lt 256 ]; do
+    ln -s /dev/null "$links/serial/by-id/usb-FTDI_FT232R_USB_UART_A5$(printf %04d $i)BI-if00-port0"
+    i=$((i + 1))
+done
+for n in 0 1 256; do
+    mkdir -p "$work/ct-$n" "$work/rootfs-$n/dev"
+    {
+        echo "lxc.idmap = u 0 100000 65536"
+        echo "lxc.idmap = g 0 100000 65536"
+        i=0
+        while [ $i -lt $n ]; do
+            echo "dev$i: $links/serial/by-id/usb-FTDI_FT232R_USB_UART_A5$(printf %04d $i)BI-if00-port0,mode=0660,uid=1000,gid=20"
+            i=$((i + 1))
+        done
+    } > "$work/ct-$n/config"
+done
+
+# In a private mount namespace, as the monitor of `lxc.monitor.unshare = 1` runs them.
+unshare -m sh -s "$work" "$@" <<'EOF'
+set -eu
+work=$1
+shift
+mount --make-rprivate /
+count() {
+    valgrind --tool=callgrind --callgrind-out-file="$work/out" "$@" >/dev/null 2>"$work/valgrind.log" ||
+        { cat "$work/valgrind.log" >&2; exit 1; }
+    sed -n 's/^summary: //p' "$work/out"
+}
+for hooks in "$@"; do
+    for n in 0 1 256; do
+        while umount -l "$work/ct-$n/lxc-passthrough" 2>/dev/null; do :; done
+        rmdir "$work/ct-$n/lxc-passthrough" 2>/dev/null || true
+        mount -t tmpfs none "$work/rootfs-$n/dev"
+        export LXC_NAME=bench LXC_CONFIG_FILE="$work/ct-$n/config" LXC_ROOTFS_MOUNT="$work/rootfs-$n"
+        prestart=$(count "$hooks/pve-prestart-hook" bench lxc pre-start)
+        autodev=$(count "$hooks/pve-autodev-hook" bench lxc autodev)
+        echo "$hooks $n $prestart $autodev"
+        umount -l "$work/rootfs-$n/dev"
+    done
+done
+EOF
