@@ -10,7 +10,7 @@ public struct AdminError: Error, Equatable, CustomStringConvertible, Sendable {
     public init(_ failure: ConfigFailure) {
         switch failure {
         case .missing, .unreadable: self.init(failure.description)
-        case .invalid(let error): self.init("invalid container configuration: \(error)")
+        case .invalid(let error): self.init(error.asInvalidConfiguration)
         }
     }
 }

@@ -21,11 +21,8 @@ extension Administration {
         var comments: [String] = []
         var warnings: [String] = []
         for line in lines {
-            let key: DeviceKey
-            do {
-                key = try ConfigReader.entryKey(line.name, origin: "\(container.configPath):\(line.lineNumber)", earlier: { _ in nil })
-            } catch {
-                throw AdminError("\(error)")
+            guard let key = line.key else {
+                throw AdminError("'\(line.name)' (line \(line.lineNumber)) is not a device key: use dev0 to dev255")
             }
             let spec: DeviceSpec
             do {

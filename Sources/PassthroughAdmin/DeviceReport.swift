@@ -54,7 +54,7 @@ extension Administration {
             var report = DeviceReport(key: line.name, path: line.value, denyWrite: false, status: .invalid)
             guard let key = line.key, keyProblems[line.lineNumber] == nil else {
                 report.problem = keyProblems[line.lineNumber]?.description
-                report.subject = "invalid container configuration"
+                report.subject = ConfigError.invalidConfigurationSubject
                 return report
             }
             if let spec = try? DeviceSpec.parse(line.value) {

@@ -92,8 +92,7 @@ public enum Autodev {
     static func makeTarget(for item: DeviceList.Item, in directories: DirectoryWalk) throws(HookFailure) -> FileDescriptor {
         let (components, name) = DevicePath.split(item.path)
         let failed = { (error: SystemError) -> HookFailure in
-            let hint = error.errno == ELOOP || error.errno == ENOTDIR ? " (a parent is a symlink or not a directory)" : ""
-            return HookFailure(device: item.label, "cannot make the mount point in the container's /dev: \(error)\(hint)")
+            HookFailure(device: item.label, "cannot make the mount point in the container's /dev: \(error)\(error.walkHint)")
         }
         let (directory, existing) = try translatingErrors({ () throws(SystemError) -> (Directory, stat?) in
             let directory = try directories.open(components)

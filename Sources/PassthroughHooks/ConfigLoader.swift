@@ -56,7 +56,7 @@ extension HookFailure {
     init(explaining failure: ConfigFailure) {
         switch failure {
         case .missing, .unreadable: self.init("cannot read the container configuration: \(failure)")
-        case .invalid(let error): self.init("invalid container configuration: \(error)")
+        case .invalid(let error): self.init(error.asInvalidConfiguration)
         }
     }
 }

@@ -106,9 +106,8 @@ public struct PassthroughDirectory {
         case .makeNode(let key, let type, let number):
             let made = try translatingErrors({ () throws(SystemError) in
                 try root.makeNode(key.description, type: type, number: number, permissions: 0o600)
-                return try root.status(key.description)
             }, { HookFailure(device: labels[key], "cannot make the device node (\(type.noun) \(number)): \($0)") })
-            guard made.isNode(of: type, number) else {
+            guard made else {
                 throw HookFailure(device: labels[key], "the node made at \(root.child(key.description)) is not \(type.rawValue) \(number)")
             }
         case .setOwner(let key, let uid, let gid):

@@ -9,6 +9,12 @@ public struct ConfigError: Error, Equatable, CustomStringConvertible, Sendable {
     }
 
     public var description: String { "\(origin): \(message)" }
+
+    /// What the hooks and the command print for it.
+    public var asInvalidConfiguration: String { "invalid container configuration: \(self)" }
+
+    /// The subject `check` names when a problem is with the configuration as a whole.
+    public static let invalidConfigurationSubject = "invalid container configuration"
 }
 
 /// Why a configuration could not be read: a file that is not there or

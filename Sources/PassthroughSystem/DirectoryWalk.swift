@@ -53,7 +53,7 @@ public final class DirectoryWalk {
 
     /// Opens existing directories only, below `root`, without following symlinks.
     public static func openExisting(_ components: [String], from root: borrowing FileDescriptor) throws(SystemError) -> FileDescriptor {
-        var directory = try root.open(".", flags: O_RDONLY | O_DIRECTORY)
+        var directory = try root.duplicate()
         for component in components {
             directory = try directory.open(component, flags: O_RDONLY | O_DIRECTORY | O_NOFOLLOW)
         }

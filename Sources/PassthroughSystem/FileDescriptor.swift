@@ -13,7 +13,7 @@ import PassthroughModel
 public struct FileDescriptor: ~Copyable {
     /// The number, for the system-layer targets' calls (this module and
     /// PassthroughMountAPI); each runs on a borrowed descriptor.
-    @usableFromInline package let rawValue: Int32
+    package let rawValue: Int32
     /// Where it was opened: a directory's path and a name in it (joined only
     /// for messages, so that opening many files builds no strings).
     private let base: String
@@ -49,8 +49,7 @@ public struct FileDescriptor: ~Copyable {
     /// that take only paths (`mount`): `/proc/self/fd/N` resolves to the file
     /// itself, not to a path that could be swapped. The descriptor is open
     /// until `body` returns.
-    @inlinable
-    public func withProcPath<T, E: Error>(_ body: (String) throws(E) -> T) throws(E) -> T {
+    func withProcPath<T, E: Error>(_ body: (String) throws(E) -> T) throws(E) -> T {
         try body("/proc/self/fd/\(rawValue)")
     }
 
@@ -78,6 +77,13 @@ public struct FileDescriptor: ~Copyable {
         }
     }
 
+    /// `fcntl(2)` with `F_DUPFD_CLOEXEC`: another descriptor for the same open file, named by the same path.
+    public func duplicate() throws(SystemError) -> FileDescriptor {
+        let fd = fcntl(rawValue, F_DUPFD_CLOEXEC, 0)
+        guard fd >= 0 else { throw SystemError(call: "fcntl", path: path, errno: errno) }
+        return FileDescriptor(rawValue: fd, path: path)
+    }
+
     /// `mkdirat(2)`; an existing entry is not an error when `existingIsFine`.
     /// Returns whether the directory was made.
     @discardableResult
@@ -90,11 +96,13 @@ public struct FileDescriptor: ~Copyable {
         return true
     }
 
-    /// `mknodat(2)` of a device node with `permissions` (the umask applies).
-    public func makeNode(_ name: String, type: DeviceType, number: DeviceNumber, permissions: mode_t) throws(SystemError) {
+    /// `mknodat(2)` of a device node with `permissions` (the umask applies),
+    /// then `fstatat(2)` of what was made: whether it is that device.
+    public func makeNode(_ name: String, type: DeviceType, number: DeviceNumber, permissions: mode_t) throws(SystemError) -> Bool {
         if mknodat(rawValue, name, type.fileType | permissions, number.deviceID) != 0 {
             throw SystemError(call: "mknodat", path: child(name), errno: errno)
         }
+        return try status(name).isNode(of: type, number)
     }
 
     /// `fchmodat(2)` (follows a symlink; used on files this process just made).
@@ -223,16 +231,5 @@ public struct FileDescriptor: ~Copyable {
             if name != "." && name != ".." { names.append(name) }
         }
         return names
-    }
-}
-
-/// This process's standard output and error, written best effort (a hook's
-/// message must not fail the hook a second time).
-public enum StandardStream: Int32 {
-    case output = 1
-    case error = 2
-
-    public func write(_ text: String) {
-        _ = FileDescriptor.writeAll(Array(text.utf8), to: rawValue)
     }
 }

@@ -46,4 +46,10 @@ extension SystemError {
     /// other error (EACCES, ELOOP, EIO...), so that a message never says
     /// missing for a device that may be there.
     public var lookUpVerb: String { isNotFound ? "cannot find" : "cannot look up" }
+
+    /// For a walk that follows no symlink: ` (a parent is a symlink or not a
+    /// directory)` when that is what ELOOP or ENOTDIR means, else empty.
+    public var walkHint: String {
+        errno == ELOOP || errno == ENOTDIR ? " (a parent is a symlink or not a directory)" : ""
+    }
 }

@@ -235,12 +235,3 @@ extension EndToEndTests {
         }
     }
 }
-
-extension LoopDevice {
-    func numbers() throws -> (UInt32, UInt32) {
-        var info = stat()
-        guard stat(device, &info) == 0 else { throw Container.Failure("stat \(device): errno \(errno)") }
-        let rdev = UInt64(info.st_rdev)
-        return (UInt32(((rdev >> 8) & 0xfff) | ((rdev >> 32) & ~0xfff)), UInt32((rdev & 0xff) | ((rdev >> 12) & ~0xff)))
-    }
-}

@@ -13,7 +13,7 @@ extension RootIntegrationTests {
     struct AutodevTests {
         @Test("autodev binds the nodes pre-start made into the container's /dev")
         func autodevAfterPrestart() throws {
-            try RootScratch.with { scratch in
+            try RootScratch.with(leaving: ["ct/lxc-passthrough", "rootfs/dev/null", "rootfs/dev/zero"]) { scratch in
                 let container = try scratch.makeDirectory("ct")
                 try RootFixture.writeFile(container + "/config", PrestartAndPoststopTests.config)
                 try Prestart.run(RootFixture.context("pre-start", container: container), proxmoxDirectory: scratch.path("no-pve"))
@@ -39,7 +39,7 @@ extension RootIntegrationTests {
 
         @Test("an autodev failure is left for post-stop, which returns it and clears the directory")
         func autodevFailureReachesPoststop() throws {
-            try RootScratch.with { scratch in
+            try RootScratch.with(leaving: ["rootfs/dev/null"]) { scratch in
                 let container = try scratch.makeDirectory("ct")
                 try RootFixture.writeFile(container + "/config", PrestartAndPoststopTests.config)
                 try Prestart.run(RootFixture.context("pre-start", container: container), proxmoxDirectory: scratch.path("no-pve"))
@@ -60,7 +60,7 @@ extension RootIntegrationTests {
 
         @Test("autodev makes parent directories, handles spaces, and mounts over existing files and nodes")
         func autodevWithAHandMadeList() throws {
-            try RootScratch.with { scratch in
+            try RootScratch.with(leaving: ["rootfs/dev/a dir/sub/zero", "rootfs/dev/existing-file", "rootfs/dev/existing-node"]) { scratch in
                 let fixture = try HandMadeContainer(scratch, items: [
                     (0, "/dev/a dir/sub/zero"), (1, "/dev/existing-file"), (2, "/dev/existing-node"),
                 ])
@@ -86,7 +86,7 @@ extension RootIntegrationTests {
 
         @Test("autodev makes the parent directories 0755 whatever the umask")
         func parentDirectoriesIgnoreTheUmask() throws {
-            try RootScratch.with { scratch in
+            try RootScratch.with(leaving: ["rootfs/dev/dri/renderD128"]) { scratch in
                 let fixture = try HandMadeContainer(scratch, items: [(0, "/dev/dri/renderD128")])
 
                 #expect(try RootFixture.withUmask(0o027) { try Autodev.run(fixture.context) } == 1)

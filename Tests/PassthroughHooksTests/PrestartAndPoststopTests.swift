@@ -24,7 +24,7 @@ extension RootIntegrationTests {
 
         @Test("pre-start mounts a tmpfs with the nodes, exact modes and mapped owners, and the device list")
         func prestartMakesTheNodesAndTheList() throws {
-            try RootScratch.with { scratch in
+            try RootScratch.with(leaving: ["ct/lxc-passthrough"]) { scratch in
                 let container = try scratch.makeDirectory("ct")
                 try RootFixture.writeFile(container + "/config", PrestartAndPoststopTests.config)
                 let hostNull = try #require(RootFixture.status("/dev/null"))
@@ -275,7 +275,7 @@ extension RootIntegrationTests {
 
         @Test("pre-start takes the devN lines from the Proxmox config when there is one")
         func proxmoxConfigIsPreferred() throws {
-            try RootScratch.with { scratch in
+            try RootScratch.with(leaving: ["ct/lxc-passthrough"]) { scratch in
                 let container = try scratch.makeDirectory("ct")
                 // The LXC config's own devN line would fail; the id map comes from it.
                 try RootFixture.writeFile(container + "/config", "lxc.idmap = u 0 100000 65536\nlxc.idmap = g 0 100000 65536\ndev0: /dev/does-not-exist-xyz\n")

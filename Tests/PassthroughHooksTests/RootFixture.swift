@@ -20,7 +20,10 @@ struct HandMadeContainer {
         try RootFixture.writeFile(container + "/config", "lxc.uts.name = ct2\n")
         passthrough = try scratch.makeDirectory("ct2/lxc-passthrough")
         // As pre-start leaves it: a tmpfs of its own (autodev ignores a plain directory).
-        if mountTmpfs { try #require(mount("none", passthrough, "tmpfs", 0, "mode=0755") == 0) }
+        if mountTmpfs {
+            try #require(mount("none", passthrough, "tmpfs", 0, "mode=0755") == 0)
+            scratch.expectedMounts.insert("ct2/lxc-passthrough")
+        }
         zero = try #require(RootFixture.status("/dev/zero"))
         let number = DeviceNumber(zero.st_rdev)
         var listed: [DeviceList.Item] = []
@@ -45,9 +48,26 @@ final class RootScratch {
 
     let root: String
 
-    static func with<T>(_ body: (RootScratch) throws -> T) throws -> T {
+    /// Mounts below the root (relative paths) that may be there when the test
+    /// ends: those a fixture made, and those the test leaves on purpose.
+    var expectedMounts: Set<String> = []
+
+    /// Runs a test in a new scratch directory, then checks that exactly the
+    /// mounts expected are left below it (any other is an issue), unmounts
+    /// everything and removes it.
+    /// - Parameter leaving: mounts the test leaves on purpose, relative to the
+    ///   root: a hook it runs is not followed by the one that would unmount
+    ///   them, as post-stop follows pre-start.
+    static func with<T>(leaving: [String] = [], _ body: (RootScratch) throws -> T) throws -> T {
         let scratch = try RootScratch()
-        defer { scratch.cleanUp() }
+        scratch.expectedMounts.formUnion(leaving)
+        defer {
+            let left = Set(RootFixture.mounts(below: scratch.root).map { String($0.mountPoint.dropFirst(scratch.root.count + 1)) })
+            if left != scratch.expectedMounts {
+                Issue.record("mounts left behind: \(left.sorted()); expected: \(scratch.expectedMounts.sorted())")
+            }
+            scratch.cleanUp()
+        }
         return try body(scratch)
     }
 

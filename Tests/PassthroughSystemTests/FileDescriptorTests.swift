@@ -1,6 +1,6 @@
 import Glibc
 import PassthroughModel
-import PassthroughSystem
+@testable import PassthroughSystem
 import Testing
 
 @Suite("file descriptors")

@@ -79,7 +79,7 @@ public struct LinuxLiveSystem: LiveSystem {
             }))
             var directory: Directory?
             let target = try translatingErrors({ () throws(AdminError) in
-                try MountNamespace.withFileSystemIDs(uid: root.uid, gid: root.gid) { () throws(AdminError) in
+                try FileSystemIDs.with(uid: root.uid, gid: root.gid) { () throws(AdminError) in
                     let opened = try translatingErrors({ () throws(SystemError) in try walk.open(directories) }, { error in
                         mountPointError(error, node.containerPath, running)
                     })
@@ -107,9 +107,7 @@ public struct LinuxLiveSystem: LiveSystem {
         let nodeName = node.readOnly == true ? "read-only" : "read-write"
         let tree = try translatingErrors({ () throws(SystemError) -> FileDescriptor? in
             let tmpfs = try MountAPI.detachedTmpfs(source: MountTable.source, options: [("size", "16k"), ("nr_inodes", "8"), ("mode", "0700")])
-            try tmpfs.makeNode(nodeName, type: node.type, number: node.number, permissions: 0o600)
-            // The node made is the device that was checked on the host.
-            guard try tmpfs.status(nodeName).isNode(of: node.type, node.number) else { return nil }
+            guard try tmpfs.makeNode(nodeName, type: node.type, number: node.number, permissions: 0o600) else { return nil }
             try tmpfs.setOwner(nodeName, uid: node.hostUID, gid: node.hostGID)
             try tmpfs.setMode(nodeName, mode: mode_t(node.mode))
             return try tmpfs.cloneTree(nodeName)
@@ -140,8 +138,7 @@ public struct LinuxLiveSystem: LiveSystem {
     }
 
     private func mountPointError(_ error: SystemError, _ path: String, _ running: RunningContainer) -> AdminError {
-        let hint = error.errno == ELOOP || error.errno == ENOTDIR ? " (a parent is a symlink or not a directory)" : ""
-        return AdminError("cannot make the mount point for \(path) in container '\(running.name)': \(error)\(hint)")
+        AdminError("cannot make the mount point for \(path) in container '\(running.name)': \(error)\(error.walkHint)")
     }
 
     public func placedNode(at containerPath: String, in running: RunningContainer) throws(AdminError) -> DeviceNode {
@@ -177,7 +174,11 @@ public struct LinuxLiveSystem: LiveSystem {
                 let directory = try DirectoryWalk.openExisting(directories, from: try devRoot())
                 // umount2 takes a path: resolve it from the directory just opened, not following a symlink.
                 try directory.changeWorkingDirectory()
-                try FileSystem.unmount(name, flags: Int32(MNT_DETACH | UMOUNT_NOFOLLOW))
+                do throws(SystemError) {
+                    try FileSystem.unmount(name, flags: Int32(MNT_DETACH | UMOUNT_NOFOLLOW))
+                } catch {
+                    throw SystemError(call: error.call, path: containerPath, errno: error.errno)
+                }
                 // The empty file it was mounted on (autodev's or attach's).
                 if let under = try? directory.status(name), under.st_mode & S_IFMT == S_IFREG, under.st_size == 0 {
                     try? directory.remove(name)
