@@ -2,11 +2,11 @@
 import PackageDescription
 
 // Four layers, dependencies pointing one way:
-//   PassthroughModel     pure: config text, device entries, rules, plans (no Glibc)
-//   PassthroughSystem    system calls: descriptors, errors, no-follow walks, mount(2), the C shim
-//   PassthroughMountAPI  system calls only live attach makes: fsopen/open_tree/move_mount, setns
-//   PassthroughHooks     the three LXC hooks                                  (model + system)
-//   PassthroughAdmin     lxc-passthrough: entries, rules, live attach/detach  (model + system + mount API)
+//   PassthroughModel           pure: config text, device entries, rules, plans, the record (no Glibc)
+//   PassthroughSystem          system calls: descriptors, errors, no-follow walks, the mount API, the C shim
+//   PassthroughContainerEntry  calls only live attach makes: setns into a container, setfsuid
+//   PassthroughHooks           the three LXC hooks                                      (model + system)
+//   PassthroughAdmin           lxc-passthrough: entries, rules, live attach and detach  (model + system + entry)
 // The hook executables link the hooks module only; the command, the admin module.
 let package = Package(
     name: "lxc-passthrough",
@@ -26,9 +26,9 @@ let package = Package(
         .target(name: "PassthroughModel"),
         .target(name: "PassthroughSystem", dependencies: ["PassthroughModel", "CLinuxShims"]),
         // The part of the system layer only live attach uses, kept out of the hooks' binaries.
-        .target(name: "PassthroughMountAPI", dependencies: ["PassthroughSystem", "CNamespaceShims"]),
+        .target(name: "PassthroughContainerEntry", dependencies: ["PassthroughSystem", "CNamespaceShims"]),
         .target(name: "PassthroughHooks", dependencies: ["PassthroughModel", "PassthroughSystem"]),
-        .target(name: "PassthroughAdmin", dependencies: ["PassthroughModel", "PassthroughSystem", "PassthroughMountAPI"]),
+        .target(name: "PassthroughAdmin", dependencies: ["PassthroughModel", "PassthroughSystem", "PassthroughContainerEntry"]),
         .executableTarget(name: "pve-prestart-hook", dependencies: ["PassthroughHooks"]),
         .executableTarget(name: "pve-autodev-hook", dependencies: ["PassthroughHooks"]),
         .executableTarget(name: "pve-poststop-hook", dependencies: ["PassthroughHooks"]),

@@ -24,6 +24,19 @@ extension Collection where Element == UInt8 {
         return UInt32(value)
     }
 
+    /// An unsigned decimal number that fits `UInt64`, or nil.
+    var decimalUInt64: UInt64? {
+        guard isDecimalDigits else { return nil }
+        var value: UInt64 = 0
+        for byte in self {
+            let (times10, overflow1) = value.multipliedReportingOverflow(by: 10)
+            let (sum, overflow2) = times10.addingReportingOverflow(UInt64(byte - 0x30))
+            if overflow1 || overflow2 { return nil }
+            value = sum
+        }
+        return value
+    }
+
     func starts(with text: StaticString) -> Bool {
         let prefix = UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount)
         return starts(with: prefix)

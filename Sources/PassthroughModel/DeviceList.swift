@@ -34,7 +34,7 @@ public struct DeviceList: Equatable, Sendable {
     public func encoded() -> String {
         var text = DeviceList.header + "\n"
         for item in items {
-            text += "\(item.key) \(item.type.rawValue) \(item.number.major) \(item.number.minor) \(DeviceList.escape(item.path))\n"
+            text += "\(item.key) \(item.type.rawValue) \(item.number.major) \(item.number.minor) \(OctalEscape.escapePath(item.path))\n"
         }
         return text
     }
@@ -76,39 +76,9 @@ public struct DeviceList: Equatable, Sendable {
         return DeviceList(items)
     }
 
-    public static func escape(_ path: String) -> String {
-        guard path.utf8.contains(where: { $0 <= 0x20 || $0 == 0x7f || $0 == UInt8(ascii: "\\") }) else { return path }
-        var bytes: [UInt8] = []
-        for byte in path.utf8 {
-            if byte <= 0x20 || byte == 0x7f || byte == UInt8(ascii: "\\") {
-                bytes.append(UInt8(ascii: "\\"))
-                bytes.append(UInt8(ascii: "0") + (byte >> 6))
-                bytes.append(UInt8(ascii: "0") + ((byte >> 3) & 7))
-                bytes.append(UInt8(ascii: "0") + (byte & 7))
-            } else {
-                bytes.append(byte)
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
     static func unescape(_ text: ArraySlice<UInt8>) -> String? {
+        // Most paths have no escape: validated in place.
         guard text.contains(UInt8(ascii: "\\")) else { return String(validating: text, as: UTF8.self) }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(text.count)
-        var input = text
-        while let byte = input.popFirst() {
-            guard byte == UInt8(ascii: "\\") else { bytes.append(byte); continue }
-            guard input.count >= 3 else { return nil }
-            var value: UInt32 = 0
-            for _ in 0..<3 {
-                let digit = input.removeFirst()
-                guard (UInt8(ascii: "0")...UInt8(ascii: "7")).contains(digit) else { return nil }
-                value = value * 8 + UInt32(digit - UInt8(ascii: "0"))
-            }
-            guard value <= 0xff else { return nil }
-            bytes.append(UInt8(value))
-        }
-        return String(validating: bytes, as: UTF8.self)
+        return OctalEscape.unescape(text, strict: true).flatMap { String(validating: $0, as: UTF8.self) }
     }
 }

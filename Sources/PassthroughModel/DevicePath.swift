@@ -10,6 +10,16 @@ public enum DevicePath {
         return (components, name)
     }
 
+    /// `/a/b/c` as (`["a", "b"]`, `"c"`): the directories from `/` and the
+    /// name; nil for `/`, a relative path, or one with a `.` or `..`
+    /// component (such as a mount point a container chose).
+    public static func splitAbsolute(_ path: String) -> (directories: [String], name: String)? {
+        guard path.utf8.first == UInt8(ascii: "/") else { return nil }
+        var components = path.utf8.split(separator: UInt8(ascii: "/")).map { String(Substring($0)) }
+        guard let name = components.popLast(), !(components + [name]).contains(where: { $0 == "." || $0 == ".." }) else { return nil }
+        return (components, name)
+    }
+
     /// Why `path` is not acceptable as a device path, or nil when it is.
     public static func problem(_ path: String) -> String? {
         let bytes = Array(path.utf8)
@@ -23,6 +33,32 @@ public enum DevicePath {
         if components < 2 { return "it names no device below /dev/" }
         if bytes.count >= 4096 { return "it is longer than PATH_MAX (4096 bytes)" }
         return nil
+    }
+
+    /// Why a value given on the command line cannot go into a config line: a
+    /// control character (a newline would start another line, an entry of its
+    /// own). Nil when it has none.
+    public static func controlCharacterProblem(_ value: String) -> String? {
+        guard let byte = value.utf8.first(where: { $0 < 0x20 || $0 == 0x7f }) else { return nil }
+        return "'\(OctalEscape.escapeForTerminal(value))' holds a control character (\(OctalEscape.escapeForTerminal(String(UnicodeScalar(byte)))))"
+            + ": refused, it would break the config line it goes into"
+    }
+
+    /// The directories of `/dev/disk` whose names come from what is written
+    /// on the disk itself (its file system's label and UUID, its partition
+    /// table's names and UUIDs).
+    public static let diskMetadataDirectories = ["by-label", "by-uuid", "by-partlabel", "by-partuuid"]
+
+    /// A warning for a path named by what a disk says of itself: whoever can
+    /// write to a disk (a container it is passed to) can give it the name of
+    /// another. Nil for other paths.
+    public static func metadataNameWarning(_ path: String) -> String? {
+        let components = normalized(path).split(separator: "/")
+        guard components.count >= 4, components[0] == "dev", components[1] == "disk",
+              diskMetadataDirectories.contains(String(components[2]))
+        else { return nil }
+        return "\(path) is named by what is written on a disk (/dev/disk/\(components[2])): a container that can write to a disk "
+            + "can give it this name and be handed it; name the device by /dev/disk/by-id or /dev/disk/by-path"
     }
 
     /// `path` with empty components removed: `/dev//a/` becomes `/dev/a`.

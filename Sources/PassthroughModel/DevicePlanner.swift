@@ -74,7 +74,7 @@ public enum DevicePlanner {
         return (0, spec.mode & ~0o222)
     }
 
-    static func describe(_ map: IDMap, _ kind: IDMap.Kind) -> String {
+    public static func describe(_ map: IDMap, _ kind: IDMap.Kind) -> String {
         let ranges = map.ranges.filter { $0.kind == kind }
         if ranges.isEmpty { return "no \(kind.rawValue) ranges" }
         return ranges.map { "\($0.kind.rawValue) \($0.containerStart) \($0.hostStart) \($0.count)" }.joined(separator: ", ")

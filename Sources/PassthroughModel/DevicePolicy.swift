@@ -4,76 +4,101 @@
 /// - cgroup v1: the kernel's model. Everything is allowed until `deny = a`;
 ///   then an `allow` adds an exception and a `deny` takes access away from
 ///   one; before it, a `deny` adds an exception and an `allow` takes away.
+///   Exceptions for the same devices merge their access.
 /// - cgroup v2 (LXC's eBPF program): no rules, no program: everything is
 ///   allowed. Otherwise the last `a` rule sets the default, deny when there
 ///   is none (so a lone allow rule denies everything else, /dev/null too);
 ///   with a deny default LXC skips deny rules, with an allow default it
 ///   skips allow rules. A rule matches only an access that is a subset of
-///   its own (so `deny w` does not match a read-write open).
+///   its own (so `deny w` does not match a read-write open). A rule with the
+///   same device and access string as an earlier one replaces it (LXC's list).
 public struct DevicePolicy: Equatable, Sendable {
     public let hierarchy: DeviceRule.Hierarchy
-    /// The rules in the order LXC applies them (after `key =` clears).
-    public let rules: [DeviceRule]
+    /// Whether devices without a rule of their own are denied.
+    public let deniesByDefault: Bool
+    /// The rules that decide for particular devices: on v1 the kernel's
+    /// exceptions to the default; on v2 LXC's list after the last `a` rule
+    /// (entries with the default's own verdict are in it, and skipped).
+    public let exceptions: [DeviceRule]
+    /// On v2, whether LXC attaches a program at all (not without rules).
+    public let hasProgram: Bool
 
+    /// - Parameter rules: in the order LXC applies them (after `key =`
+    ///   clears); rules of the other hierarchy are left out.
     public init(hierarchy: DeviceRule.Hierarchy, rules: [DeviceRule]) {
         self.hierarchy = hierarchy
-        self.rules = rules.filter { $0.hierarchy == hierarchy }
-    }
-
-    /// Whether devices without a rule of their own are denied.
-    public var deniesByDefault: Bool {
+        let rules = rules.filter { $0.hierarchy == hierarchy }
         switch hierarchy {
         case .v1:
-            return rules.last(where: \.isAll)?.verdict == .deny
+            var defaultAllows = true
+            var exceptions: [DeviceRule] = []
+            for rule in rules {
+                if rule.isAll {
+                    defaultAllows = rule.verdict == .allow
+                    exceptions = []
+                } else if (rule.verdict == .allow) != defaultAllows {
+                    if let index = exceptions.firstIndex(where: { $0.sameDevices(as: rule) }) {
+                        exceptions[index].access.formUnion(rule.access)
+                    } else {
+                        exceptions.append(rule)
+                    }
+                } else {
+                    // Takes the rule's access away from the exception for the same devices.
+                    exceptions = exceptions.compactMap { exception in
+                        guard exception.sameDevices(as: rule) else { return exception }
+                        var reduced = exception
+                        reduced.access.subtract(rule.access)
+                        return reduced.access.isEmpty ? nil : reduced
+                    }
+                }
+            }
+            deniesByDefault = !defaultAllows
+            self.exceptions = exceptions
+            hasProgram = true
         case .v2:
-            guard !rules.isEmpty else { return false }
-            return rules.last(where: \.isAll)?.verdict != .allow
+            hasProgram = !rules.isEmpty
+            let start = rules.lastIndex(where: \.isAll).map { $0 + 1 } ?? 0
+            deniesByDefault = hasProgram && rules.last(where: \.isAll)?.verdict != .allow
+            var entries: [DeviceRule] = []
+            for rule in rules[start...] {
+                if let index = entries.firstIndex(where: { $0.sameDevices(as: rule) && $0.access == rule.access }) {
+                    entries[index].verdict = rule.verdict
+                } else {
+                    entries.append(rule)
+                }
+            }
+            exceptions = entries
         }
     }
 
     /// Whether `access` to the device is allowed.
     public func permits(_ type: DeviceType, _ number: DeviceNumber, _ access: Set<DeviceRule.Access>) -> Bool {
-        switch hierarchy {
-        case .v1: return permitsV1(type, number, access)
-        case .v2: return permitsV2(type, number, access)
-        }
-    }
-
-    private func permitsV1(_ type: DeviceType, _ number: DeviceNumber, _ access: Set<DeviceRule.Access>) -> Bool {
-        var defaultAllows = true
-        var exceptions: [DeviceRule] = []
-        for rule in rules {
-            if rule.isAll {
-                defaultAllows = rule.verdict == .allow
-                exceptions = []
-            } else if (rule.verdict == .allow) != defaultAllows {
-                exceptions.append(rule)
-            } else {
-                // Takes the rule's access away from exceptions for the same devices.
-                exceptions = exceptions.compactMap { exception in
-                    guard exception.type == rule.type, exception.major == rule.major, exception.minor == rule.minor else { return exception }
-                    var reduced = exception
-                    reduced.access.subtract(rule.access)
-                    return reduced.access.isEmpty ? nil : reduced
-                }
-            }
-        }
         let matching = exceptions.filter { $0.matches(type, number) }
-        if defaultAllows {
+        switch hierarchy {
+        case .v1:
+            if deniesByDefault { return matching.contains { access.isSubset(of: $0.access) } }
             return !matching.contains { !$0.access.isDisjoint(with: access) }
+        case .v2:
+            guard hasProgram else { return true }
+            // LXC's program matches a rule only when the access asked for is a
+            // subset of the rule's: `deny w` does not stop a read-write open.
+            let deciding = matching.filter { ($0.verdict == .deny) != deniesByDefault && access.isSubset(of: $0.access) }
+            return deniesByDefault ? !deciding.isEmpty : deciding.isEmpty
         }
-        return matching.contains { access.isSubset(of: $0.access) }
     }
 
-    private func permitsV2(_ type: DeviceType, _ number: DeviceNumber, _ access: Set<DeviceRule.Access>) -> Bool {
-        guard !rules.isEmpty else { return true }
-        let start = rules.lastIndex(where: \.isAll).map { $0 + 1 } ?? 0
-        let effective = rules[start...]
-        if deniesByDefault {
-            return effective.contains { $0.verdict == .allow && $0.matches(type, number) && access.isSubset(of: $0.access) }
-        }
-        // LXC's program matches a rule only when the access asked for is a
-        // subset of the rule's: `deny w` does not stop a read-write open.
-        return !effective.contains { $0.verdict == .deny && $0.matches(type, number) && access.isSubset(of: $0.access) }
+    /// Rules that, applied in order to a container without any, leave this
+    /// same state: the default as an `a` rule, then the exceptions.
+    public var normalizedRules: [DeviceRule] {
+        guard hasProgram else { return [] }
+        let all = DeviceRule(hierarchy, deniesByDefault ? .deny : .allow, nil, major: nil, minor: nil, access: Set(DeviceRule.Access.allCases))
+        return [all] + exceptions
+    }
+}
+
+extension DeviceRule {
+    /// Whether both rules name the same devices (type, major and minor, `*` included).
+    func sameDevices(as other: DeviceRule) -> Bool {
+        type == other.type && major == other.major && minor == other.minor
     }
 }

@@ -52,4 +52,31 @@ public struct IDMap: Equatable, Sendable {
     public var hostRoot: (uid: UInt32, gid: UInt32) {
         (hostID(for: 0, kind: .user) ?? 0, hostID(for: 0, kind: .group) ?? 0)
     }
+
+    /// The host ids of the container's root, or nil when its uid or gid 0 is not mapped.
+    public var mappedRoot: (uid: UInt32, gid: UInt32)? {
+        guard let uid = hostID(for: 0, kind: .user), let gid = hostID(for: 0, kind: .group) else { return nil }
+        return (uid, gid)
+    }
+}
+
+extension IDMap {
+    /// The map the kernel reports for a running process (`/proc/PID/uid_map`
+    /// and `gid_map`, lines of `INSIDE OUTSIDE COUNT`), or nil when a line
+    /// does not parse. The whole id space mapped to itself (a process in the
+    /// host's user namespace) is a privileged container's: no ranges.
+    public init?(uidMap: String, gidMap: String) {
+        var ranges: [Range] = []
+        for (kind, text) in [(Kind.user, uidMap), (.group, gidMap)] {
+            for line in text.split(separator: "\n") {
+                let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+                guard fields.count == 3, let inside = UInt32(fields[0]), let outside = UInt32(fields[1]),
+                      let count = UInt32(fields[2]), count > 0
+                else { return nil }
+                ranges.append(Range(kind: kind, containerStart: inside, hostStart: outside, count: count))
+            }
+        }
+        let whole = { (kind: Kind) in Range(kind: kind, containerStart: 0, hostStart: 0, count: UInt32.max) }
+        self = ranges == [whole(.user), whole(.group)] ? IDMap() : IDMap(ranges)
+    }
 }

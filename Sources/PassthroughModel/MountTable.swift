@@ -2,6 +2,8 @@
 /// process sees them). Pure.
 public struct MountTable: Equatable, Sendable {
     public struct Entry: Equatable, Sendable {
+        /// The file system's device number (`MAJ:MIN`, the `st_dev` of its files).
+        public var device: DeviceNumber?
         /// The path inside the file system that is mounted (`/dev3` for a node of a tmpfs).
         public var root: String
         public var mountPoint: String
@@ -27,10 +29,19 @@ public struct MountTable: Equatable, Sendable {
                   fields.count >= dash + 3
             else { return nil }
             func text(_ index: Int) -> String { MountTable.unescape(fields[index]) }
+            let numbers = fields[2].split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false)
+            let device = numbers.count == 2 ? numbers[0].decimalUInt32.flatMap { major in
+                numbers[1].decimalUInt32.map { DeviceNumber(major: major, minor: $0) }
+            } : nil
             return Entry(
-                root: text(3), mountPoint: text(4), fileSystemType: text(dash + 1), source: text(dash + 2),
+                device: device, root: text(3), mountPoint: text(4), fileSystemType: text(dash + 1), source: text(dash + 2),
                 superOptions: dash + 3 < fields.count ? text(dash + 3) : "")
         }
+    }
+
+    /// The mounts of one file of one file system (`/dev3` of a tmpfs): where it is bound, in mount order.
+    public func mounts(of device: DeviceNumber, root: String) -> [Entry] {
+        entries.filter { $0.device == device && $0.root == root }
     }
 
     /// The mount on top at `path`, if any.
@@ -40,28 +51,6 @@ public struct MountTable: Equatable, Sendable {
 
     /// The kernel writes space, tab, newline and backslash as `\ooo`.
     static func unescape(_ field: Substring.UTF8View.SubSequence) -> String {
-        let bytes = Array(field)
-        var result: [UInt8] = []
-        result.reserveCapacity(bytes.count)
-        var index = 0
-        while index < bytes.count {
-            if bytes[index] == UInt8(ascii: "\\"), index + 3 < bytes.count, let value = octalByte(bytes[(index + 1)...(index + 3)]) {
-                result.append(value)
-                index += 4
-            } else {
-                result.append(bytes[index])
-                index += 1
-            }
-        }
-        return String(decoding: result, as: UTF8.self)
-    }
-
-    private static func octalByte(_ digits: ArraySlice<UInt8>) -> UInt8? {
-        var value = 0
-        for digit in digits {
-            guard digit >= UInt8(ascii: "0"), digit <= UInt8(ascii: "7") else { return nil }
-            value = value * 8 + Int(digit - UInt8(ascii: "0"))
-        }
-        return value <= 255 ? UInt8(value) : nil
+        String(decoding: OctalEscape.unescape(field, strict: false) ?? [], as: UTF8.self)
     }
 }

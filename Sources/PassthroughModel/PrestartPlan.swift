@@ -1,7 +1,8 @@
 /// The steps pre-start takes, derived from the devices and what the host has. Pure.
 public struct PrestartPlan: Equatable, Sendable {
     public enum Action: Equatable, Sendable {
-        /// Mount a fresh tmpfs on the passthrough directory.
+        /// Make a fresh tmpfs (`key=value` options, comma-separated), filled
+        /// by the actions after it, then mounted on the passthrough directory.
         case mountTmpfs(options: String)
         /// mknod the file named by the key with the host device's type and number.
         case makeNode(DeviceKey, DeviceType, DeviceNumber)
@@ -12,8 +13,10 @@ public struct PrestartPlan: Equatable, Sendable {
         case writeList(String)
     }
 
-    /// Room for 256 entries with 255-byte paths even when every byte is escaped.
-    public static let tmpfsOptions = "size=1m,nr_inodes=1024,mode=0755"
+    /// Room for 256 entries with 255-byte paths even when every byte is
+    /// escaped; a root others may pass through but not list (the container's
+    /// root opens the files it needs by name).
+    public static let tmpfsOptions = "size=1m,nr_inodes=1024,mode=0711"
 
     public var actions: [Action]
 

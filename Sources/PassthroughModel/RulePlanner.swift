@@ -46,7 +46,7 @@ public enum RulePlanner {
             }
             let readOnly = merged.filter(\.denyWrite)
             guard !readOnly.isEmpty else { continue }
-            if hierarchy == .v2 && policy.rules.isEmpty {
+            if hierarchy == .v2 && !policy.hasProgram {
                 rules.append(DeviceRule(.v2, .allow, nil, major: nil, minor: nil, access: [.read, .write, .mknod]))
             }
             for device in readOnly {

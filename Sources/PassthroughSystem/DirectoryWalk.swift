@@ -34,12 +34,12 @@ public final class DirectoryWalk {
                 directory = known
                 continue
             }
-            // 0755 whatever the umask: users in the container must reach the node.
-            if try directory.descriptor.makeDirectory(component, mode: 0o755) {
-                made.append((directory, component))
-                try directory.descriptor.setMode(component, mode: 0o755)
-            }
+            let isNew = try directory.descriptor.makeDirectory(component, mode: 0o755)
+            if isNew { made.append((directory, component)) }
             let next = Directory(try directory.descriptor.open(component, flags: O_RDONLY | O_DIRECTORY | O_NOFOLLOW))
+            // 0755 whatever the umask: users in the container must reach the node. Set on
+            // the directory opened, not by name, which another process could swap for a symlink.
+            if isNew { try next.descriptor.setMode(0o755) }
             opened[prefix] = next
             directory = next
         }

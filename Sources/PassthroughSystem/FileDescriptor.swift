@@ -6,21 +6,21 @@ import PassthroughModel
 ///
 /// Not copyable: it has one owner and is closed when that owner is done with
 /// it. Every call borrows it, so it stays open for the length of the call;
-/// its number is seen only by the system-layer targets' wrappers and inside
-/// `withProcPath`, which keeps it open while its body runs. A descriptor can
-/// therefore never be closed, or its number reused, while a call that names
-/// it is running.
+/// its number is seen only by this module's wrappers, inside `withProcPath`
+/// (internal), and inside `withUnsafeNumber`, for a call wrapped elsewhere
+/// (the container-entry calls the hooks must not link), each of which keeps
+/// it open while its body runs. A descriptor can therefore never be closed,
+/// or its number reused, while a call that names it is running.
 public struct FileDescriptor: ~Copyable {
-    /// The number, for the system-layer targets' calls (this module and
-    /// PassthroughMountAPI); each runs on a borrowed descriptor.
-    package let rawValue: Int32
+    /// The number, for this module's calls; each runs on a borrowed descriptor.
+    let rawValue: Int32
     /// Where it was opened: a directory's path and a name in it (joined only
     /// for messages, so that opening many files builds no strings).
     private let base: String
     private let name: String?
 
     /// Takes ownership of `rawValue`.
-    package init(rawValue: Int32, path: String) {
+    init(rawValue: Int32, path: String) {
         self.rawValue = rawValue
         self.base = path
         self.name = nil
@@ -51,6 +51,13 @@ public struct FileDescriptor: ~Copyable {
     /// until `body` returns.
     func withProcPath<T, E: Error>(_ body: (String) throws(E) -> T) throws(E) -> T {
         try body("/proc/self/fd/\(rawValue)")
+    }
+
+    /// Runs `body` with the descriptor's number, for a system call wrapped
+    /// outside this module. The number is valid only until `body` returns: it
+    /// must not be kept, as with `withUnsafePointer`.
+    public func withUnsafeNumber<T, E: Error>(_ body: (Int32) throws(E) -> T) throws(E) -> T {
+        try body(rawValue)
     }
 
     /// `open(2)`.
@@ -97,12 +104,14 @@ public struct FileDescriptor: ~Copyable {
     }
 
     /// `mknodat(2)` of a device node with `permissions` (the umask applies),
-    /// then `fstatat(2)` of what was made: whether it is that device.
-    public func makeNode(_ name: String, type: DeviceType, number: DeviceNumber, permissions: mode_t) throws(SystemError) -> Bool {
+    /// then `fstatat(2)` of what was made: its status, or nil when it is not
+    /// that device.
+    public func makeNode(_ name: String, type: DeviceType, number: DeviceNumber, permissions: mode_t) throws(SystemError) -> stat? {
         if mknodat(rawValue, name, type.fileType | permissions, number.deviceID) != 0 {
             throw SystemError(call: "mknodat", path: child(name), errno: errno)
         }
-        return try status(name).isNode(of: type, number)
+        let made = try status(name)
+        return made.isNode(of: type, number) ? made : nil
     }
 
     /// `fchmodat(2)` (follows a symlink; used on files this process just made).
@@ -166,11 +175,12 @@ public struct FileDescriptor: ~Copyable {
         if fsync(rawValue) != 0 { throw SystemError(call: "fsync", path: path, errno: errno) }
     }
 
-    /// `flock(2)` with `LOCK_EX`: waits for the lock, which goes with the descriptor.
-    public func lockExclusively() throws(SystemError) {
-        if retryingOnInterrupt({ flock(rawValue, LOCK_EX) }) != 0 {
-            throw SystemError(call: "flock", path: path, errno: errno)
-        }
+    /// `flock(2)` with `LOCK_EX | LOCK_NB`: whether the lock was free and is
+    /// now held (it goes with the descriptor).
+    public func tryLockExclusively() throws(SystemError) -> Bool {
+        if retryingOnInterrupt({ flock(rawValue, LOCK_EX | LOCK_NB) }) == 0 { return true }
+        if errno == EWOULDBLOCK { return false }
+        throw SystemError(call: "flock", path: path, errno: errno)
     }
 
     /// `fchdir(2)`.

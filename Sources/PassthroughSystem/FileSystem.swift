@@ -14,6 +14,11 @@ public enum FileSystem {
         if umount2(path, flags) != 0 { throw SystemError(call: "umount2", path: path, errno: errno) }
     }
 
+    /// `mkdir(2)` (the umask applies).
+    public static func makeDirectory(_ path: String, mode: mode_t) throws(SystemError) {
+        if mkdir(path, mode) != 0 { throw SystemError(call: "mkdir", path: path, errno: errno) }
+    }
+
     /// `rmdir(2)`.
     public static func removeDirectory(_ path: String) throws(SystemError) {
         if rmdir(path) != 0 { throw SystemError(call: "rmdir", path: path, errno: errno) }

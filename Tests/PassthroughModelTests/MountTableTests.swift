@@ -16,11 +16,14 @@ struct MountTableTests {
         #expect(table.topMount(at: "/dev/my disk")?.source == "lxc-passthrough")
         #expect(table.topMount(at: "/dev/null")?.root == "/dev3", "the last mount at a path is the one on top")
         #expect(table.topMount(at: "/dev/zero") == nil)
+        #expect(table.mounts(of: DeviceNumber(major: 0, minor: 53), root: "/read-only").map(\.mountPoint) == ["/dev/loop0"],
+                "a node's mounts, by its file system and its name there")
     }
 
     @Test("a field of '-' before the optional fields is not the separator (found by fuzzing)")
     func dashAsMountPoint() {
         let table = MountTable(mountinfo: "46 91 0:53 - - rw shared:1 - tmpfs lxc-passthrough rw\n")
-        #expect(table.entries == [MountTable.Entry(root: "-", mountPoint: "-", fileSystemType: "tmpfs", source: "lxc-passthrough", superOptions: "rw")])
+        #expect(table.entries == [MountTable.Entry(
+            device: DeviceNumber(major: 0, minor: 53), root: "-", mountPoint: "-", fileSystemType: "tmpfs", source: "lxc-passthrough", superOptions: "rw")])
     }
 }

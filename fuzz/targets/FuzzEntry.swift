@@ -9,8 +9,9 @@ let fuzzTarget: (UnsafeRawPointer, Int) -> CInt = {
     case "IDMap": return fuzzIDMap
     case "DeviceList": return fuzzDeviceList
     case "MountTable": return fuzzMountTable
+    case "GrantRecord": return fuzzGrantRecord
     default:
-        fputs("FUZZ_TARGET must be PropertyString, ContainerConfig, IDMap, DeviceList or MountTable\n", stderr)
+        fputs("FUZZ_TARGET must be PropertyString, ContainerConfig, IDMap, DeviceList, MountTable or GrantRecord\n", stderr)
         exit(2)
     }
 }()

@@ -17,13 +17,18 @@ public enum MountNamespace {
         let workingDirectory = try translatingErrors({ () throws(SystemError) in
             try FileDescriptor.open(".", flags: O_PATH | O_DIRECTORY)
         }, EnterFailure<E>.entering)
-        if shim_setns(pidfd.rawValue, shim_CLONE_NEWNS) != 0 {
+        if pidfd.withUnsafeNumber({ shim_setns($0, shim_CLONE_NEWNS) }) != 0 {
             throw .entering(SystemError(call: "setns", path: "the mount namespace of \(name)", errno: errno))
         }
         defer {
             // Failing to come back would leave every later path resolving in the container.
-            guard shim_setns(home.rawValue, shim_CLONE_NEWNS) == 0, fchdir(workingDirectory.rawValue) == 0 else {
+            guard home.withUnsafeNumber({ shim_setns($0, shim_CLONE_NEWNS) }) == 0 else {
                 fatalError("cannot return to this process's own mount namespace: \(SystemError.text(for: errno))")
+            }
+            do {
+                try workingDirectory.changeWorkingDirectory()
+            } catch {
+                fatalError("cannot return to this process's working directory: \(error)")
             }
         }
         do {

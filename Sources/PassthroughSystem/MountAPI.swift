@@ -1,11 +1,12 @@
 import Glibc
-import PassthroughSystem
 
-/// The new mount API (Linux 5.2+): a tmpfs that is never mounted anywhere,
-/// a detached copy of one file of it, moved onto a file named by a descriptor.
+/// The new mount API (Linux 5.2+): a tmpfs that is mounted nowhere while it
+/// is filled, a detached copy of one file of it, moved onto a file or
+/// directory named by a descriptor: nothing is looked up by path.
 public enum MountAPI {
     /// `fsopen(2)`, `fsconfig(2)` and `fsmount(2)`: a new tmpfs, mounted
     /// nowhere (nosuid, noexec; device nodes work). The descriptor is its root.
+    /// - Parameter options: `fsconfig` strings, e.g. `("size", "1m")`.
     public static func detachedTmpfs(source: String, options: [(String, String)]) throws(SystemError) -> FileDescriptor {
         let fd = fsopen("tmpfs", UInt32(FSOPEN_CLOEXEC))
         guard fd >= 0 else { throw SystemError(call: "fsopen", path: "tmpfs", errno: errno) }

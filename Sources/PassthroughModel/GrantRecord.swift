@@ -1,0 +1,168 @@
+/// What lxc-passthrough gave a running container, kept by the host in a
+/// root-only directory the container cannot reach (`/run/lxc-passthrough/`):
+/// written by pre-start at each start and by `attach` and `detach`, removed by
+/// post-stop. What to take back, and how, is decided from it, never from what
+/// the container shows. Pure: the text format and what it implies.
+///
+/// The text, one item a line:
+///
+///     lxc-passthrough grants 1
+///     made 5184000123456
+///     hierarchy v2
+///     rule deny a
+///     rule allow b 7:0 rw
+///     own deny a
+///     grant dev0 b 7 0 rw 0:61 3 dev0 /dev/loop0
+///
+/// `rule` lines are the device rules in force (`LiveDeviceRules`), `own` lines
+/// the container's own (its config without lxc-passthrough's block), `grant`
+/// lines `KEY|- TYPE MAJOR MINOR rw|r FS_MAJOR:FS_MINOR INODE NAME PATH` with
+/// PATH escaped as in the device list.
+public struct GrantRecord: Equatable, Sendable {
+    public static let header = "lxc-passthrough grants 1"
+
+    /// When it was made (CLOCK_BOOTTIME, nanoseconds): a record made before
+    /// the container's monitor started was left by an earlier run.
+    public var madeAt: UInt64
+    /// The device rules in force in the running container.
+    public var rules: LiveDeviceRules
+    /// The container's own rules at start, without lxc-passthrough's block:
+    /// what a device keeps when lxc-passthrough takes it out.
+    public var ownRules: [DeviceRule]
+    public var grants: [Grant]
+
+    public init(madeAt: UInt64, rules: LiveDeviceRules, ownRules: [DeviceRule], grants: [Grant] = []) {
+        self.madeAt = madeAt
+        self.rules = rules
+        self.ownRules = ownRules.filter { $0.hierarchy == rules.hierarchy }
+        self.grants = grants
+    }
+
+    /// One device node placed in the container.
+    public struct Grant: Equatable, Sendable {
+        /// The entry it was placed for; nil for `attach --temporary`.
+        public var key: DeviceKey?
+        public var containerPath: String
+        public var type: DeviceType
+        public var number: DeviceNumber
+        public var readOnly: Bool
+        public var node: NodeIdentity
+
+        public init(key: DeviceKey?, containerPath: String, type: DeviceType, number: DeviceNumber, readOnly: Bool, node: NodeIdentity) {
+            self.key = key
+            self.containerPath = containerPath
+            self.type = type
+            self.number = number
+            self.readOnly = readOnly
+            self.node = node
+        }
+    }
+
+    /// A node lxc-passthrough made: its file system (a tmpfs only
+    /// lxc-passthrough writes, by device number) and inode. A mount the
+    /// container makes shows this file only if it binds lxc-passthrough's own node.
+    public struct NodeIdentity: Hashable, Sendable, CustomStringConvertible {
+        public var fileSystem: DeviceNumber
+        public var inode: UInt64
+        /// Its name in that file system (`dev3`, `read-write`): a mount of it shows `/NAME` as its root.
+        public var name: String
+
+        public init(fileSystem: DeviceNumber, inode: UInt64, name: String) {
+            self.fileSystem = fileSystem
+            self.inode = inode
+            self.name = name
+        }
+
+        public var description: String { "\(name) (inode \(inode) of \(fileSystem))" }
+    }
+
+    /// What the device must be allowed and denied, given the grants of it
+    /// in the record: read-write unless every one is read-only; once none
+    /// remains, only what the container's own rules give it.
+    public func goal(for type: DeviceType, _ number: DeviceNumber) -> LiveDeviceRules.Goal {
+        let holding = grants.filter { $0.type == type && $0.number == number }
+        guard !holding.isEmpty else {
+            return .revoked(keeping: LiveDeviceRules.standingAccess(type, number, own: ownRules, hierarchy: rules.hierarchy))
+        }
+        return .passedThrough(readOnly: holding.allSatisfy(\.readOnly))
+    }
+
+    public func encoded() -> String {
+        var text = GrantRecord.header + "\n"
+        text += "made \(madeAt)\n"
+        text += "hierarchy \(rules.hierarchy == .v1 ? "v1" : "v2")\n"
+        for rule in rules.rules { text += "rule \(rule.verdict.rawValue) \(rule.value)\n" }
+        for rule in ownRules { text += "own \(rule.verdict.rawValue) \(rule.value)\n" }
+        for grant in grants {
+            text += "grant \(grant.key.map(\.description) ?? "-") \(grant.type.rawValue) \(grant.number.major) \(grant.number.minor) "
+                + "\(grant.readOnly ? "r" : "rw") \(grant.node.fileSystem) \(grant.node.inode) \(OctalEscape.escapePath(grant.node.name)) "
+                + "\(OctalEscape.escapePath(grant.containerPath))\n"
+        }
+        return text
+    }
+
+    public struct Failure: Error, Equatable, CustomStringConvertible, Sendable {
+        public var line: Int
+        public var message: String
+        public var description: String { "line \(line): \(message)" }
+    }
+
+    public static func decode(bytes: [UInt8]) throws(Failure) -> GrantRecord {
+        var lines = bytes[...].split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        guard lines.first.map({ $0.elementsEqual(header.utf8) }) == true else {
+            throw Failure(line: 1, message: "expected the header '\(header)'")
+        }
+        guard lines.count >= 4, lines.last?.isEmpty == true else { throw Failure(line: lines.count, message: "the record ends early") }
+        lines.removeLast()
+        let fields = { (index: Int) in lines[index].split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false) }
+        let made = fields(1)
+        guard made.count == 2, made[0].elementsEqual("made".utf8), let madeAt = made[1].decimalUInt64 else {
+            throw Failure(line: 2, message: "expected 'made NANOSECONDS'")
+        }
+        let hierarchy: DeviceRule.Hierarchy
+        switch String(utf8Slice: lines[2]) {
+        case "hierarchy v1": hierarchy = .v1
+        case "hierarchy v2": hierarchy = .v2
+        default: throw Failure(line: 3, message: "expected 'hierarchy v1' or 'hierarchy v2'")
+        }
+        var rules: [DeviceRule] = [], own: [DeviceRule] = [], grants: [Grant] = []
+        for index in 3..<lines.count {
+            let fail = { (message: String) in Failure(line: index + 1, message: message) }
+            let line = String(utf8Slice: lines[index])
+            if line.hasPrefix("rule ") || line.hasPrefix("own ") {
+                let parts = line.split(separator: " ", maxSplits: 2)
+                guard parts.count == 3, let rule = DeviceRule(key: "\(hierarchy.rawValue).\(parts[1])", value: String(parts[2])) else {
+                    throw fail("bad rule '\(line)'")
+                }
+                if parts[0] == "rule" { rules.append(rule) } else { own.append(rule) }
+            } else if line.hasPrefix("grant ") {
+                grants.append(try decodeGrant(fields(index), fail: fail))
+            } else {
+                throw fail("unknown line")
+            }
+        }
+        return GrantRecord(madeAt: madeAt, rules: LiveDeviceRules(hierarchy: hierarchy, started: rules), ownRules: own, grants: grants)
+    }
+
+    private static func decodeGrant(_ fields: [ArraySlice<UInt8>], fail: (String) -> Failure) throws(Failure) -> Grant {
+        guard fields.count == 10 else { throw fail("expected 10 fields, found \(fields.count)") }
+        let keyText = String(utf8Slice: fields[1])
+        let key = DeviceKey(keyText)
+        guard key != nil || keyText == "-" else { throw fail("bad key '\(keyText)'") }
+        guard let type = DeviceType(rawValue: String(utf8Slice: fields[2])) else { throw fail("bad device type") }
+        guard let major = fields[3].decimalUInt32, let minor = fields[4].decimalUInt32 else { throw fail("bad device number") }
+        let access = String(utf8Slice: fields[5])
+        guard access == "rw" || access == "r" else { throw fail("bad access '\(access)'") }
+        let fileSystem = fields[6].split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false)
+        guard fileSystem.count == 2, let fsMajor = fileSystem[0].decimalUInt32, let fsMinor = fileSystem[1].decimalUInt32,
+              let inode = fields[7].decimalUInt64
+        else { throw fail("bad node identity") }
+        let text = { (field: ArraySlice<UInt8>) in OctalEscape.unescape(field, strict: true).flatMap { String(validating: $0, as: UTF8.self) } }
+        guard let name = text(fields[8]), !name.isEmpty, !name.contains("/") else { throw fail("bad node name") }
+        guard let path = text(fields[9]) else { throw fail("bad escape in path") }
+        if let problem = DevicePath.problem(path) { throw fail("bad path: \(problem)") }
+        return Grant(
+            key: key, containerPath: path, type: type, number: DeviceNumber(major: major, minor: minor), readOnly: access == "r",
+            node: NodeIdentity(fileSystem: DeviceNumber(major: fsMajor, minor: fsMinor), inode: inode, name: name))
+    }
+}

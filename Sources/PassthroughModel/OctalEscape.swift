@@ -1,0 +1,80 @@
+/// `\ooo` escapes (a backslash and three octal digits for one byte), as
+/// /proc/PID/mountinfo writes paths, lxc-passthrough writes paths in its
+/// files, and text from a container is shown to the administrator.
+public enum OctalEscape {
+    /// Bytes up to space, DEL and backslash escaped: a path in a space-separated line.
+    public static func escapePath(_ text: String) -> String {
+        escape(text) { $0 <= 0x20 || $0 == 0x7f }
+    }
+
+    /// Text a container chose (a process name, a file it wrote, a mount
+    /// point), made safe to print: control characters (C0, DEL and C1, which
+    /// terminals take as commands) and backslash escaped; invalid UTF-8 was
+    /// already replaced when the text was decoded.
+    public static func escapeForTerminal(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { isControl($0) || $0 == "\\" }) else { return text }
+        var result = ""
+        for scalar in text.unicodeScalars {
+            if isControl(scalar) || scalar == "\\" {
+                for byte in String(scalar).utf8 { result += octal(byte) }
+            } else {
+                result.unicodeScalars.append(scalar)
+            }
+        }
+        return result
+    }
+
+    /// The bytes `\ooo` escapes stand for. Strict: nil for a backslash not
+    /// followed by three octal digits of a byte. Lenient (mountinfo, which
+    /// escapes only some bytes): such a backslash is kept as it is.
+    public static func unescape<Bytes: Collection>(_ text: Bytes, strict: Bool) -> [UInt8]? where Bytes.Element == UInt8 {
+        let bytes = Array(text)
+        var result: [UInt8] = []
+        result.reserveCapacity(bytes.count)
+        var index = 0
+        while index < bytes.count {
+            if bytes[index] == UInt8(ascii: "\\") {
+                if index + 3 < bytes.count, let value = byte(bytes[(index + 1)...(index + 3)]) {
+                    result.append(value)
+                    index += 4
+                    continue
+                }
+                if strict { return nil }
+            }
+            result.append(bytes[index])
+            index += 1
+        }
+        return result
+    }
+
+    private static func escape(_ text: String, where needsEscape: (UInt8) -> Bool) -> String {
+        guard text.utf8.contains(where: { needsEscape($0) || $0 == UInt8(ascii: "\\") }) else { return text }
+        var bytes: [UInt8] = []
+        for byte in text.utf8 {
+            if needsEscape(byte) || byte == UInt8(ascii: "\\") {
+                bytes += Array(octal(byte).utf8)
+            } else {
+                bytes.append(byte)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static func octal(_ byte: UInt8) -> String {
+        let digits = [byte >> 6, (byte >> 3) & 7, byte & 7].map { Character(Unicode.Scalar(UInt8(ascii: "0") + $0)) }
+        return "\\" + String(digits)
+    }
+
+    private static func byte(_ digits: ArraySlice<UInt8>) -> UInt8? {
+        var value = 0
+        for digit in digits {
+            guard digit >= UInt8(ascii: "0"), digit <= UInt8(ascii: "7") else { return nil }
+            value = value * 8 + Int(digit - UInt8(ascii: "0"))
+        }
+        return value <= 255 ? UInt8(value) : nil
+    }
+
+    private static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x20 || (0x7f...0x9f).contains(scalar.value)
+    }
+}
