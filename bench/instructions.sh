@@ -24,6 +24,7 @@ done
 for n in 0 1 256; do
     mkdir -p "$work/ct-$n" "$work/rootfs-$n/dev"
     {
+        echo "lxc.monitor.unshare = 1"
         echo "lxc.idmap = u 0 100000 65536"
         echo "lxc.idmap = g 0 100000 65536"
         i=0

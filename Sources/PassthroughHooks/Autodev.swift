@@ -32,7 +32,8 @@ public enum Autodev {
     static func openNodes(_ context: HookContext) throws(HookFailure) -> FileDescriptor? {
         try translatingErrors({ () throws(SystemError) -> FileDescriptor? in
             let parent = try FileDescriptor.open(context.containerDirectory, flags: O_RDONLY | O_DIRECTORY)
-            guard let nodes = try parent.openIfPresent(PassthroughDirectory.name, flags: O_RDONLY | O_DIRECTORY | O_NOFOLLOW) else {
+            // O_PATH: the tmpfs root is 0711; the files in it are opened by name.
+            guard let nodes = try parent.openIfPresent(PassthroughDirectory.name, flags: O_PATH | O_DIRECTORY | O_NOFOLLOW) else {
                 return nil
             }
             // Only pre-start's tmpfs counts: a plain directory there was left or planted

@@ -51,24 +51,35 @@ public struct PassthroughDirectory {
         }
     }
 
-    /// Performs `plan` on a cleared directory (see `clear()`). On any failure
-    /// the tmpfs is unmounted again and the directory removed, so nothing
-    /// stays half-made.
-    public func apply(_ plan: PrestartPlan) throws(HookFailure) {
-        guard !plan.actions.isEmpty else { return }
+    /// Performs `plan` on a cleared directory (see `clear()`): makes the tmpfs
+    /// mounted nowhere, fills it through its descriptor, then moves it onto
+    /// the directory, so no path is looked up twice and nothing is seen
+    /// half-made. On any failure the directory is cleared again. Returns the
+    /// identity of each node made, for the host's record.
+    @discardableResult
+    public func apply(_ plan: PrestartPlan) throws(HookFailure) -> [DeviceKey: GrantRecord.NodeIdentity] {
+        guard !plan.actions.isEmpty else { return [:] }
         guard case .mountTmpfs(let options) = plan.actions.first else {
             preconditionFailure("a plan with devices starts with the tmpfs mount")
         }
         let parent = try makeMountPoint()
         do {
-            let root = try mountTmpfs(parent: parent, options: options)
+            let root = try makeTmpfs(options: options)
             FaultInjection.point("kill-after-mount")
+            let fileSystem = try translatingErrors({ () throws(SystemError) in try root.status().st_dev }, { error in
+                HookFailure("cannot mount a tmpfs for the device nodes: \(error)")
+            })
+            var nodes: [DeviceKey: GrantRecord.NodeIdentity] = [:]
             let actions = plan.actions.dropFirst()
             for (index, action) in actions.enumerated() {
                 if index == actions.count / 2 { FaultInjection.point("kill-after-half") }
                 if case .writeList = action { FaultInjection.point("kill-before-list") }
-                try perform(action, in: root, labels: plan.labels)
+                if let (key, inode) = try perform(action, in: root, labels: plan.labels) {
+                    nodes[key] = GrantRecord.NodeIdentity(fileSystem: DeviceNumber(fileSystem), inode: inode, name: key.description)
+                }
             }
+            try mount(root, on: parent)
+            return nodes
         } catch {
             try? clear()
             throw error
@@ -84,22 +95,32 @@ public struct PassthroughDirectory {
         }, { HookFailure("cannot make the device directory: \($0)") })
     }
 
-    /// Mounts the tmpfs and opens its root.
-    private func mountTmpfs(parent: borrowing FileDescriptor, options: String) throws(HookFailure) -> FileDescriptor {
-        let root = try translatingErrors({ () throws(SystemError) -> FileDescriptor? in
-            let mountPoint = try parent.open(PassthroughDirectory.name, flags: O_PATH | O_NOFOLLOW | O_DIRECTORY)
-            try mountPoint.mount(fileSystem: "tmpfs", source: MountTable.source, flags: UInt(MS_NOSUID | MS_NOEXEC), options: options)
-            let root = try parent.open(PassthroughDirectory.name, flags: O_RDONLY | O_DIRECTORY | O_NOFOLLOW)
-            // The directory opened after the mount must be the new file system's root,
-            // not whatever a swapped-in entry points to.
-            guard try root.status().st_dev != mountPoint.status().st_dev else { return nil }
-            return root
+    /// A tmpfs mounted nowhere yet (`fsopen`, `fsmount`): its root.
+    private func makeTmpfs(options: String) throws(HookFailure) -> FileDescriptor {
+        let pairs = options.split(separator: ",").map { option in
+            let parts = option.split(separator: "=", maxSplits: 1)
+            return (String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
+        }
+        return try translatingErrors({ () throws(SystemError) in
+            try MountAPI.detachedTmpfs(source: MountTable.source, options: pairs)
         }, { HookFailure("cannot mount a tmpfs for the device nodes: \($0)") })
-        guard let root else { throw HookFailure("\(path) is not the tmpfs just mounted there") }
-        return root
     }
 
-    private func perform(_ action: PrestartPlan.Action, in root: borrowing FileDescriptor, labels: [DeviceKey: String]) throws(HookFailure) {
+    /// Moves the filled tmpfs onto the directory made for it (`move_mount`,
+    /// descriptor to descriptor; the directory opened without following a symlink).
+    private func mount(_ root: borrowing FileDescriptor, on parent: borrowing FileDescriptor) throws(HookFailure) {
+        do throws(SystemError) {
+            let mountPoint = try parent.open(PassthroughDirectory.name, flags: O_PATH | O_NOFOLLOW | O_DIRECTORY)
+            try MountAPI.move(root, onto: mountPoint)
+        } catch {
+            throw HookFailure("cannot mount a tmpfs for the device nodes: \(error)")
+        }
+    }
+
+    /// Performs one action in the tmpfs; for a node made, returns its key and inode.
+    private func perform(
+        _ action: PrestartPlan.Action, in root: borrowing FileDescriptor, labels: [DeviceKey: String]
+    ) throws(HookFailure) -> (DeviceKey, UInt64)? {
         switch action {
         case .mountTmpfs:
             preconditionFailure("the tmpfs is mounted once, first")
@@ -107,21 +128,24 @@ public struct PassthroughDirectory {
             let made = try translatingErrors({ () throws(SystemError) in
                 try root.makeNode(key.description, type: type, number: number, permissions: 0o600)
             }, { HookFailure(device: labels[key], "cannot make the device node (\(type.noun) \(number)): \($0)") })
-            guard made else {
+            guard let made else {
                 throw HookFailure(device: labels[key], "the node made at \(root.child(key.description)) is not \(type.rawValue) \(number)")
             }
+            return (key, UInt64(made.st_ino))
         case .setOwner(let key, let uid, let gid):
             do {
                 try root.setOwner(key.description, uid: uid, gid: gid)
             } catch {
                 throw HookFailure(device: labels[key], "cannot give the node to host uid \(uid) gid \(gid): \(error)")
             }
+            return nil
         case .setMode(let key, let mode):
             do {
                 try root.setMode(key.description, mode: mode_t(mode))
             } catch {
                 throw HookFailure(device: labels[key], "cannot set mode \(octal(mode)) on the node: \(error)")
             }
+            return nil
         case .makeAutodevErrorFile(let uid, let gid):
             let name = PassthroughDirectory.autodevErrorFileName
             do {
@@ -131,6 +155,7 @@ public struct PassthroughDirectory {
             } catch {
                 throw HookFailure("cannot make the file autodev reports errors in: \(error)")
             }
+            return nil
         case .writeList(let text):
             do {
                 let file = try root.open(DeviceList.fileName, flags: O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode: 0o644)
@@ -139,6 +164,7 @@ public struct PassthroughDirectory {
             } catch {
                 throw HookFailure("cannot write the device list: \(error)")
             }
+            return nil
         }
     }
 }
@@ -152,7 +178,7 @@ extension PassthroughDirectory {
 
     /// What autodev left in the error file, or nil.
     public func autodevError() -> String? {
-        guard let directory = try? FileDescriptor.open(path, flags: O_RDONLY | O_DIRECTORY | O_NOFOLLOW),
+        guard let directory = try? FileDescriptor.open(path, flags: O_PATH | O_DIRECTORY | O_NOFOLLOW),
               let file = try? directory.open(PassthroughDirectory.autodevErrorFileName, flags: O_RDONLY | O_NOFOLLOW),
               let bytes = try? file.readAll(limit: 1 << 16), !bytes.isEmpty
         else { return nil }

@@ -11,19 +11,82 @@ public enum Prestart {
 
     /// Returns the number of devices passed through.
     @discardableResult
-    public static func run(_ context: HookContext, proxmoxDirectory: String = ConfigLoader.proxmoxConfigDirectory) throws(HookFailure) -> Int {
+    public static func run(
+        _ context: HookContext, proxmoxDirectory: String = ConfigLoader.proxmoxConfigDirectory,
+        records: GrantRecordStore = GrantRecordStore(), hierarchy: DeviceRule.Hierarchy? = nil
+    ) throws(HookFailure) -> Int {
         let directory = PassthroughDirectory(containerDirectory: context.containerDirectory)
         // A tmpfs left by an earlier start goes first, even if this start fails.
         try directory.clear()
         let files = FileCache()
         let config = try ConfigLoader.load(context, proxmoxDirectory: proxmoxDirectory, files: files)
         let devices = try DevicePlanner.requestedDevices(entries: config.devices, idMap: config.idMap)
+        guard !devices.isEmpty else { return 0 }
         var hostDevices: [HostDevice] = []
         for device in devices { hostDevices.append(try hostDevice(device)) }
-        try checkRules(devices: devices, hostDevices: hostDevices, context: context, files: files)
+        try refuseHostMountNamespace(context, files: files)
+        let hierarchy = hierarchy ?? .detect()
+        let started = try rules(context, files: files, includingManagedBlock: true)
+        try checkRules(devices: devices, hostDevices: hostDevices, policy: DevicePolicy(hierarchy: hierarchy, rules: started), context: context)
+        let own = try rules(context, files: files, includingManagedBlock: false)
         let plan = PrestartPlan(devices: devices, hostDevices: hostDevices, containerRoot: config.idMap.hostRoot)
-        try directory.apply(plan)
+        let nodes = try directory.apply(plan)
+        let grants = zip(devices, hostDevices).map { device, host in
+            GrantRecord.Grant(
+                key: device.key, containerPath: device.containerPath, type: host.type, number: host.number,
+                readOnly: device.spec.denyWrite, node: nodes[device.key]!)
+        }
+        let record = GrantRecord(
+            madeAt: ProcessStatus.bootTime(), rules: LiveDeviceRules(hierarchy: hierarchy, started: started), ownRules: own, grants: grants)
+        do {
+            try records.write(record, for: try translatingErrors({ () throws(SystemError) in
+                try FileSystem.status(context.containerDirectory)
+            }, GrantRecordStore.Failure.system))
+        } catch {
+            try? directory.clear()
+            throw HookFailure("cannot record what the container is given: \(error)")
+        }
         return devices.count
+    }
+
+    /// The tmpfs with the nodes belongs in the monitor's own mount namespace
+    /// (`lxc.monitor.unshare = 1`, which passthrough.conf sets): in the
+    /// host's it would stay mounted there, nodes and all, for the container's
+    /// life. Refused when the config turns it off (a later
+    /// `lxc.monitor.unshare = 0`), and when this process shares PID 1's mount
+    /// namespace (where PID 1's can be looked at: a sandbox may deny it).
+    static func refuseHostMountNamespace(
+        _ context: HookContext, files: FileCache, own ownPath: String = "/proc/self/ns/mnt", host hostPath: String = "/proc/1/ns/mnt"
+    ) throws(HookFailure) {
+        let unshare: String?
+        do {
+            unshare = try ConfigReader(readFile: files.content(of:)).lastValue(of: "lxc.monitor.unshare", configPath: context.configFile)
+        } catch {
+            throw HookFailure(explaining: error)
+        }
+        let fix = "set lxc.monitor.unshare = 1 (passthrough.conf sets it; a later 'lxc.monitor.unshare = 0' in the config undoes it)"
+        // LXC reads it as a number; any but 0 unshares.
+        guard let value = unshare.flatMap({ UInt($0) }), value != 0 else {
+            throw HookFailure("lxc.monitor.unshare is \(unshare.map { "'\($0)'" } ?? "not set"): the monitor would share the host's mount namespace, "
+                + "where the device nodes would stay mounted for the container's life: \(fix)")
+        }
+        guard let host = try? FileSystem.status(hostPath) else { return }
+        let own = try translatingErrors({ () throws(SystemError) in try FileSystem.status(ownPath) }, { error in
+            HookFailure("cannot tell whether the monitor has its own mount namespace: \(error)")
+        })
+        guard own.st_ino != host.st_ino || own.st_dev != host.st_dev else {
+            throw HookFailure("pre-start runs in the host's mount namespace, where the device nodes would stay mounted for the container's life: \(fix)")
+        }
+    }
+
+    /// The container's device rules as LXC applies them, with or without lxc-passthrough's block.
+    static func rules(_ context: HookContext, files: FileCache, includingManagedBlock: Bool) throws(HookFailure) -> [DeviceRule] {
+        do {
+            return try ConfigReader(readFile: files.content(of:))
+                .deviceRules(configPath: context.configFile, includingManagedBlock: includingManagedBlock)
+        } catch {
+            throw HookFailure("cannot read the container's device rules: \(error)")
+        }
     }
 
     /// Refuses a device the container's device cgroup rules would not give the
@@ -31,17 +94,8 @@ public enum Prestart {
     /// since the last `lxc-passthrough sync`): better a clear refusal than a
     /// node that answers EPERM.
     static func checkRules(
-        devices: [RequestedDevice], hostDevices: [HostDevice], context: HookContext, files: FileCache,
-        hierarchy: DeviceRule.Hierarchy = .detect()
+        devices: [RequestedDevice], hostDevices: [HostDevice], policy: DevicePolicy, context: HookContext
     ) throws(HookFailure) {
-        guard !devices.isEmpty else { return }
-        let rules: [DeviceRule]
-        do {
-            rules = try ConfigReader(readFile: files.content(of:)).deviceRules(configPath: context.configFile, includingManagedBlock: true)
-        } catch {
-            throw HookFailure("cannot read the container's device rules: \(error)")
-        }
-        let policy = DevicePolicy(hierarchy: hierarchy, rules: rules)
         for (device, host) in zip(devices, hostDevices) {
             let needs = RulePlanner.Device(type: host.type, number: host.number, denyWrite: device.spec.denyWrite)
             if let problem = RulePlanner.outOfDate(needs, under: policy, containerName: context.containerName) {

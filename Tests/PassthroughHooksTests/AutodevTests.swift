@@ -16,7 +16,7 @@ extension RootIntegrationTests {
             try RootScratch.with(leaving: ["ct/lxc-passthrough", "rootfs/dev/null", "rootfs/dev/zero"]) { scratch in
                 let container = try scratch.makeDirectory("ct")
                 try RootFixture.writeFile(container + "/config", PrestartAndPoststopTests.config)
-                try Prestart.run(RootFixture.context("pre-start", container: container), proxmoxDirectory: scratch.path("no-pve"))
+                try Prestart.run(RootFixture.context("pre-start", container: container), proxmoxDirectory: scratch.path("no-pve"), records: scratch.records)
                 let rootfs = try scratch.makeDirectory("rootfs")
                 let dev = try scratch.makeDirectory("rootfs/dev")
 
@@ -42,14 +42,14 @@ extension RootIntegrationTests {
             try RootScratch.with(leaving: ["rootfs/dev/null"]) { scratch in
                 let container = try scratch.makeDirectory("ct")
                 try RootFixture.writeFile(container + "/config", PrestartAndPoststopTests.config)
-                try Prestart.run(RootFixture.context("pre-start", container: container), proxmoxDirectory: scratch.path("no-pve"))
+                try Prestart.run(RootFixture.context("pre-start", container: container), proxmoxDirectory: scratch.path("no-pve"), records: scratch.records)
                 let rootfs = try scratch.makeDirectory("rootfs")
                 _ = try scratch.makeDirectory("rootfs/dev/zero", parents: true)
 
                 let failure = #expect(throws: HookFailure.self) {
                     try Autodev.run(RootFixture.context("autodev", container: container, rootfs: rootfs))
                 }
-                let relayed = try Poststop.run(RootFixture.context("post-stop", container: container))
+                let relayed = try Poststop.run(RootFixture.context("post-stop", container: container), records: scratch.records)
                 #expect(relayed != nil && relayed == failure?.description, "post-stop returns autodev's message: \(relayed ?? "nil")")
                 #expect(relayed?.contains("dev1 (/dev/zero)") == true)
                 // (dev0's bind mount in the fake rootfs stays: a real container's mount namespace goes with the failed start.)

@@ -12,9 +12,11 @@ extension RootIntegrationTests {
     )
     struct PrestartAndPoststopTests {
         /// The configuration of the first scenario: an unprivileged container
-        /// with /dev/null (given mode and owner) and /dev/zero (defaults).
+        /// with /dev/null (given mode and owner) and /dev/zero (defaults); the
+        /// monitor unshares its mount namespace, as passthrough.conf asks.
         static let config = """
             lxc.uts.name = ct
+            lxc.monitor.unshare = 1
             lxc.idmap = u 0 100000 65536
             lxc.idmap = g 0 100000 65536
             dev0: /dev/null,mode=0640,uid=1000,gid=20
@@ -34,7 +36,7 @@ extension RootIntegrationTests {
 
                 // A restrictive umask must not change any mode pre-start sets.
                 let count = try RootFixture.withUmask(0o077) {
-                    try Prestart.run(RootFixture.context("pre-start", container: container), proxmoxDirectory: scratch.path("no-pve"))
+                    try Prestart.run(RootFixture.context("pre-start", container: container), proxmoxDirectory: scratch.path("no-pve"), records: scratch.records)
                 }
                 #expect(count == 2)
 
@@ -46,9 +48,9 @@ extension RootIntegrationTests {
                 #expect(mount.mountOptions.contains("nosuid") && mount.mountOptions.contains("noexec"))
                 #expect(!mount.mountOptions.contains("nodev"), "the nodes in it must be usable")
                 #expect(mount.superOptions.contains("nr_inodes=1024"))
-                // tmpfs's mode=0755; the directory under it was made 0700 under the umask.
+                // tmpfs's mode=0711: the container's root opens what it needs by name, lists nothing.
                 let root = try #require(RootFixture.status(passthrough))
-                #expect(root.st_mode & 0o7777 == 0o755)
+                #expect(root.st_mode & 0o7777 == 0o711)
                 #expect(try RootFixture.entries(passthrough).sorted() == ["autodev-error", "dev0", "dev1", "devices"])
 
                 let dev0 = try #require(RootFixture.status(passthrough + "/dev0"))
@@ -101,23 +103,23 @@ extension RootIntegrationTests {
                 let context = try RootFixture.context("pre-start", container: container)
                 let passthrough = container + "/lxc-passthrough"
 
-                try Prestart.run(context, proxmoxDirectory: scratch.path("no-pve"))
+                try Prestart.run(context, proxmoxDirectory: scratch.path("no-pve"), records: scratch.records)
                 #expect(RootFixture.mounts(at: passthrough).count == 1)
                 // (Mount ids are reused, so a file marks the first tmpfs.)
                 try RootFixture.writeFile(passthrough + "/marker", "from the first start\n")
-                try Prestart.run(context, proxmoxDirectory: scratch.path("no-pve"))
+                try Prestart.run(context, proxmoxDirectory: scratch.path("no-pve"), records: scratch.records)
 
                 let mounts = RootFixture.mounts(at: passthrough)
                 #expect(mounts.count == 1, "\(mounts)")
                 #expect(mounts.first?.fsType == "tmpfs")
                 #expect(try RootFixture.entries(passthrough).sorted() == ["autodev-error", "dev0", "dev1", "devices"], "a fresh tmpfs, without the marker")
 
-                try Poststop.run(RootFixture.context("post-stop", container: container))
+                try Poststop.run(RootFixture.context("post-stop", container: container), records: scratch.records)
                 #expect(RootFixture.mounts(at: passthrough).isEmpty)
                 #expect(RootFixture.status(passthrough) == nil, "post-stop removes the directory")
                 #expect(RootFixture.status(container + "/config") != nil, "and nothing else")
                 // Nothing left to do is not an error.
-                try Poststop.run(RootFixture.context("post-stop", container: container))
+                try Poststop.run(RootFixture.context("post-stop", container: container), records: scratch.records)
             }
         }
 
@@ -133,11 +135,11 @@ extension RootIntegrationTests {
                 }
                 #expect(RootFixture.mounts(at: passthrough).count == 3)
 
-                try Prestart.run(RootFixture.context("pre-start", container: container), proxmoxDirectory: scratch.path("no-pve"))
+                try Prestart.run(RootFixture.context("pre-start", container: container), proxmoxDirectory: scratch.path("no-pve"), records: scratch.records)
                 #expect(RootFixture.mounts(at: passthrough).count == 1)
                 #expect(try RootFixture.entries(passthrough).sorted() == ["autodev-error", "dev0", "dev1", "devices"])
 
-                try Poststop.run(RootFixture.context("post-stop", container: container))
+                try Poststop.run(RootFixture.context("post-stop", container: container), records: scratch.records)
                 #expect(RootFixture.mounts(at: passthrough).isEmpty)
                 #expect(RootFixture.status(passthrough) == nil)
             }
@@ -158,15 +160,15 @@ extension RootIntegrationTests {
                 if loop { symlink(pve + "/ct.conf", pve + "/ct.conf") }
                 let context = try RootFixture.context("pre-start", container: container)
                 if loop {
-                    let failure = #expect(throws: HookFailure.self) { try Prestart.run(context, proxmoxDirectory: pve) }
+                    let failure = #expect(throws: HookFailure.self) { try Prestart.run(context, proxmoxDirectory: pve, records: scratch.records) }
                     let description = try #require(failure).description
                     #expect(description.contains("cannot read the container configuration") && description.contains("ELOOP"), "\(description)")
                     #expect(RootFixture.status(container + "/lxc-passthrough") == nil, "nothing made")
                 } else {
                     // No NAME.conf there: not a Proxmox host; the devices come from the LXC config.
-                    try Prestart.run(context, proxmoxDirectory: pve)
+                    try Prestart.run(context, proxmoxDirectory: pve, records: scratch.records)
                     #expect(try RootFixture.entries(container + "/lxc-passthrough").contains("dev0"))
-                    try Poststop.run(RootFixture.context("post-stop", container: container))
+                    try Poststop.run(RootFixture.context("post-stop", container: container), records: scratch.records)
                 }
             }
         }
@@ -193,6 +195,7 @@ extension RootIntegrationTests {
             try RootScratch.with { scratch in
                 let container = try scratch.makeDirectory("ct")
                 try RootFixture.writeFile(container + "/config", """
+                    lxc.monitor.unshare = 1
                     lxc.idmap = u 0 100000 65536
                     lxc.idmap = g 0 100000 65536
                     dev0: /dev/null
@@ -201,7 +204,7 @@ extension RootIntegrationTests {
                     """)
                 let context = try RootFixture.context("pre-start", container: container)
                 let failure = #expect(throws: HookFailure.self) {
-                    try Prestart.run(context, proxmoxDirectory: scratch.path("no-pve"))
+                    try Prestart.run(context, proxmoxDirectory: scratch.path("no-pve"), records: scratch.records)
                 }
                 let description = try #require(failure).description
                 #expect(failure?.device == "dev1 (\(path))")
@@ -247,7 +250,7 @@ extension RootIntegrationTests {
                     try PassthroughDirectory(containerDirectory: container).apply(plan)
                 }
                 let description = try #require(failure).description
-                #expect(description.contains("cannot mount a tmpfs") && description.contains(container + "/lxc-passthrough"), "\(description)")
+                #expect(description == "cannot mount a tmpfs for the device nodes: fsconfig tmpfs nr_inodes=not-a-number: Invalid argument (EINVAL)", "\(description)")
                 #expect(RootFixture.mounts(at: container + "/lxc-passthrough").isEmpty)
                 #expect(RootFixture.status(container + "/lxc-passthrough") == nil)
             }
@@ -262,13 +265,13 @@ extension RootIntegrationTests {
                 try RootFixture.symlink(outside, at: container + "/lxc-passthrough")
 
                 // The planted link is removed, never followed; the tmpfs goes where it belongs.
-                try Prestart.run(RootFixture.context("pre-start", container: container), proxmoxDirectory: scratch.path("no-pve"))
+                try Prestart.run(RootFixture.context("pre-start", container: container), proxmoxDirectory: scratch.path("no-pve"), records: scratch.records)
                 #expect(try RootFixture.entries(outside).isEmpty)
                 #expect(RootFixture.mounts(at: outside).isEmpty)
                 let directory = try #require(RootFixture.status(container + "/lxc-passthrough"))
                 #expect(RootFixture.fileType(directory) == S_IFDIR)
                 #expect(RootFixture.mounts(at: container + "/lxc-passthrough").count == 1)
-                try Poststop.run(RootFixture.context("post-stop", container: container))
+                try Poststop.run(RootFixture.context("post-stop", container: container), records: scratch.records)
                 #expect(RootFixture.mounts(below: scratch.root).isEmpty)
             }
         }
@@ -278,11 +281,11 @@ extension RootIntegrationTests {
             try RootScratch.with(leaving: ["ct/lxc-passthrough"]) { scratch in
                 let container = try scratch.makeDirectory("ct")
                 // The LXC config's own devN line would fail; the id map comes from it.
-                try RootFixture.writeFile(container + "/config", "lxc.idmap = u 0 100000 65536\nlxc.idmap = g 0 100000 65536\ndev0: /dev/does-not-exist-xyz\n")
+                try RootFixture.writeFile(container + "/config", "lxc.monitor.unshare = 1\nlxc.idmap = u 0 100000 65536\nlxc.idmap = g 0 100000 65536\ndev0: /dev/does-not-exist-xyz\n")
                 let proxmox = try scratch.makeDirectory("pve")
                 try RootFixture.writeFile(proxmox + "/ct.conf", "arch: amd64\ndev3: /dev/zero,uid=7\n[snapshot]\ndev4: /dev/null\n")
 
-                #expect(try Prestart.run(RootFixture.context("pre-start", container: container), proxmoxDirectory: proxmox) == 1)
+                #expect(try Prestart.run(RootFixture.context("pre-start", container: container), proxmoxDirectory: proxmox, records: scratch.records) == 1)
                 let passthrough = container + "/lxc-passthrough"
                 #expect(try RootFixture.entries(passthrough).sorted() == ["autodev-error", "dev3", "devices"])
                 let node = try #require(RootFixture.status(passthrough + "/dev3"))
@@ -292,13 +295,72 @@ extension RootIntegrationTests {
             }
         }
 
+        @Test("pre-start records what it gave, with each node's identity; post-stop removes the record")
+        func prestartRecordsItsGrants() throws {
+            try RootScratch.with { scratch in
+                let container = try scratch.makeDirectory("ct")
+                let rules = "lxc.cgroup2.devices.deny = a\nlxc.cgroup2.devices.allow = c 1:3 rwm\nlxc.cgroup2.devices.allow = c 1:5 rw\n"
+                    + "lxc.cgroup2.devices.allow = c 1:7 r\n"
+                try RootFixture.writeFile(container + "/config", rules + PrestartAndPoststopTests.config + "dev2: /dev/full,deny-write=1\n")
+                let context = try RootFixture.context("pre-start", container: container)
+                #expect(try Prestart.run(context, proxmoxDirectory: scratch.path("no-pve"), records: scratch.records, hierarchy: .v2) == 3)
+                let containerInfo = try #require(RootFixture.statusFollowing(container))
+                let record = try #require(try scratch.records.read(for: containerInfo))
+                let passthrough = container + "/lxc-passthrough"
+                let tmpfs = try #require(RootFixture.status(passthrough))
+                #expect(record.grants.map(\.containerPath) == ["/dev/null", "/dev/zero", "/dev/full"])
+                #expect(record.grants.map(\.readOnly) == [false, false, true])
+                for (key, grant) in zip(["dev0", "dev1", "dev2"], record.grants) {
+                    let node = try #require(RootFixture.status(passthrough + "/" + key))
+                    #expect(grant.key?.description == key)
+                    #expect(grant.node == GrantRecord.NodeIdentity(fileSystem: DeviceNumber(tmpfs.st_dev), inode: UInt64(node.st_ino), name: key))
+                    #expect(grant.number == DeviceNumber(node.st_rdev))
+                }
+                #expect(record.rules.hierarchy == .v2)
+                #expect(record.rules.policy.permits(.character, DeviceNumber(major: 1, minor: 5), [.read, .write]), "the rules it started with")
+                #expect(record.ownRules.map(\.description) == rules.split(separator: "\n").map(String.init),
+                        "own rules: the config without lxc-passthrough's block (here it has none)")
+                #expect(record.madeAt > 0 && record.madeAt <= ProcessStatus.bootTime())
+                let file = try #require(RootFixture.status(scratch.records.path(for: containerInfo)))
+                #expect(file.st_mode & 0o7777 == 0o600 && file.st_uid == 0)
+                let directory = try #require(RootFixture.status(scratch.path("records")))
+                #expect(directory.st_mode & 0o7777 == 0o700)
+
+                try Poststop.run(RootFixture.context("post-stop", container: container), records: scratch.records)
+                #expect(try scratch.records.read(for: containerInfo) == nil, "post-stop removes the record")
+            }
+        }
+
+        @Test("pre-start refuses to mount in the host's mount namespace: lxc.monitor.unshare = 0 after the include, or the namespace PID 1 has")
+        func hostMountNamespaceIsRefused() throws {
+            try RootScratch.with { scratch in
+                let container = try scratch.makeDirectory("ct")
+                try RootFixture.writeFile(container + "/config", PrestartAndPoststopTests.config + "lxc.monitor.unshare = 0\n")
+                let context = try RootFixture.context("pre-start", container: container)
+                let unshareOff = #expect(throws: HookFailure.self) {
+                    try Prestart.run(context, proxmoxDirectory: scratch.path("no-pve"), records: scratch.records)
+                }
+                #expect(unshareOff?.description.hasPrefix("lxc.monitor.unshare is '0': the monitor would share the host's mount namespace") == true,
+                        "\(unshareOff?.description ?? "")")
+                #expect(RootFixture.status(container + "/lxc-passthrough") == nil, "nothing made")
+
+                try RootFixture.writeFile(container + "/config", PrestartAndPoststopTests.config)
+                // Two paths to one namespace stand for "the same as PID 1's".
+                let shared = #expect(throws: HookFailure.self) {
+                    try Prestart.refuseHostMountNamespace(context, files: FileCache(), own: "/proc/self/ns/mnt", host: "/proc/self/ns/mnt")
+                }
+                #expect(shared?.description.hasPrefix("pre-start runs in the host's mount namespace") == true)
+                #expect(throws: Never.self) { try Prestart.refuseHostMountNamespace(context, files: FileCache()) }
+            }
+        }
+
         @Test("pre-start with no devN lines makes no directory and no mount")
         func noDevicesMakesNothing() throws {
             try RootScratch.with { scratch in
                 let container = try scratch.makeDirectory("ct")
                 try RootFixture.writeFile(container + "/config", "lxc.uts.name = ct\nlxc.idmap = u 0 100000 65536\nlxc.idmap = g 0 100000 65536\n")
 
-                let count = try Prestart.run(RootFixture.context("pre-start", container: container), proxmoxDirectory: scratch.path("no-pve"))
+                let count = try Prestart.run(RootFixture.context("pre-start", container: container), proxmoxDirectory: scratch.path("no-pve"), records: scratch.records)
                 #expect(count == 0)
                 #expect(RootFixture.status(container + "/lxc-passthrough") == nil)
                 #expect(RootFixture.mounts(below: scratch.root).isEmpty)
@@ -312,11 +374,11 @@ extension RootIntegrationTests {
                 let container = try scratch.makeDirectory("ct")
                 try RootFixture.writeFile(container + "/config", PrestartAndPoststopTests.config)
                 let context = try RootFixture.context("pre-start", container: container)
-                try Prestart.run(context, proxmoxDirectory: scratch.path("no-pve"))
+                try Prestart.run(context, proxmoxDirectory: scratch.path("no-pve"), records: scratch.records)
                 #expect(RootFixture.mounts(at: container + "/lxc-passthrough").count == 1)
 
                 try RootFixture.writeFile(container + "/config", "lxc.uts.name = ct\n")
-                #expect(try Prestart.run(context, proxmoxDirectory: scratch.path("no-pve")) == 0)
+                #expect(try Prestart.run(context, proxmoxDirectory: scratch.path("no-pve"), records: scratch.records) == 0)
                 #expect(RootFixture.mounts(at: container + "/lxc-passthrough").isEmpty)
                 #expect(RootFixture.status(container + "/lxc-passthrough") == nil)
             }

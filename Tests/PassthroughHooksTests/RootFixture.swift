@@ -84,6 +84,9 @@ final class RootScratch {
 
     func path(_ relative: String) -> String { root + "/" + relative }
 
+    /// Where the hooks keep their records in this test (not the host's /run/lxc-passthrough).
+    var records: GrantRecordStore { GrantRecordStore(directory: path("records")) }
+
     @discardableResult
     func makeDirectory(_ relative: String, parents: Bool = false) throws -> String {
         if parents {
@@ -131,6 +134,21 @@ struct RootMountInfoEntry: CustomStringConvertible {
 }
 
 enum RootFixture {
+    /// Whether pre-start may mount here: not in PID 1's mount namespace,
+    /// which it refuses (test.sh runs the tests under unshare -m). Where PID
+    /// 1's cannot be looked at (a sandbox), pre-start cannot tell either.
+    static let hasOwnMountNamespace: Bool = {
+        guard let host = statusFollowing("/proc/1/ns/mnt") else { return true }
+        guard let own = statusFollowing("/proc/self/ns/mnt") else { return false }
+        return own.st_ino != host.st_ino || own.st_dev != host.st_dev
+    }()
+
+    /// `stat`, following symlinks (the /proc/PID/ns links), or nil.
+    static func statusFollowing(_ path: String) -> stat? {
+        var result = stat()
+        return stat(path, &result) == 0 ? result : nil
+    }
+
     static func context(_ type: String, container: String, rootfs: String? = nil) throws -> HookContext {
         var environment = ["LXC_NAME": "ct", "LXC_CONFIG_FILE": container + "/config", "LXC_HOOK_TYPE": type]
         if let rootfs { environment["LXC_ROOTFS_MOUNT"] = rootfs }

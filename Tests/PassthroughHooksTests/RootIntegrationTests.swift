@@ -15,6 +15,7 @@ import Testing
 @Suite(
     "root integration",
     .enabled(if: geteuid() == 0, "needs root: mounts tmpfs file systems, makes device nodes and bind mounts"),
+    .enabled(if: RootFixture.hasOwnMountNamespace, "needs a mount namespace of its own, where pre-start may mount (run under unshare -m, as test.sh does)"),
     .serialized
 )
 struct RootIntegrationTests {}
