@@ -30,11 +30,12 @@ extension Administration {
             } catch {
                 throw AdminError("\(key): '\(line.value)': \(error)")
             }
+            if let warning = DevicePath.metadataNameWarning(spec.path) { warnings.append("\(key): \(warning)") }
             switch lookUp(spec.path) {
             case .device(let host):
                 devices.append(RulePlanner.Device(type: host.type, number: host.number, denyWrite: spec.denyWrite))
                 keys.append(key)
-                comments.append("# \(key) \(DeviceList.escape(spec.path)): \(host.type.rawValue) \(host.number)\(spec.denyWrite ? " read-only" : "")")
+                comments.append("# \(key) \(OctalEscape.escapePath(spec.path)): \(host.type.rawValue) \(host.number)\(spec.denyWrite ? " read-only" : "")")
             case .missing(let why), .notADevice(let why):
                 warnings.append("\(key) (\(spec.path)): \(why); no rule written for it")
             }
@@ -66,6 +67,7 @@ extension Administration {
     public func add(
         _ document: inout ConfigDocument, path: String, mode: UInt32?, uid: UInt32?, gid: UInt32?, denyWrite: Bool, include: String
     ) throws(AdminError) -> (DeviceKey, SyncResult) {
+        if let problem = DevicePath.controlCharacterProblem(path) { throw AdminError(problem) }
         let value = DeviceSpec.entryValue(path: path, mode: mode, uid: uid, gid: gid, denyWrite: denyWrite)
         do {
             _ = try DeviceSpec.parse(value)
@@ -111,5 +113,16 @@ extension Administration {
         }
         document.removeDevice(key)
         return (key, try sync(&document, include: include))
+    }
+}
+
+extension Administration {
+    /// Entries whose path a disk names for itself (`/dev/disk/by-label/...`):
+    /// what `check` warns of, as `sync` and `add` do.
+    public func metadataNameWarnings(_ document: ConfigDocument) -> [String] {
+        document.deviceLines().compactMap { line in
+            guard let spec = try? DeviceSpec.parse(line.value), let warning = DevicePath.metadataNameWarning(spec.path) else { return nil }
+            return "\(line.name): \(warning)"
+        }
     }
 }

@@ -43,13 +43,35 @@ public enum ConfigStore {
                 ? AdminError("no container '\(container.name)' in \(container.lxcPath) (\(error))")
                 : AdminError("cannot open the container directory: \(error)")
         })
-        do {
-            try directory.lockExclusively()
-        } catch {
-            throw AdminError("cannot lock the container directory: \(error)")
-        }
+        try waitForLock(directory, container)
         // The lock goes with the descriptor, when `directory` is closed.
         return try body(directory)
+    }
+
+    /// How long a command waits for another to finish with the container.
+    static let lockWait: UInt64 = 10_000_000_000
+
+    /// Waits a bounded time for the lock, then names who holds it.
+    static func waitForLock(_ directory: borrowing FileDescriptor, _ container: ManagedContainer) throws(AdminError) {
+        let deadline = ProcessStatus.bootTime() + lockWait
+        let failed = { (error: SystemError) in AdminError("cannot lock the container directory: \(error)") }
+        while try !translatingErrors({ () throws(SystemError) in try directory.tryLockExclusively() }, failed) {
+            if ProcessStatus.bootTime() >= deadline {
+                let info = try translatingErrors({ () throws(SystemError) in try directory.status() }, failed)
+                throw AdminError("cannot lock the container directory \(container.directory): \(lockHolders(of: info)) has held it for more than "
+                    + "\(lockWait / 1_000_000_000) s; try again when it is done")
+            }
+            usleep(50_000)
+        }
+    }
+
+    /// Who holds a lock on the file, from /proc/locks: `pid 1234 (lxc-passthrough)`.
+    static func lockHolders(of file: stat) -> String {
+        let locks = (try? FileSystem.readFile("/proc/locks", limit: 4 << 20)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        let holders = FileLocks.holders(in: locks, device: DeviceNumber(file.st_dev), inode: UInt64(file.st_ino)).map { pid in
+            "pid \(pid) (\(OctalEscape.escapeForTerminal(ProcessStatus.command(pid) ?? "?")))"
+        }
+        return holders.isEmpty ? "another process" : holders.joined(separator: ", ")
     }
 
     static func read(_ container: ManagedContainer) throws(AdminError) -> (ConfigDocument, stat) {

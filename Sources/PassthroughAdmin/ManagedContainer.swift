@@ -28,8 +28,8 @@ public struct ManagedContainer: Sendable {
 
     /// Why `name` cannot be a container name, or nil.
     public static func problem(name: String) -> String? {
-        if name.isEmpty || name == "." || name == ".." || name.contains("/") || name.utf8.contains(0) {
-            return "'\(name)' is not a container name"
+        if name.isEmpty || name == "." || name == ".." || name.contains("/") || name.utf8.contains(where: { $0 < 0x20 || $0 == 0x7f }) {
+            return "'\(OctalEscape.escapeForTerminal(name))' is not a container name"
         }
         return nil
     }

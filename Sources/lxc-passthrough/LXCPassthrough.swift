@@ -60,8 +60,12 @@ func printError(_ message: String) {
     StandardStream.error.write("lxc-passthrough: \(message)\n")
 }
 
+func printWarning(_ message: String) {
+    StandardStream.error.write("lxc-passthrough: warning: \(message)\n")
+}
+
 func report(_ result: SyncResult, container: String) {
-    for warning in result.warnings { StandardStream.error.write("lxc-passthrough: warning: \(warning)\n") }
+    for warning in result.warnings { printWarning(warning) }
     print("\(container): \(result.rules.count) device rule(s) written")
 }
 

@@ -7,14 +7,16 @@ struct Attach: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Put a device into a running container now, and (unless --temporary) add its entry.",
         discussion: """
-            Makes the node as host root, with the mode and the owner mapped through the container's \
-            id map, and mounts it at PATH in the container's /dev (through its mount namespace; for \
-            an unprivileged container too). Gives the running container the device cgroup rule it \
-            needs (lxc-cgroup: cgroup v1, or LXC's eBPF program on cgroup v2). Unless --temporary, \
-            also adds the devN entry and syncs, so the next start has the device.
+            Makes the node as host root, with the mode and the owner mapped through the id map the \
+            running container has, and mounts it at PATH in the container's /dev (through its mount \
+            namespace, as its root; for an unprivileged container too). Gives the running container \
+            the device cgroup rule it needs (lxc-cgroup: cgroup v1, or LXC's eBPF program on cgroup \
+            v2), and keeps what it gave in the host's record (/run/lxc-passthrough). Unless \
+            --temporary, also adds the devN entry and syncs, so the next start has the device.
 
-            Refuses when the container is not running, PATH already exists in the container, or \
-            PATH is not a device on the host; a failure leaves the container and its config as they were.
+            Refuses when the container is not running, PATH already exists in the container, \
+            PATH is not a device on the host, or a value holds a control character; a failure \
+            leaves the container and its config as they were.
             """)
 
     @OptionGroup var options: ContainerOptions
@@ -44,10 +46,14 @@ struct Detach: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Take a device out of a running container now, and (unless --temporary) remove its entry.",
         discussion: """
-            Takes back the device cgroup rule the device had, unmounts its node in the container's \
-            /dev and removes the mount point. Unless --temporary, also removes the devN entry and syncs.
+            Decides from the host's record of what lxc-passthrough gave the container (at its \
+            start or by attach), never from what the container shows. Takes the device's access \
+            back, all but what the container's own rules give it (unless another grant of the \
+            same device remains), then unmounts every mount of its node, found by its identity, \
+            with what the container stacked on it, as the container's root. Unless --temporary, \
+            also removes the devN entry and syncs. After it, no path in the container opens the \
+            device.
 
-            Only nodes lxc-passthrough put into the container (at start or by attach) are taken out. \
             A process that opened the device before still has it open: the kernel checks device \
             rules when a device is opened, not on each read or write. detach names such processes.
             """)
@@ -64,10 +70,23 @@ struct Detach: ParsableCommand {
         let administration = try options.administration()
         try reportingErrors { () throws(AdminError) in
             let result = try administration.detach(target, temporary: temporary, live: LinuxLiveSystem(), include: includePath)
+            let path = result.grant.containerPath
             let entry = result.key.map { " and removed \($0)" } ?? ""
-            print("\(options.name): detached \(result.node.containerPath)\(entry)")
+            print("\(options.name): detached \(path)\(entry)")
+            if !result.removal.removedAtPath {
+                printWarning("the node lxc-passthrough put at \(path) was no longer there (the container moved or removed it); its access is taken back")
+            }
+            if result.removal.stacked > 0 {
+                printWarning("the container had stacked \(result.removal.stacked) mount(s) on \(path); they were taken out with it")
+            }
+            for copy in result.removal.copies {
+                printWarning("the container had bound \(path) at \(OctalEscape.escapeForTerminal(copy)) too; taken out as well")
+            }
+            for copy in result.removal.unreachable {
+                printWarning("the container lists a mount of \(path) at \(OctalEscape.escapeForTerminal(copy)) that could not be reached; the device rules refuse it")
+            }
             for holder in result.holders {
-                StandardStream.error.write("lxc-passthrough: warning: \(holder) still has \(result.node.containerPath) open; the kernel lets it keep using the device until it closes it\n")
+                printWarning("\(holder) still has \(path) open; the kernel lets it keep using the device until it closes it")
             }
             if let sync = result.sync { report(sync, container: options.name) }
         }

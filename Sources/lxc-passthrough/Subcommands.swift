@@ -104,9 +104,11 @@ struct Check: ParsableCommand {
 
     func run() throws {
         let administration = try options.administration()
-        let problems = try reportingErrors { () throws(AdminError) in
-            try administration.problems(try ConfigStore.read(administration.container))
+        let (problems, warnings) = try reportingErrors { () throws(AdminError) in
+            let document = try ConfigStore.read(administration.container)
+            return (try administration.problems(document), administration.metadataNameWarnings(document))
         }
+        for warning in warnings { printWarning(warning) }
         for problem in problems { printError(problem) }
         guard problems.isEmpty else { throw ExitCode.failure }
         print("\(options.name): ok")

@@ -3,11 +3,12 @@ import Glibc
 import PassthroughModel
 import PassthroughSystem
 
-/// A running container that records what attach and detach do to it, and fails where told.
+/// A running container that records what attach and detach do to it, keeps
+/// the host's record in memory, and fails where told.
 final class FakeLiveSystem: LiveSystem {
     enum Event: Equatable {
         case apply([DeviceRule])
-        case place(DeviceNode, root: Root)
+        case place(DeviceNode)
         case remove(String)
 
         var kind: String {
@@ -19,28 +20,30 @@ final class FakeLiveSystem: LiveSystem {
         }
     }
 
-    struct Root: Equatable {
-        var uid: UInt32
-        var gid: UInt32
-    }
-
     var events: [Event] = []
     var isRunning = true
     var failApply = false
     var failPlace = false
     var failRemove = false
-    /// What `placedNode(at:)` finds, by path.
-    var placed: [String: DeviceNode] = [:]
+    var failSave = false
+    /// The id map the kernel applies to the container (privileged: none).
+    var idMap = IDMap()
+    /// When its monitor started: records made before belong to an earlier run.
+    var monitorStartedAt: UInt64 = 1_000
+    /// The host's record.
+    var record: GrantRecord?
     var holding: [DeviceHolder] = []
+    private var nextInode: UInt64 = 100
 
     static let applyFailure = AdminError("lxc-cgroup failed")
     static let removeFailure = AdminError("umount2 failed")
+    static let saveFailure = AdminError("cannot write the host's record")
 
     func running(_ container: ManagedContainer) throws(AdminError) -> RunningContainer {
         guard isRunning else { throw AdminError("container '\(container.name)' is not running (LXC says STOPPED)") }
         // A descriptor of this process stands for the container's init: the fake never enters it.
         let pidfd = try translatingErrors({ () throws(SystemError) in try FileDescriptor.process(getpid()) }, { AdminError("\($0)") })
-        return RunningContainer(name: container.name, pid: 42, pidfd: pidfd)
+        return RunningContainer(name: container.name, pid: 42, pidfd: pidfd, idMap: idMap, monitorStartedAt: monitorStartedAt)
     }
 
     func apply(_ rules: [DeviceRule], to container: ManagedContainer) throws(AdminError) {
@@ -48,20 +51,25 @@ final class FakeLiveSystem: LiveSystem {
         events.append(.apply(rules))
     }
 
-    func place(_ node: DeviceNode, in running: RunningContainer, as root: (uid: UInt32, gid: UInt32)) throws(AdminError) {
+    func place(_ node: DeviceNode, in running: RunningContainer) throws(AdminError) -> GrantRecord.NodeIdentity {
         if failPlace { throw AdminError("\(node.containerPath) already exists in container 'ct'") }
-        events.append(.place(node, root: Root(uid: root.uid, gid: root.gid)))
+        events.append(.place(node))
+        nextInode += 1
+        return GrantRecord.NodeIdentity(fileSystem: DeviceNumber(major: 0, minor: 99), inode: nextInode, name: node.readOnly ? "read-only" : "read-write")
     }
 
-    func placedNode(at containerPath: String, in running: RunningContainer) throws(AdminError) -> DeviceNode {
-        guard let node = placed[containerPath] else { throw AdminError("\(containerPath) in container 'ct' is not a device lxc-passthrough put there") }
-        return node
-    }
-
-    func remove(at containerPath: String, in running: RunningContainer) throws(AdminError) {
+    func remove(_ grant: GrantRecord.Grant, from running: RunningContainer) throws(AdminError) -> Removal {
         if failRemove { throw FakeLiveSystem.removeFailure }
-        events.append(.remove(containerPath))
+        events.append(.remove(grant.containerPath))
+        return Removal()
     }
 
     func holders(of type: DeviceType, _ number: DeviceNumber, in running: RunningContainer) -> [DeviceHolder] { holding }
+
+    func record(of container: ManagedContainer) throws(AdminError) -> GrantRecord? { record }
+
+    func save(_ record: GrantRecord, of container: ManagedContainer) throws(AdminError) {
+        if failSave { throw FakeLiveSystem.saveFailure }
+        self.record = record
+    }
 }

@@ -1,6 +1,6 @@
 import Glibc
 import PassthroughModel
-import PassthroughMountAPI
+import PassthroughContainerEntry
 import PassthroughSystem
 
 /// `attach` and `detach` on the real system: LXC's tools for the container's
@@ -8,17 +8,45 @@ import PassthroughSystem
 public struct LinuxLiveSystem: LiveSystem {
     public init() {}
 
-    /// `lxc-info -s -p -H`, then a pidfd for the init process, checked again
+    /// `lxc-info -s -p -H`, then a pidfd for the init process and what the
+    /// kernel says of it (its id map, its monitor's start), checked again
     /// against `lxc-info` so that a pid reused meanwhile is not taken for it.
     public func running(_ container: ManagedContainer) throws(AdminError) -> RunningContainer {
         let pid = try initPID(container)
         let pidfd = try translatingErrors({ () throws(SystemError) in try FileDescriptor.process(pid) }, { error in
             AdminError("cannot open container '\(container.name)''s init process: \(error)")
         })
+        let (idMap, monitorStartedAt) = try translatingErrors({ () throws(SystemError) -> (IDMap?, UInt64) in
+            let uidMap = String(decoding: try FileSystem.readFile("/proc/\(pid)/uid_map", limit: 1 << 16), as: UTF8.self)
+            let gidMap = String(decoding: try FileSystem.readFile("/proc/\(pid)/gid_map", limit: 1 << 16), as: UTF8.self)
+            let monitor = try ProcessStatus.read(String(pid)).parent
+            return (IDMap(uidMap: uidMap, gidMap: gidMap), try ProcessStatus.read(String(monitor)).startedAt)
+        }, { AdminError("cannot look at container '\(container.name)''s init process: \($0)") })
         guard try initPID(container) == pid else {
             throw AdminError("container '\(container.name)' restarted while lxc-passthrough looked at it; try again")
         }
-        return RunningContainer(name: container.name, pid: pid, pidfd: pidfd)
+        guard let idMap else { throw AdminError("cannot read container '\(container.name)''s id map (/proc/\(pid)/uid_map)") }
+        return RunningContainer(name: container.name, pid: pid, pidfd: pidfd, idMap: idMap, monitorStartedAt: monitorStartedAt)
+    }
+
+    public func record(of container: ManagedContainer) throws(AdminError) -> GrantRecord? {
+        do {
+            return try GrantRecordStore().read(for: try directoryStatus(container))
+        } catch {
+            throw AdminError("cannot read the host's record of container '\(container.name)': \(error)")
+        }
+    }
+
+    public func save(_ record: GrantRecord, of container: ManagedContainer) throws(AdminError) {
+        do {
+            try GrantRecordStore().write(record, for: try directoryStatus(container))
+        } catch {
+            throw AdminError("cannot write the host's record of container '\(container.name)': \(error)")
+        }
+    }
+
+    private func directoryStatus(_ container: ManagedContainer) throws(GrantRecordStore.Failure) -> stat {
+        try translatingErrors({ () throws(SystemError) in try FileSystem.status(container.directory) }, GrantRecordStore.Failure.system)
     }
 
     private func initPID(_ container: ManagedContainer) throws(AdminError) -> Int32 {
@@ -44,7 +72,7 @@ public struct LinuxLiveSystem: LiveSystem {
             do {
                 try applyOne(rule, to: container)
             } catch {
-                for done in LiveRules.revoking(Array(rules[..<index])) { try? applyOne(done, to: container) }
+                for done in LiveDeviceRules.reverting(Array(rules[..<index])) { try? applyOne(done, to: container) }
                 throw error
             }
         }
@@ -70,49 +98,53 @@ public struct LinuxLiveSystem: LiveSystem {
         return result
     }
 
-    public func place(_ node: DeviceNode, in running: RunningContainer, as root: (uid: UInt32, gid: UInt32)) throws(AdminError) {
-        let tree = try makeNode(node)
+    public func place(_ node: DeviceNode, in running: RunningContainer) throws(AdminError) -> GrantRecord.NodeIdentity {
+        var identity = GrantRecord.NodeIdentity(fileSystem: DeviceNumber(major: 0, minor: 0), inode: 0, name: "")
+        let tree = try makeNode(node, identity: &identity)
         let (directories, name) = DevicePath.split(node.containerPath)
         try inContainer(running) { () throws(AdminError) in
-            let walk = DirectoryWalk(root: try translatingErrors({ () throws(SystemError) in try devRoot() }, { error in
-                AdminError("cannot open the container's /dev: \(error)")
-            }))
-            var directory: Directory?
-            let target = try translatingErrors({ () throws(AdminError) in
-                try FileSystemIDs.with(uid: root.uid, gid: root.gid) { () throws(AdminError) in
+            try FileSystemIDs.with(uid: node.root.uid, gid: node.root.gid) { () throws(AdminError) in
+                let walk = DirectoryWalk(root: try translatingErrors({ () throws(SystemError) in try devRoot() }, { error in
+                    AdminError("cannot open the container's /dev: \(error)")
+                }))
+                var directory: Directory?
+                let target = try translatingErrors({ () throws(AdminError) in
                     let opened = try translatingErrors({ () throws(SystemError) in try walk.open(directories) }, { error in
                         mountPointError(error, node.containerPath, running)
                     })
                     directory = opened
                     return try makeMountPoint(name, in: opened, for: node, running)
+                }, { error in
+                    walk.removeMade()
+                    return error
+                })
+                do throws(SystemError) {
+                    try MountAPI.move(tree, onto: target)
+                } catch {
+                    try? directory?.descriptor.remove(name)
+                    walk.removeMade()
+                    throw AdminError("cannot put \(node.containerPath) into container '\(running.name)': \(error)")
                 }
-            }, { error in
-                walk.removeMade()
-                return error
-            })
-            do {
-                try MountAPI.move(tree, onto: target)
-            } catch {
-                try? directory?.descriptor.remove(name)
-                walk.removeMade()
-                throw AdminError("cannot put \(node.containerPath) into container '\(running.name)': \(error)")
             }
         }
+        return identity
     }
 
-    /// The node, made as host root in a tmpfs mounted nowhere and taken as a
-    /// detached bind mount of its own. Its name in that tmpfs (`/read-only`
-    /// or `/read-write`, the root of the mount placed) tells detach the rule it had.
-    private func makeNode(_ node: DeviceNode) throws(AdminError) -> FileDescriptor {
-        let nodeName = node.readOnly == true ? "read-only" : "read-write"
+    /// The node, made as host root in a tmpfs of its own mounted nowhere,
+    /// taken as a detached bind mount, and its identity for the host's record.
+    private func makeNode(_ node: DeviceNode, identity: inout GrantRecord.NodeIdentity) throws(AdminError) -> FileDescriptor {
+        let nodeName = node.readOnly ? "read-only" : "read-write"
+        var madeAll = false
         let tree = try translatingErrors({ () throws(SystemError) -> FileDescriptor? in
             let tmpfs = try MountAPI.detachedTmpfs(source: MountTable.source, options: [("size", "16k"), ("nr_inodes", "8"), ("mode", "0700")])
-            guard try tmpfs.makeNode(nodeName, type: node.type, number: node.number, permissions: 0o600) else { return nil }
+            guard let made = try tmpfs.makeNode(nodeName, type: node.type, number: node.number, permissions: 0o600) else { return nil }
+            identity = GrantRecord.NodeIdentity(fileSystem: DeviceNumber(made.st_dev), inode: UInt64(made.st_ino), name: nodeName)
+            madeAll = true
             try tmpfs.setOwner(nodeName, uid: node.hostUID, gid: node.hostGID)
             try tmpfs.setMode(nodeName, mode: mode_t(node.mode))
             return try tmpfs.cloneTree(nodeName)
         }, { AdminError("cannot make the node for \(node.containerPath) (\(node.type.noun) \(node.number)): \($0)") })
-        guard let tree else {
+        guard let tree, madeAll else {
             throw AdminError("the node made for \(node.containerPath) is not \(node.type.rawValue) \(node.number)")
         }
         return tree
@@ -141,52 +173,94 @@ public struct LinuxLiveSystem: LiveSystem {
         AdminError("cannot make the mount point for \(path) in container '\(running.name)': \(error)\(error.walkHint)")
     }
 
-    public func placedNode(at containerPath: String, in running: RunningContainer) throws(AdminError) -> DeviceNode {
+    /// In the container's mount namespace, as its root (its file system ids:
+    /// what a container's root may not touch, this does not either), without
+    /// following a symlink: every mount of the node at its path (and what the
+    /// container stacked on it there), then at any other path the container's
+    /// mount table lists it (a bind copy, a moved mount), each checked by its
+    /// identity before it is unmounted; then the empty file it was mounted on.
+    public func remove(_ grant: GrantRecord.Grant, from running: RunningContainer) throws(AdminError) -> Removal {
         let mountinfo = "/proc/\(running.pid)/mountinfo"
         let table = try translatingErrors({ () throws(SystemError) in
             MountTable(mountinfo: String(decoding: try FileSystem.readFile(mountinfo, limit: 16 << 20), as: UTF8.self))
         }, { AdminError("cannot read the container's mounts: \($0)") })
-        guard let mount = table.topMount(at: containerPath) else {
-            throw AdminError("\(containerPath) in container '\(running.name)' is not a device lxc-passthrough put there (nothing is mounted there)")
+        guard let root = running.idMap.mappedRoot else {
+            throw AdminError("container '\(running.name)''s root is not mapped to a host user: nothing is done in it as an unmapped root")
         }
-        guard mount.source == MountTable.source, mount.fileSystemType == "tmpfs" else {
-            throw AdminError("\(containerPath) in container '\(running.name)' is not a device lxc-passthrough put there (it is a \(mount.fileSystemType) mount of '\(mount.source)'); it is left alone")
+        let mounts = table.mounts(of: grant.node.fileSystem, root: "/" + grant.node.name)
+        return try inContainer(running) { () throws(AdminError) in
+            try FileSystemIDs.with(uid: root.uid, gid: root.gid) { () throws(AdminError) in
+                var removal = Removal(removedAtPath: false)
+                let listedAtPath = mounts.contains { $0.mountPoint == grant.containerPath }
+                let atPath = try unmount(grant, at: grant.containerPath, listed: listedAtPath, removingMountPoint: true, running)
+                removal.removedAtPath = atPath.removed > 0
+                removal.stacked = atPath.stacked
+                for path in Set(mounts.map(\.mountPoint)).sorted() where path != grant.containerPath {
+                    let elsewhere = (try? unmount(grant, at: path, listed: true, removingMountPoint: false, running)) ?? Unmounted()
+                    if elsewhere.removed > 0 {
+                        removal.copies.append(path)
+                    } else {
+                        removal.unreachable.append(path)
+                    }
+                }
+                return removal
+            }
         }
-        let (directories, name) = DevicePath.split(containerPath)
-        let info = try inContainer(running) { () throws(AdminError) in
-            try translatingErrors({ () throws(SystemError) in
-                try DirectoryWalk.openExisting(directories, from: try devRoot()).status(name)
-            }, { AdminError("cannot look at \(containerPath) in container '\(running.name)': \($0)") })
-        }
-        guard let type = DeviceType(mode: info.st_mode) else {
-            throw AdminError("\(containerPath) in container '\(running.name)' is \(fileTypeName(mode: info.st_mode)), not a device")
-        }
-        let readOnly: Bool? = mount.root == "/read-only" ? true : mount.root == "/read-write" ? false : nil
-        return DeviceNode(
-            containerPath: containerPath, type: type, number: info.deviceNumber,
-            mode: UInt32(info.st_mode & 0o7777), hostUID: info.st_uid, hostGID: info.st_gid, readOnly: readOnly)
     }
 
-    public func remove(at containerPath: String, in running: RunningContainer) throws(AdminError) {
-        let (directories, name) = DevicePath.split(containerPath)
-        try inContainer(running) { () throws(AdminError) in
-            do throws(SystemError) {
-                let directory = try DirectoryWalk.openExisting(directories, from: try devRoot())
-                // umount2 takes a path: resolve it from the directory just opened, not following a symlink.
-                try directory.changeWorkingDirectory()
+    /// What one path gave up.
+    private struct Unmounted {
+        /// Mounts of the node taken out.
+        var removed = 0
+        /// Mounts of something else, stacked on it, taken out with it.
+        var stacked = 0
+    }
+
+    /// Unmounts the grant's node at `path` (in the container's namespace, as
+    /// its root), and what the container stacked on it there while a mount
+    /// of it is listed below, at most 16 mounts deep.
+    private func unmount(
+        _ grant: GrantRecord.Grant, at path: String, listed: Bool, removingMountPoint: Bool, _ running: RunningContainer
+    ) throws(AdminError) -> Unmounted {
+        var result = Unmounted()
+        guard let (directories, name) = DevicePath.splitAbsolute(path) else { return result }
+        let failed = { (error: SystemError) in
+            AdminError("cannot take \(OctalEscape.escapeForTerminal(path)) out of container '\(running.name)': \(error)\(error.walkHint)")
+        }
+        let parent: FileDescriptor
+        do throws(SystemError) {
+            parent = try DirectoryWalk.openExisting(directories, from: try FileDescriptor.open("/", flags: O_PATH | O_DIRECTORY))
+        } catch {
+            // Not there any more: nothing of ours to take out at this path.
+            if error.errno == ENOENT || error.errno == ENOTDIR || error.errno == ELOOP { return result }
+            throw failed(error)
+        }
+        do throws(SystemError) {
+            // umount2 takes a path: resolved from the directory just opened, never following a symlink.
+            try parent.changeWorkingDirectory()
+            for _ in 0..<16 {
+                guard let top = try parent.openIfPresent(name, flags: O_PATH | O_NOFOLLOW) else { break }
+                let info = try top.status()
+                let isOurs = info.isNode(of: grant.type, grant.number) && GrantRecord.NodeIdentity(
+                    fileSystem: DeviceNumber(info.st_dev), inode: UInt64(info.st_ino), name: grant.node.name) == grant.node
+                // Something else on top is taken off only while a mount of the node is listed below it.
+                guard isOurs || (listed && result.removed == 0) else { break }
                 do throws(SystemError) {
                     try FileSystem.unmount(name, flags: Int32(MNT_DETACH | UMOUNT_NOFOLLOW))
                 } catch {
-                    throw SystemError(call: error.call, path: containerPath, errno: error.errno)
+                    if error.errno == EINVAL { break }  // not a mount point: the file under everything
+                    throw SystemError(call: error.call, path: path, errno: error.errno)
                 }
-                // The empty file it was mounted on (autodev's or attach's).
-                if let under = try? directory.status(name), under.st_mode & S_IFMT == S_IFREG, under.st_size == 0 {
-                    try? directory.remove(name)
-                }
-            } catch {
-                throw AdminError("cannot take \(containerPath) out of container '\(running.name)': \(error)")
+                if isOurs { result.removed += 1 } else { result.stacked += 1 }
             }
+            // The empty file it was mounted on (autodev's or attach's), removed as the container's root.
+            if result.removed > 0, removingMountPoint, let under = try? parent.status(name), under.st_mode & S_IFMT == S_IFREG, under.st_size == 0 {
+                try? parent.remove(name)
+            }
+        } catch {
+            throw failed(error)
         }
+        return result
     }
 
     public func holders(of type: DeviceType, _ number: DeviceNumber, in running: RunningContainer) -> [DeviceHolder] {
@@ -206,10 +280,7 @@ public struct LinuxLiveSystem: LiveSystem {
                 return info.isNode(of: type, number)
             }
             guard holds else { continue }
-            let command = (try? FileSystem.readFile("/proc/\(pid)/comm", limit: 4096)).map {
-                String(decoding: $0, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
-            } ?? "?"
-            holders.append(DeviceHolder(hostPID: pid, containerPID: containerPID(of: pid), command: command))
+            holders.append(DeviceHolder(hostPID: pid, containerPID: containerPID(of: pid), command: ProcessStatus.command(pid) ?? "?"))
         }
         return holders.sorted { $0.hostPID < $1.hostPID }
     }

@@ -27,17 +27,16 @@ public struct AttachResult {
     /// The rules added to the running container.
     public var rules: [DeviceRule]
     public var sync: SyncResult?
-    /// The container's root as host ids: the owner of what attach makes in its `/dev`.
-    var root: (uid: UInt32, gid: UInt32)
 }
 
 public struct DetachResult {
     /// The entry removed; nil with `--temporary` or when there was none.
     public var key: DeviceKey?
-    public var node: DeviceNode
-    /// The rules added to the running container to take access back.
+    public var grant: GrantRecord.Grant
+    /// The rules written to the running container to take access back.
     public var rules: [DeviceRule]
     public var sync: SyncResult?
+    public var removal: Removal
     /// Processes in the container that still have the device open: the
     /// kernel checks device rules at open, so they keep their access.
     public var holders: [DeviceHolder]
@@ -45,30 +44,49 @@ public struct DetachResult {
 
 extension Administration {
     /// Puts a device into the running container: the cgroup rule first, then
-    /// the node; unless temporary, the entry and its rules go into the config
-    /// (under the config's lock). Any failure undoes what was done.
+    /// the node, then the host's record; unless temporary, the entry and its
+    /// rules go into the config (under the config's lock). Any failure undoes
+    /// what was done.
     public func attach(_ request: AttachRequest, live: LiveSystem, include: String) throws(AdminError) -> AttachResult {
         try ConfigStore.update(container, { document throws(AdminError) in
             let running = try live.running(container)
-            let (result, edited) = try planAttach(request, document, include: include)
+            let before = try currentRecord(live, running, document)
+            let (result, edited) = try planAttach(request, document, running: running, record: before, include: include)
             try live.apply(result.rules, to: container)
+            let identity: GrantRecord.NodeIdentity
             do throws(AdminError) {
-                try live.place(result.node, in: running, as: result.root)
+                identity = try live.place(result.node, in: running)
             } catch {
-                throw failure(error, undoing: { () throws(AdminError) in try live.apply(LiveRules.revoking(result.rules), to: container) })
+                throw failure(error, undoing: { () throws(AdminError) in try live.apply(undoing(result.rules, from: before), to: container) })
+            }
+            var after = before
+            after.rules = before.rules.applying(result.rules)
+            after.grants.append(GrantRecord.Grant(
+                key: result.key, containerPath: result.node.containerPath, type: result.node.type, number: result.node.number,
+                readOnly: result.node.readOnly, node: identity))
+            do throws(AdminError) {
+                try live.save(after, of: container)
+            } catch {
+                _ = try? live.remove(after.grants.last!, from: running)
+                throw failure(error, undoing: { () throws(AdminError) in try live.apply(undoing(result.rules, from: before), to: container) })
             }
             if !request.temporary { document = edited }
-            return (result, running)
-        }, undoingOnWriteFailure: { (result: AttachResult, running: RunningContainer) in
+            return (result, running, before, after)
+        }, undoingOnWriteFailure: { (result: AttachResult, running: RunningContainer, before: GrantRecord, after: GrantRecord) in
             // The container has the device, but its entry could not be written.
-            try? live.remove(at: result.node.containerPath, in: running)
-            try? live.apply(LiveRules.revoking(result.rules), to: container)
+            _ = try? live.remove(after.grants.last!, from: running)
+            try? live.apply(undoing(result.rules, from: before), to: container)
+            try? live.save(before, of: container)
         }).0
     }
 
-    /// Validates the request as `add` and pre-start would; returns what to do
-    /// and the config with the new entry (unchanged when temporary). Pure.
-    func planAttach(_ request: AttachRequest, _ document: ConfigDocument, include: String) throws(AdminError) -> (AttachResult, ConfigDocument) {
+    /// Validates the request as `add` and pre-start would, with the ids the
+    /// running container really has; returns what to do and the config with
+    /// the new entry (unchanged when temporary). Pure.
+    func planAttach(
+        _ request: AttachRequest, _ document: ConfigDocument, running: RunningContainer, record: GrantRecord, include: String
+    ) throws(AdminError) -> (AttachResult, ConfigDocument) {
+        if let problem = DevicePath.controlCharacterProblem(request.path) { throw AdminError(problem) }
         let value = DeviceSpec.entryValue(path: request.path, mode: request.mode, uid: request.uid, gid: request.gid, denyWrite: request.denyWrite)
         let spec: DeviceSpec
         do {
@@ -77,6 +95,10 @@ extension Administration {
             throw AdminError("'\(value)': \(error)")
         }
         let host = try hostDevice(request.path)
+        guard let root = running.idMap.mappedRoot else {
+            throw AdminError("container '\(container.name)''s root is not mapped to a host user (its uid_map: \(DevicePlanner.describe(running.idMap, .user))): "
+                + "nothing is made in it as an unmapped root")
+        }
         var edited = document
         var key: DeviceKey?
         var sync: SyncResult?
@@ -85,69 +107,91 @@ extension Administration {
                 &edited, path: request.path, mode: request.mode, uid: request.uid, gid: request.gid, denyWrite: request.denyWrite,
                 include: include)
         }
-        let map = try idMap(document)
         let owner: (uid: UInt32, gid: UInt32)
         do {
-            owner = try DevicePlanner.hostOwner(of: spec, idMap: map, label: request.path)
+            owner = try DevicePlanner.hostOwner(of: spec, idMap: running.idMap, label: request.path)
         } catch {
             throw AdminError("\(error)")
         }
-        let owned = DevicePlanner.nodeOwnerAndMode(of: spec, hostUID: owner.uid, idMap: map)
+        let owned = DevicePlanner.nodeOwnerAndMode(of: spec, hostUID: owner.uid, idMap: running.idMap)
         let node = DeviceNode(
             containerPath: spec.containerPath, type: host.type, number: host.number, mode: owned.mode,
-            hostUID: owned.uid, hostGID: owner.gid, readOnly: spec.denyWrite)
-        let configured = try deviceRules(document, includingManagedBlock: true)
-        let rules = LiveRules.grant(
-            RulePlanner.Device(type: host.type, number: host.number, denyWrite: spec.denyWrite), on: hierarchy, configured: configured)
-        return (AttachResult(key: key, node: node, rules: rules, sync: sync, root: map.hostRoot), edited)
+            hostUID: owned.uid, hostGID: owner.gid, readOnly: spec.denyWrite, root: HostIDs(uid: root.uid, gid: root.gid))
+        var after = record
+        after.grants.append(GrantRecord.Grant(
+            key: key, containerPath: node.containerPath, type: node.type, number: node.number, readOnly: node.readOnly,
+            node: GrantRecord.NodeIdentity(fileSystem: DeviceNumber(major: 0, minor: 0), inode: 0, name: "")))
+        let goal = after.goal(for: host.type, host.number)
+        guard let rules = record.rules.changes(toMeet: goal, host.type, host.number) else {
+            throw AdminError("no device rule can give container '\(container.name)' \(host.type.rawValue) \(host.number) "
+                + "\(spec.denyWrite ? "read-only" : "read-write"): a rule of its own config (\(hierarchy.rawValue)) gives it more")
+        }
+        return (AttachResult(key: key, node: node, rules: rules, sync: sync), edited)
     }
 
     /// Takes a device out of the running container, named by its entry's key
-    /// (`dev3`) or its path: the cgroup rule back first, then the node; unless
-    /// temporary, the entry goes (when there is one). Any failure undoes what was done.
+    /// (`dev3`) or its path, as the host's record has it: the cgroup rules
+    /// first (nothing left but what the container's own rules give, unless
+    /// another grant holds the same device), then every mount of the node,
+    /// found by its identity; unless temporary, the entry goes (when there is
+    /// one). Any failure undoes what was done.
     public func detach(_ target: String, temporary: Bool, live: LiveSystem, include: String) throws(AdminError) -> DetachResult {
         try ConfigStore.update(container, { document throws(AdminError) in
             let running = try live.running(container)
-            let (containerPath, key, readOnlyEntry) = try resolveDetach(target, document)
-            let node = try live.placedNode(at: containerPath, in: running)
-            // The rules the container would have without this device.
-            var without = document
-            var sync: SyncResult?
-            if let key { sync = try remove(&without, target: key.description, include: include).1 }
-            let configured = try deviceRules(without, includingManagedBlock: true)
-            let device = RulePlanner.Device(type: node.type, number: node.number, denyWrite: node.readOnly ?? readOnlyEntry ?? false)
-            let rules = LiveRules.revoking(LiveRules.grant(device, on: hierarchy, configured: configured))
-            try live.apply(rules, to: container)
-            do throws(AdminError) {
-                try live.remove(at: node.containerPath, in: running)
-            } catch {
-                throw failure(error, undoing: { () throws(AdminError) in try live.apply(LiveRules.revoking(rules), to: container) })
+            let before = try currentRecord(live, running, document)
+            let index = try grantIndex(target, in: before, document)
+            let grant = before.grants[index]
+            var after = before
+            after.grants.remove(at: index)
+            let goal = after.goal(for: grant.type, grant.number)
+            guard let rules = before.rules.changes(toMeet: goal, grant.type, grant.number) else {
+                throw AdminError("no device rule can take \(grant.type.rawValue) \(grant.number) back from container '\(container.name)': "
+                    + "a rule of its own config (\(hierarchy.rawValue)) gives it")
             }
-            let holders = live.holders(of: node.type, node.number, in: running)
-            let root = try idMap(document).hostRoot
-            if !temporary && key != nil { document = without }
-            let result = DetachResult(key: temporary ? nil : key, node: node, rules: rules, sync: temporary ? nil : sync, holders: holders)
-            return (result, running, root)
-        }, undoingOnWriteFailure: { (result: DetachResult, running: RunningContainer, root: (uid: UInt32, gid: UInt32)) in
-            // The device is out of the container, but its entry could not be removed.
-            try? live.apply(LiveRules.revoking(result.rules), to: container)
-            var back = result.node
-            back.readOnly = back.readOnly ?? false
-            try? live.place(back, in: running, as: root)
+            after.rules = before.rules.applying(rules)
+            try live.apply(rules, to: container)
+            let removal: Removal
+            do throws(AdminError) {
+                removal = try live.remove(grant, from: running)
+            } catch {
+                throw failure(error, undoing: { () throws(AdminError) in try live.apply(undoing(rules, from: before), to: container) })
+            }
+            do throws(AdminError) {
+                try live.save(after, of: container)
+            } catch {
+                throw failure(error, undoing: { () throws(AdminError) in try live.apply(undoing(rules, from: before), to: container) })
+            }
+            var sync: SyncResult?
+            if let key = grant.key, !temporary, document.deviceLines().contains(where: { $0.key == key }) {
+                sync = try remove(&document, target: key.description, include: include).1
+            }
+            let holders = live.holders(of: grant.type, grant.number, in: running)
+            let result = DetachResult(
+                key: sync == nil ? nil : grant.key, grant: grant, rules: rules, sync: sync, removal: removal, holders: holders)
+            return (result, before)
+        }, undoingOnWriteFailure: { (result: DetachResult, before: GrantRecord) in
+            // The device is out of the container, but its entry could not be removed:
+            // its access comes back (the node does not: it is made again at the next start).
+            try? live.apply(undoing(result.rules, from: before), to: container)
+            try? live.save(before, of: container)
         }).0
     }
 
-    /// The path in the container, the entry's key when one names it, and its deny-write.
-    func resolveDetach(_ target: String, _ document: ConfigDocument) throws(AdminError) -> (String, DeviceKey?, Bool?) {
-        let lines = document.deviceLines()
+    /// The grant `target` names: an entry's key (`dev3`) or a path in the container.
+    func grantIndex(_ target: String, in record: GrantRecord, _ document: ConfigDocument) throws(AdminError) -> Int {
+        let notPlaced = { (what: String) in
+            AdminError("\(what) in container '\(container.name)' is not a device lxc-passthrough put there (the host's record of the container has no such grant)")
+        }
         if let key = DeviceKey(target) {
-            guard let line = lines.first(where: { $0.key == key }) else {
+            if let index = record.grants.lastIndex(where: { $0.key == key }) { return index }
+            guard document.deviceLines().contains(where: { $0.key == key }) else {
                 throw AdminError("container '\(container.name)' has no device entry \(target)")
             }
-            guard let spec = try? DeviceSpec.parse(line.value) else {
-                throw AdminError("\(key): '\(line.value)' is not a valid device entry")
-            }
-            return (spec.containerPath, key, spec.denyWrite)
+            // In the config, not in the record: an entry added since the start, or a container
+            // started before records were kept, whose nodes only a restart takes away.
+            throw AdminError("\(key) in container '\(container.name)' is not a device lxc-passthrough put there: the host's record of the container "
+                + "has no such grant (the entry came after the start, or the container started before lxc-passthrough kept records; "
+                + "then only a restart takes the device away)")
         }
         let spec: DeviceSpec
         do {
@@ -155,14 +199,40 @@ extension Administration {
         } catch {
             throw AdminError("'\(target)' is neither a device key (dev0 to dev255) nor a device path: \(error)")
         }
-        for line in lines {
-            guard let key = line.key, let entry = try? DeviceSpec.parse(line.value) else { continue }
-            if entry.path == target || entry.containerPath == spec.containerPath { return (entry.containerPath, key, entry.denyWrite) }
+        guard let index = record.grants.lastIndex(where: { $0.containerPath == spec.containerPath }) else {
+            throw notPlaced(spec.containerPath)
         }
-        return (spec.containerPath, nil, nil)
+        return index
     }
 
-    /// `error`, after running `undo`; says so when undoing failed too.
+    /// The host's record of the running container, or, when it has none (a
+    /// container that started with no device, or before lxc-passthrough kept
+    /// records) or only one of an earlier run, a new one: the rules the config
+    /// gives, no grant.
+    func currentRecord(_ live: LiveSystem, _ running: RunningContainer, _ document: ConfigDocument) throws(AdminError) -> GrantRecord {
+        if let record = try live.record(of: container), record.madeAt >= running.monitorStartedAt { return record }
+        return GrantRecord(
+            madeAt: running.monitorStartedAt,
+            rules: LiveDeviceRules(hierarchy: hierarchy, started: try deviceRules(document, includingManagedBlock: true)),
+            ownRules: try deviceRules(document, includingManagedBlock: false))
+    }
+
+    /// The rules that bring every device `written` names back to what
+    /// `before` gave it (after they were written).
+    func undoing(_ written: [DeviceRule], from before: GrantRecord) -> [DeviceRule] {
+        var state = before.rules.applying(written)
+        var rules: [DeviceRule] = []
+        for rule in written {
+            guard let type = rule.type, let major = rule.major, let minor = rule.minor else { continue }
+            let number = DeviceNumber(major: major, minor: minor)
+            guard let back = state.changes(toMeet: before.goal(for: type, number), type, number) else { continue }
+            rules += back
+            state = state.applying(back)
+        }
+        return rules
+    }
+
+    /// `first`, after running `undo`; says so when undoing failed too.
     private func failure(_ first: AdminError, undoing undo: () throws(AdminError) -> Void) -> AdminError {
         do {
             try undo()

@@ -5,38 +5,48 @@ import PassthroughSystem
 /// protocol so that their ordering and rollback are tested without LXC.
 /// `LinuxLiveSystem` is the real one.
 public protocol LiveSystem {
-    /// The container's init process; refuses when the container is not running.
+    /// The container's init process and what the kernel says of it;
+    /// refuses when the container is not running.
     func running(_ container: ManagedContainer) throws(AdminError) -> RunningContainer
     /// Adds device cgroup rules to the running container, in order (all or none).
     func apply(_ rules: [DeviceRule], to container: ManagedContainer) throws(AdminError)
     /// Makes the node and puts it at its path in the container's `/dev`,
-    /// making what is missing there as the container's root (`root`, host
-    /// ids); refuses when something is already there. All or nothing.
-    func place(_ node: DeviceNode, in running: RunningContainer, as root: (uid: UInt32, gid: UInt32)) throws(AdminError)
-    /// The node lxc-passthrough put at `containerPath`; refuses when there is
-    /// none, or when the mount there is not lxc-passthrough's.
-    func placedNode(at containerPath: String, in running: RunningContainer) throws(AdminError) -> DeviceNode
-    /// Unmounts the node at `containerPath` and removes its mount point.
-    func remove(at containerPath: String, in running: RunningContainer) throws(AdminError)
+    /// making what is missing there as the container's root; refuses when
+    /// something is already there. All or nothing. Returns the node's identity.
+    func place(_ node: DeviceNode, in running: RunningContainer) throws(AdminError) -> GrantRecord.NodeIdentity
+    /// Takes the node of `grant` out of the container: every mount of it,
+    /// found by its identity, and what the container stacked on it at its path.
+    func remove(_ grant: GrantRecord.Grant, from running: RunningContainer) throws(AdminError) -> Removal
     /// Processes in the container that still have the device open.
     func holders(of type: DeviceType, _ number: DeviceNumber, in running: RunningContainer) -> [DeviceHolder]
+    /// The host's record of what the container was given; nil when there is none.
+    func record(of container: ManagedContainer) throws(AdminError) -> GrantRecord?
+    /// Replaces the host's record.
+    func save(_ record: GrantRecord, of container: ManagedContainer) throws(AdminError)
 }
 
-/// A running container: its init process, and a descriptor for it that
-/// keeps naming that process even if its pid is reused.
+/// A running container: its init process, a descriptor that keeps naming
+/// that process even if its pid is reused, and what the kernel says of it.
 public final class RunningContainer {
     public let name: String
     public let pid: Int32
     public let pidfd: FileDescriptor
+    /// Its id map as the kernel applies it (`/proc/PID/uid_map`), not as the config says.
+    public let idMap: IDMap
+    /// When its monitor (init's parent, `lxc-start`) started, ns since boot:
+    /// a record made before then is an earlier run's.
+    public let monitorStartedAt: UInt64
 
-    public init(name: String, pid: Int32, pidfd: consuming FileDescriptor) {
+    public init(name: String, pid: Int32, pidfd: consuming FileDescriptor, idMap: IDMap, monitorStartedAt: UInt64) {
         self.name = name
         self.pid = pid
         self.pidfd = pidfd
+        self.idMap = idMap
+        self.monitorStartedAt = monitorStartedAt
     }
 }
 
-/// A device node in a running container: one to put there, or one found there.
+/// A device node to put into a running container.
 public struct DeviceNode: Equatable, Sendable {
     public var containerPath: String
     public var type: DeviceType
@@ -44,11 +54,35 @@ public struct DeviceNode: Equatable, Sendable {
     public var mode: UInt32
     public var hostUID: UInt32
     public var hostGID: UInt32
-    /// Whether the device is read-only to the container (deny-write).
-    /// `attach` records it in the node's mount (its root is `/read-only`),
-    /// so that `detach` takes back the rule `attach` gave; nil for a node
-    /// found where the hooks put it at start (its entry says).
-    public var readOnly: Bool?
+    /// Read-only to the container (deny-write): named `read-only` in its tmpfs.
+    public var readOnly: Bool
+    /// The container's root as host ids: the owner of what is made in its `/dev`.
+    public var root: HostIDs
+}
+
+/// A uid and gid on the host.
+public struct HostIDs: Equatable, Sendable {
+    public var uid: UInt32
+    public var gid: UInt32
+}
+
+/// What taking a node out found in the container.
+public struct Removal: Equatable, Sendable {
+    /// Whether the node was at its path (and is not any more).
+    public var removedAtPath: Bool
+    /// Mounts the container had stacked on it at its path, taken out with it.
+    public var stacked: Int
+    /// Other paths where the container had bound or moved it, taken out too.
+    public var copies: [String]
+    /// Paths where a mount of it is still listed but could not be reached.
+    public var unreachable: [String]
+
+    public init(removedAtPath: Bool = true, stacked: Int = 0, copies: [String] = [], unreachable: [String] = []) {
+        self.removedAtPath = removedAtPath
+        self.stacked = stacked
+        self.copies = copies
+        self.unreachable = unreachable
+    }
 }
 
 /// A process that has a device open.
@@ -56,10 +90,11 @@ public struct DeviceHolder: Equatable, Sendable, CustomStringConvertible {
     public var hostPID: Int32
     /// Its pid in the container's pid namespace, when the kernel says.
     public var containerPID: Int32?
+    /// As the process named itself: escaped when shown.
     public var command: String
 
     public var description: String {
         let inside = containerPID.map { "pid \($0) in the container, " } ?? ""
-        return "\(inside)host pid \(hostPID) (\(command))"
+        return "\(inside)host pid \(hostPID) (\(OctalEscape.escapeForTerminal(command)))"
     }
 }
