@@ -99,16 +99,16 @@ extension EndToEndTests {
             #expect(EndToEnd.hostPassthroughMounts().isEmpty, "nothing left mounted on the host")
         }
 
-        @Test("the kernel refuses pre-start's tmpfs mount (seccomp: mount fails with EPERM): the start is refused naming mount and EPERM, nothing is left; without the filter the start works",
+        @Test("the kernel refuses pre-start's tmpfs (seccomp: fsopen fails with EPERM): the start is refused naming fsopen and EPERM, nothing is left; without the filter the start works",
               arguments: DevicePassthroughTests.kinds)
-        func mountDenied(unprivileged: Bool) throws {
+        func tmpfsDenied(unprivileged: Bool) throws {
             let denier = try SyscallDenier()
             defer { denier.remove() }
             try withHostDevices { host in
                 let node = try host.zero("ttyNOMOUNT0")
                 try withContainer("nomount", unprivileged: unprivileged) { ct in
                     try ct.append("dev0: \(node),mode=0640,uid=1000,gid=20")
-                    let wrapped = try denier.prestartHook(denying: "mount", errno: "EPERM")
+                    let wrapped = try denier.prestartHook(denying: "fsopen", errno: "EPERM")
                     // An empty value clears the pre-start hooks passthrough.conf set.
                     let hookLines = ["lxc.hook.pre-start =", "lxc.hook.pre-start = \(wrapped)"]
                     try ct.append(lines: hookLines)
@@ -117,13 +117,33 @@ extension EndToEndTests {
                     let refused = ct.startInForeground()
                     expectRefusedByPrestart(ct, refused, mentioning: [
                         "container '\(ct.name)': cannot mount a tmpfs for the device nodes: ",
-                        "mount \(ct.directory)/lxc-passthrough: Operation not permitted (EPERM)",
+                        "fsopen tmpfs: Operation not permitted (EPERM)",
                     ])
 
                     try ct.remove(lines: hookLines)
                     try #require(ct.configItems("lxc.hook.pre-start") == [try EndToEnd.prestartHookCommand()])
                     let started = ct.start()
                     try #require(started.succeeded, "a normal start after the refused one: \(started)\n\(ct.log)")
+                    #expect(ct.describe(node) == expected("character special file", 1, 5, mode: "640", uid: 1000, gid: 20))
+                    #expect(ct.monitorPassthroughMounts().count == 1)
+                }
+            }
+        }
+
+        @Test("pre-start looks no path up twice: it fills its tmpfs through the fsmount descriptor and moves it (with mount(2) denied by seccomp, the start works)",
+              arguments: DevicePassthroughTests.kinds)
+        func noMountByPath(unprivileged: Bool) throws {
+            let denier = try SyscallDenier()
+            defer { denier.remove() }
+            try withHostDevices { host in
+                let node = try host.zero("ttyNOPATH0")
+                try withContainer("nopath", unprivileged: unprivileged) { ct in
+                    try ct.append("dev0: \(node),mode=0640,uid=1000,gid=20")
+                    let wrapped = try denier.prestartHook(denying: "mount", errno: "EPERM")
+                    try ct.append(lines: ["lxc.hook.pre-start =", "lxc.hook.pre-start = \(wrapped)"])
+                    try #require(ct.configItems("lxc.hook.pre-start") == [wrapped], "LXC runs only the wrapped pre-start hook")
+                    let started = ct.start()
+                    try #require(started.succeeded, "pre-start never calls mount(2): \(started)\n\(ct.log)")
                     #expect(ct.describe(node) == expected("character special file", 1, 5, mode: "640", uid: 1000, gid: 20))
                     #expect(ct.monitorPassthroughMounts().count == 1)
                 }

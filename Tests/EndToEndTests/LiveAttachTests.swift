@@ -214,7 +214,7 @@ extension EndToEndTests {
                         (["attach", ct.name, host.root + "/missing"], "ENOENT"),
                         (["attach", ct.name, "/etc/passwd"], "must start with /dev/"),
                         (["detach", ct.name, "/dev/null"], "/dev/null in container '\(ct.name)' is not a device lxc-passthrough put there"),
-                        (["detach", ct.name, "/dev/lxcpt-none"], "/dev/lxcpt-none in container '\(ct.name)' is not a device lxc-passthrough put there (nothing is mounted there)"),
+                        (["detach", ct.name, "/dev/lxcpt-none"], "/dev/lxcpt-none in container '\(ct.name)' is not a device lxc-passthrough put there (the host's record of the container has no such grant)"),
                         (["detach", ct.name, "dev9"], "has no device entry dev9"),
                     ]
                     for (arguments, message) in cases {
