@@ -1,6 +1,8 @@
 /* The floor: a pre-start/autodev pair in C that makes the same system calls
  * in the same order as the Swift hooks, with parsing cut to what the
- * benchmark's configs need (no validation, no error messages worth the name).
+ * benchmark's configs need (no validation, no error messages worth the name):
+ * the tmpfs made with fsopen/fsmount and moved into place, the host's record
+ * written and renamed. Needs glibc 2.36 (the new mount API's wrappers).
  * One binary; the hook type is the last argument, as LXC passes it. */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -13,7 +15,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-static char dir[4096];
+static char dir[4096], container_dir[4096];
 
 static int prestart(const char *config) {
     FILE *f = fopen(config, "r");
@@ -50,11 +52,25 @@ static int prestart(const char *config) {
         }
         if (stat(paths[i], &st[i]) != 0) return 1;
     }
-    mkdir(dir, 0755);
-    if (mount("none", dir, "tmpfs", MS_NOSUID | MS_NOEXEC, "size=1m,nr_inodes=1024,mode=0755") != 0) return 1;
-    int root = open(dir, O_RDONLY | O_DIRECTORY);
+    /* Not in the host's mount namespace. */
+    struct stat own_ns, host_ns;
+    if (stat("/proc/1/ns/mnt", &host_ns) == 0 && stat("/proc/self/ns/mnt", &own_ns) == 0 && own_ns.st_ino == host_ns.st_ino) return 1;
+    /* A tmpfs mounted nowhere, filled through its descriptor, then moved onto the directory. */
+    int context = fsopen("tmpfs", FSOPEN_CLOEXEC);
+    if (context < 0) return 1;
+    fsconfig(context, FSCONFIG_SET_STRING, "source", "lxc-passthrough", 0);
+    fsconfig(context, FSCONFIG_SET_STRING, "size", "1m", 0);
+    fsconfig(context, FSCONFIG_SET_STRING, "nr_inodes", "1024", 0);
+    fsconfig(context, FSCONFIG_SET_STRING, "mode", "0711", 0);
+    if (fsconfig(context, FSCONFIG_CMD_CREATE, NULL, NULL, 0) != 0) return 1;
+    int root = fsmount(context, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+    if (root < 0) return 1;
+    close(context);
+    struct stat tmpfs;
+    fstat(root, &tmpfs);
     char list[300000];
-    int used = 0;
+    static char record[600000];
+    int used = 0, recorded = 0;
     for (int i = 0; i < count; i++) {
         if (mknodat(root, keys[i], (st[i].st_mode & S_IFMT) | 0600, st[i].st_rdev) != 0) return 1;
         struct stat made;
@@ -63,10 +79,34 @@ static int prestart(const char *config) {
         fchmodat(root, keys[i], mode[i], 0);
         used += snprintf(list + used, sizeof list - used, "%s %c %u %u %s\n", keys[i], S_ISBLK(st[i].st_mode) ? 'b' : 'c',
                          major(st[i].st_rdev), minor(st[i].st_rdev), paths[i]);
+        recorded += snprintf(record + recorded, sizeof record - recorded, "grant %s %c %u %u rw %u:%u %lu %s %s\n", keys[i],
+                             S_ISBLK(st[i].st_mode) ? 'b' : 'c', major(st[i].st_rdev), minor(st[i].st_rdev),
+                             major(tmpfs.st_dev), minor(tmpfs.st_dev), (unsigned long)made.st_ino, keys[i], paths[i]);
     }
     int fd = openat(root, "devices", O_WRONLY | O_CREAT | O_EXCL, 0644);
     write(fd, list, used);
     close(fd);
+    mkdir(dir, 0755);
+    int target = open(dir, O_PATH | O_NOFOLLOW | O_DIRECTORY);
+    if (move_mount(root, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0) return 1;
+    close(target);
+    close(root);
+    /* The host's record: a new file renamed over the old one. */
+    struct stat container;
+    stat(container_dir, &container);
+    char name[64], temporary[80];
+    snprintf(name, sizeof name, "%lu-%lu.grants", (unsigned long)container.st_dev, (unsigned long)container.st_ino);
+    snprintf(temporary, sizeof temporary, ".%s.%d", name, getpid());
+    mkdir("/run/lxc-passthrough", 0700);
+    int records = open("/run/lxc-passthrough", O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+    struct stat records_status;
+    fstat(records, &records_status);
+    unlinkat(records, temporary, 0);
+    fd = openat(records, temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
+    write(fd, record, recorded);
+    close(fd);
+    if (renameat(records, temporary, records, name) != 0) return 1;
+    close(records);
     return 0;
 }
 
@@ -106,7 +146,8 @@ int main(int argc, char **argv) {
     if (!config || argc < 2) return 2;
     char copy[4096];
     snprintf(copy, sizeof copy, "%s", config);
-    snprintf(dir, sizeof dir, "%s/lxc-passthrough", dirname(copy));
+    snprintf(container_dir, sizeof container_dir, "%s", dirname(copy));
+    snprintf(dir, sizeof dir, "%s/lxc-passthrough", container_dir);
     if (!strcmp(argv[argc - 1], "pre-start")) return prestart(config);
     if (!strcmp(argv[argc - 1], "autodev")) return autodev(getenv("LXC_ROOTFS_MOUNT"));
     return 2;

@@ -6,7 +6,8 @@
 #
 #   ./bench/instructions.sh [HOOKDIR...]     as root; default /usr/share/lxc/hooks
 #
-# Prints one line per hook directory and N: HOOKDIR N PRESTART AUTODEV.
+# Prints one line per hook directory and N: HOOKDIR N PRESTART AUTODEV; a
+# count valgrind cannot make (pre-start's fsopen with valgrind 3.24 or older) is "-".
 set -eu
 [ "$(id -u)" -eq 0 ] || { echo "instructions: run as root" >&2; exit 1; }
 command -v valgrind >/dev/null 2>&1 || { echo "instructions: needs valgrind" >&2; exit 1; }
@@ -14,7 +15,14 @@ command -v valgrind >/dev/null 2>&1 || { echo "instructions: needs valgrind" >&2
 
 work=$(mktemp -d /tmp/lxcpt-instructions.XXXXXX)
 links=$(mktemp -d /dev/lxcpt-instructions.XXXXXX)
-trap 'rm -rf "$work" "$links"' EXIT INT TERM
+cleanup() {
+    # pre-start records what it gave each generated container; no post-stop runs here to remove it.
+    for dir in "$work"/ct-*; do
+        [ -d "$dir" ] && rm -f "/run/lxc-passthrough/$(stat -c %d-%i "$dir").grants"
+    done
+    rm -rf "$work" "$links"
+}
+trap cleanup EXIT INT TERM
 mkdir -p "$links/serial/by-id"
 i=0
 while [ $i -lt 256 ]; do
@@ -42,9 +50,17 @@ work=$1
 shift
 mount --make-rprivate /
 count() {
-    valgrind --tool=callgrind --callgrind-out-file="$work/out" "$@" >/dev/null 2>"$work/valgrind.log" ||
-        { cat "$work/valgrind.log" >&2; exit 1; }
-    sed -n 's/^summary: //p' "$work/out"
+    if valgrind --tool=callgrind --callgrind-out-file="$work/out" "$@" >/dev/null 2>"$work/valgrind.log"; then
+        sed -n 's/^summary: //p' "$work/out"
+    elif grep -q "unhandled amd64-linux syscall: 430" "$work/valgrind.log"; then
+        # valgrind 3.24 and older (Debian 12 has 3.19) fail fsopen with ENOSYS:
+        # pre-start runs without it (for autodev's sake), its count unknown.
+        "$@" >/dev/null
+        echo -
+    else
+        cat "$work/valgrind.log" >&2
+        exit 1
+    fi
 }
 for hooks in "$@"; do
     for n in 0 1 256; do

@@ -35,6 +35,10 @@ links=/dev/lxcpt-bench
 container=lxcpt-bench-$$
 cleanup() {
     lxc-destroy -n "$container" -f >/dev/null 2>&1 || true
+    # pre-start records what it gave each generated container; no post-stop runs here to remove it.
+    for dir in "$work"/ct-*; do
+        [ -d "$dir" ] && rm -f "/run/lxc-passthrough/$(stat -c %d-%i "$dir").grants"
+    done
     rm -rf "$work" "$links"
 }
 trap cleanup EXIT INT TERM
