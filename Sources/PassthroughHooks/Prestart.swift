@@ -24,11 +24,16 @@ public enum Prestart {
         guard !devices.isEmpty else { return 0 }
         var hostDevices: [HostDevice] = []
         for device in devices { hostDevices.append(try hostDevice(device)) }
-        try refuseHostMountNamespace(context, files: files)
+        let settings: ConfigReader.StartSettings
+        do {
+            settings = try ConfigReader(readFile: files.content(of:)).startSettings(configPath: context.configFile)
+        } catch {
+            throw HookFailure("cannot read the container's device rules: \(error)")
+        }
+        try refuseHostMountNamespace(monitorUnshare: settings.monitorUnshare)
         let hierarchy = hierarchy ?? .detect()
-        let started = try rules(context, files: files, includingManagedBlock: true)
+        let started = settings.deviceRules, own = settings.ownDeviceRules
         try checkRules(devices: devices, hostDevices: hostDevices, policy: DevicePolicy(hierarchy: hierarchy, rules: started), context: context)
-        let own = try rules(context, files: files, includingManagedBlock: false)
         let plan = PrestartPlan(devices: devices, hostDevices: hostDevices, containerRoot: config.idMap.hostRoot)
         let nodes = try directory.apply(plan)
         let grants = zip(devices, hostDevices).map { device, host in
@@ -56,14 +61,8 @@ public enum Prestart {
     /// `lxc.monitor.unshare = 0`), and when this process shares PID 1's mount
     /// namespace (where PID 1's can be looked at: a sandbox may deny it).
     static func refuseHostMountNamespace(
-        _ context: HookContext, files: FileCache, own ownPath: String = "/proc/self/ns/mnt", host hostPath: String = "/proc/1/ns/mnt"
+        monitorUnshare unshare: String?, own ownPath: String = "/proc/self/ns/mnt", host hostPath: String = "/proc/1/ns/mnt"
     ) throws(HookFailure) {
-        let unshare: String?
-        do {
-            unshare = try ConfigReader(readFile: files.content(of:)).lastValue(of: "lxc.monitor.unshare", configPath: context.configFile)
-        } catch {
-            throw HookFailure(explaining: error)
-        }
         let fix = "set lxc.monitor.unshare = 1 (passthrough.conf sets it; a later 'lxc.monitor.unshare = 0' in the config undoes it)"
         // LXC reads it as a number; any but 0 unshares.
         guard let value = unshare.flatMap({ UInt($0) }), value != 0 else {
@@ -76,16 +75,6 @@ public enum Prestart {
         })
         guard own.st_ino != host.st_ino || own.st_dev != host.st_dev else {
             throw HookFailure("pre-start runs in the host's mount namespace, where the device nodes would stay mounted for the container's life: \(fix)")
-        }
-    }
-
-    /// The container's device rules as LXC applies them, with or without lxc-passthrough's block.
-    static func rules(_ context: HookContext, files: FileCache, includingManagedBlock: Bool) throws(HookFailure) -> [DeviceRule] {
-        do {
-            return try ConfigReader(readFile: files.content(of:))
-                .deviceRules(configPath: context.configFile, includingManagedBlock: includingManagedBlock)
-        } catch {
-            throw HookFailure("cannot read the container's device rules: \(error)")
         }
     }
 

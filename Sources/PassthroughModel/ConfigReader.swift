@@ -20,11 +20,11 @@ public struct ConfigReader {
     /// An empty `lxc.idmap =` clears the list, as it does for LXC.
     public func idMap(configPath path: String) throws(ConfigFailure) -> IDMap {
         var ranges: [IDMap.Range] = []
-        try visitLXCLines(path: path, depth: 0, chain: []) { key, value, origin throws(ConfigError) in
+        try visitLXCLines(path: path, depth: 0, chain: []) { key, value, origin, _ throws(ConfigError) in
             guard key == "lxc.idmap" || key == "lxc.id_map" else { return }
             if value.isEmpty { ranges.removeAll(); return }
             guard let range = IDMap.Range(value) else {
-                throw ConfigError(origin: origin, message: "cannot parse \(key) = \(value): expected 'u|g CONTAINER_ID HOST_ID COUNT'")
+                throw ConfigError(origin: origin.description, message: "cannot parse \(key) = \(value): expected 'u|g CONTAINER_ID HOST_ID COUNT'")
             }
             ranges.append(range)
         }
@@ -38,36 +38,69 @@ public struct ConfigReader {
     /// `includingManagedBlock` false, the block `lxc-passthrough sync`
     /// writes is left out: what the container has without it.
     public func deviceRules(configPath path: String, includingManagedBlock: Bool) throws(ConfigFailure) -> [DeviceRule] {
-        var rules: [DeviceRule] = []
-        try visitLXCLines(path: path, depth: 0, chain: [], skippingManagedBlock: !includingManagedBlock) { key, value, origin throws(ConfigError) in
+        let settings = try startSettings(configPath: path)
+        return includingManagedBlock ? settings.deviceRules : settings.ownDeviceRules
+    }
+
+    /// What pre-start reads of the LXC config at `path` besides the id map, in one pass.
+    public struct StartSettings: Equatable, Sendable {
+        /// The device rules LXC starts the container with (see `deviceRules`).
+        public var deviceRules: [DeviceRule] = []
+        /// The same without `lxc-passthrough sync`'s block: the container's own.
+        public var ownDeviceRules: [DeviceRule] = []
+        /// The last `lxc.monitor.unshare` value, if any.
+        public var monitorUnshare: String?
+    }
+
+    /// The device rules with and without the managed block and `lxc.monitor.unshare`, in one pass.
+    public func startSettings(configPath path: String) throws(ConfigFailure) -> StartSettings {
+        var settings = StartSettings()
+        try visitLXCLines(path: path, depth: 0, chain: []) { key, value, origin, inManagedBlock throws(ConfigError) in
+            if key == "lxc.monitor.unshare" { settings.monitorUnshare = value; return }
             guard key.hasPrefix("lxc.cgroup") else { return }
-            if value.isEmpty {
-                rules.removeAll { rule in
-                    rule.key == key || key == "lxc.cgroup" && rule.hierarchy == .v1 || key == "lxc.cgroup2" && rule.hierarchy == .v2
-                }
-                return
-            }
-            guard DeviceRule.Hierarchy.allCases.contains(where: { key.hasPrefix($0.rawValue + ".") }) else { return }
-            guard let rule = DeviceRule(key: key, value: value) else {
-                throw ConfigError(origin: origin, message: "cannot parse the device rule \(key) = \(value)")
-            }
-            rules.append(rule)
+            try ConfigReader.applyRule(key: key, value: value, origin: origin, to: &settings.deviceRules)
+            if !inManagedBlock { try ConfigReader.applyRule(key: key, value: value, origin: origin, to: &settings.ownDeviceRules) }
         }
-        return rules
+        return settings
+    }
+
+    /// One `lxc.cgroup*` line applied to `rules` as LXC does.
+    private static func applyRule(key: String, value: String, origin: LineOrigin, to rules: inout [DeviceRule]) throws(ConfigError) {
+        if value.isEmpty {
+            rules.removeAll { rule in
+                rule.key == key || key == "lxc.cgroup" && rule.hierarchy == .v1 || key == "lxc.cgroup2" && rule.hierarchy == .v2
+            }
+            return
+        }
+        guard DeviceRule.Hierarchy.allCases.contains(where: { key.hasPrefix($0.rawValue + ".") }) else { return }
+        guard let rule = DeviceRule(key: key, value: value) else {
+            throw ConfigError(origin: origin.description, message: "cannot parse the device rule \(key) = \(value)")
+        }
+        rules.append(rule)
     }
 
     /// The last value given to `key` in the LXC config at `path`, following `lxc.include`.
     public func lastValue(of key: String, configPath path: String) throws(ConfigFailure) -> String? {
         var found: String?
-        try visitLXCLines(path: path, depth: 0, chain: []) { name, value, _ throws(ConfigError) in
+        try visitLXCLines(path: path, depth: 0, chain: []) { name, value, _, _ throws(ConfigError) in
             if name == key { found = value }
         }
         return found
     }
 
+    /// Where a line is, made into text only for an error.
+    struct LineOrigin: CustomStringConvertible {
+        let path: String
+        let number: Int
+        var description: String { "\(path):\(number)" }
+    }
+
+    /// Calls `visit` with each `key = value` line of the config and its
+    /// includes, in LXC's order, saying whether it is inside the block
+    /// `lxc-passthrough sync` writes (an include there counts as inside).
     private func visitLXCLines(
-        path: String, depth: Int, chain: [String], skippingManagedBlock: Bool = false,
-        _ visit: (String, String, String) throws(ConfigError) -> Void
+        path: String, depth: Int, chain: [String], inManagedBlock outerBlock: Bool = false,
+        _ visit: (String, String, LineOrigin, Bool) throws(ConfigError) -> Void
     ) throws(ConfigFailure) {
         guard depth <= ConfigReader.maximumIncludeDepth else {
             throw .invalid(ConfigError(origin: path, message: "lxc.include nested more than \(ConfigReader.maximumIncludeDepth) deep"))
@@ -78,23 +111,21 @@ public struct ConfigReader {
         switch try readFile(path) {
         case .directory(let names):
             for name in names.filter({ $0.hasSuffix(".conf") }).sorted() {
-                try visitLXCLines(path: path + "/" + name, depth: depth + 1, chain: chain + [path], skippingManagedBlock: skippingManagedBlock, visit)
+                try visitLXCLines(path: path + "/" + name, depth: depth + 1, chain: chain + [path], inManagedBlock: outerBlock, visit)
             }
         case .text(let text):
             var number = 0
-            var inManagedBlock = false
+            var inBlock = false
+            let blockBegin = Substring(ConfigDocument.blockBegin), blockEnd = Substring(ConfigDocument.blockEnd)
             for rawLine in ConfigReader.lines(text) {
                 number += 1
-                if skippingManagedBlock {
-                    if rawLine == Substring(ConfigDocument.blockBegin) { inManagedBlock = true }
-                    if rawLine == Substring(ConfigDocument.blockEnd) { inManagedBlock = false; continue }
-                    if inManagedBlock { continue }
-                }
+                if rawLine == blockBegin { inBlock = true }
+                if rawLine == blockEnd { inBlock = false; continue }
                 guard let (key, value) = ConfigReader.lxcAssignment(rawLine) else { continue }
-                let origin = "\(path):\(number)"
+                let origin = LineOrigin(path: path, number: number)
                 if key == "lxc.include" {
                     do {
-                        try visitLXCLines(path: value, depth: depth + 1, chain: chain + [path], skippingManagedBlock: skippingManagedBlock, visit)
+                        try visitLXCLines(path: value, depth: depth + 1, chain: chain + [path], inManagedBlock: outerBlock || inBlock, visit)
                     } catch {
                         // LXC skips an include that does not exist (userns.conf includes
                         // /usr/share/lxc/config/userns.conf.d/, which Debian does not ship).
@@ -102,7 +133,7 @@ public struct ConfigReader {
                     }
                 } else {
                     do {
-                        try visit(key, value, origin)
+                        try visit(key, value, origin, outerBlock || inBlock)
                     } catch {
                         throw .invalid(error)
                     }

@@ -32,11 +32,21 @@ public struct DeviceList: Equatable, Sendable {
     public init(_ items: [Item]) { self.items = items }
 
     public func encoded() -> String {
-        var text = DeviceList.header + "\n"
+        var text = TextBuilder(capacity: 32 + 80 * items.count)
+        text.add(DeviceList.header)
+        text.add(byte: UInt8(ascii: "\n"))
         for item in items {
-            text += "\(item.key) \(item.type.rawValue) \(item.number.major) \(item.number.minor) \(OctalEscape.escapePath(item.path))\n"
+            text.add("dev")
+            text.add(decimal: item.key.index)
+            text.add(item.type == .character ? " c " : " b ")
+            text.add(decimal: item.number.major)
+            text.add(byte: UInt8(ascii: " "))
+            text.add(decimal: item.number.minor)
+            text.add(byte: UInt8(ascii: " "))
+            text.add(escapedPath: item.path)
+            text.add(byte: UInt8(ascii: "\n"))
         }
-        return text
+        return text.text
     }
 
     public struct Failure: Error, Equatable, CustomStringConvertible, Sendable {

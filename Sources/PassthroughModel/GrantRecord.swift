@@ -87,18 +87,54 @@ public struct GrantRecord: Equatable, Sendable {
         return .passedThrough(readOnly: holding.allSatisfy(\.readOnly))
     }
 
-    public func encoded() -> String {
-        var text = GrantRecord.header + "\n"
-        text += "made \(madeAt)\n"
-        text += "hierarchy \(rules.hierarchy == .v1 ? "v1" : "v2")\n"
-        for rule in rules.rules { text += "rule \(rule.verdict.rawValue) \(rule.value)\n" }
-        for rule in ownRules { text += "own \(rule.verdict.rawValue) \(rule.value)\n" }
-        for grant in grants {
-            text += "grant \(grant.key.map(\.description) ?? "-") \(grant.type.rawValue) \(grant.number.major) \(grant.number.minor) "
-                + "\(grant.readOnly ? "r" : "rw") \(grant.node.fileSystem) \(grant.node.inode) \(OctalEscape.escapePath(grant.node.name)) "
-                + "\(OctalEscape.escapePath(grant.containerPath))\n"
+    public func encoded() -> String { String(decoding: encodedBytes(), as: UTF8.self) }
+
+    /// The text, as the store writes it.
+    public func encodedBytes() -> [UInt8] {
+        var text = TextBuilder(capacity: 64 + 32 * (rules.rules.count + ownRules.count) + 96 * grants.count)
+        text.add(GrantRecord.header)
+        text.add("\nmade ")
+        text.add(decimal: madeAt)
+        text.add(rules.hierarchy == .v1 ? "\nhierarchy v1\n" : "\nhierarchy v2\n")
+        for rule in rules.rules {
+            text.add("rule ")
+            text.add(rule.verdict.rawValue)
+            text.add(byte: UInt8(ascii: " "))
+            text.add(rule.value)
+            text.add(byte: UInt8(ascii: "\n"))
         }
-        return text
+        for rule in ownRules {
+            text.add("own ")
+            text.add(rule.verdict.rawValue)
+            text.add(byte: UInt8(ascii: " "))
+            text.add(rule.value)
+            text.add(byte: UInt8(ascii: "\n"))
+        }
+        for grant in grants {
+            text.add("grant ")
+            if let key = grant.key {
+                text.add("dev")
+                text.add(decimal: key.index)
+            } else {
+                text.add("-")
+            }
+            text.add(grant.type == .character ? " c " : " b ")
+            text.add(decimal: grant.number.major)
+            text.add(byte: UInt8(ascii: " "))
+            text.add(decimal: grant.number.minor)
+            text.add(grant.readOnly ? " r " : " rw ")
+            text.add(decimal: grant.node.fileSystem.major)
+            text.add(byte: UInt8(ascii: ":"))
+            text.add(decimal: grant.node.fileSystem.minor)
+            text.add(byte: UInt8(ascii: " "))
+            text.add(decimal: grant.node.inode)
+            text.add(byte: UInt8(ascii: " "))
+            text.add(escapedPath: grant.node.name)
+            text.add(byte: UInt8(ascii: " "))
+            text.add(escapedPath: grant.containerPath)
+            text.add(byte: UInt8(ascii: "\n"))
+        }
+        return text.bytes
     }
 
     public struct Failure: Error, Equatable, CustomStringConvertible, Sendable {

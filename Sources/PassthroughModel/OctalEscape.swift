@@ -4,7 +4,15 @@
 public enum OctalEscape {
     /// Bytes up to space, DEL and backslash escaped: a path in a space-separated line.
     public static func escapePath(_ text: String) -> String {
-        escape(text) { $0 <= 0x20 || $0 == 0x7f }
+        guard text.utf8.contains(where: escapedInPaths) else { return text }
+        var builder = TextBuilder(capacity: text.utf8.count + 16)
+        builder.add(escapedPath: text)
+        return builder.text
+    }
+
+    /// Whether `escapePath` escapes `byte`.
+    static func escapedInPaths(_ byte: UInt8) -> Bool {
+        byte <= 0x20 || byte == 0x7f || byte == UInt8(ascii: "\\")
     }
 
     /// Text a container chose (a process name, a file it wrote, a mount
@@ -45,19 +53,6 @@ public enum OctalEscape {
             index += 1
         }
         return result
-    }
-
-    private static func escape(_ text: String, where needsEscape: (UInt8) -> Bool) -> String {
-        guard text.utf8.contains(where: { needsEscape($0) || $0 == UInt8(ascii: "\\") }) else { return text }
-        var bytes: [UInt8] = []
-        for byte in text.utf8 {
-            if needsEscape(byte) || byte == UInt8(ascii: "\\") {
-                bytes += Array(octal(byte).utf8)
-            } else {
-                bytes.append(byte)
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 
     private static func octal(_ byte: UInt8) -> String {

@@ -43,7 +43,7 @@ public struct GrantRecordStore: Sendable {
             try? records.remove(temporary)
             let file = try records.open(temporary, flags: O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode: 0o600)
             do throws(SystemError) {
-                try file.writeAll(Array(record.encoded().utf8))
+                try file.writeAll(record.encodedBytes())
                 try records.rename(temporary, to: name)
             } catch {
                 try? records.remove(temporary)

@@ -347,10 +347,14 @@ extension RootIntegrationTests {
                 try RootFixture.writeFile(container + "/config", PrestartAndPoststopTests.config)
                 // Two paths to one namespace stand for "the same as PID 1's".
                 let shared = #expect(throws: HookFailure.self) {
-                    try Prestart.refuseHostMountNamespace(context, files: FileCache(), own: "/proc/self/ns/mnt", host: "/proc/self/ns/mnt")
+                    try Prestart.refuseHostMountNamespace(monitorUnshare: "1", own: "/proc/self/ns/mnt", host: "/proc/self/ns/mnt")
                 }
                 #expect(shared?.description.hasPrefix("pre-start runs in the host's mount namespace") == true)
-                #expect(throws: Never.self) { try Prestart.refuseHostMountNamespace(context, files: FileCache()) }
+                #expect(throws: Never.self) { try Prestart.refuseHostMountNamespace(monitorUnshare: "1") }
+                for (value, shown) in [(nil, "not set"), ("yes", "'yes'"), ("0", "'0'")] as [(String?, String)] {
+                    let refused = #expect(throws: HookFailure.self) { try Prestart.refuseHostMountNamespace(monitorUnshare: value) }
+                    #expect(refused?.description.hasPrefix("lxc.monitor.unshare is \(shown): ") == true, "\(refused?.description ?? "")")
+                }
             }
         }
 

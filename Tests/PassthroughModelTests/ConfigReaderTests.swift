@@ -65,6 +65,41 @@ struct ConfigReaderTests {
         ])
     }
 
+    @Test func startSettingsReadTheRulesWithAndWithoutTheManagedBlockInOnePass() throws {
+        let begin = ConfigDocument.blockBegin, end = ConfigDocument.blockEnd
+        let files: [String: FileContent] = [
+            "/c": .text("""
+                lxc.include = /common
+                lxc.monitor.unshare = 1
+                \(begin)
+                lxc.cgroup2.devices.allow = c 188:0 rwm
+                lxc.include = /in-block
+                \(end)
+                lxc.cgroup2.devices.allow = b 7:0 r
+                lxc.monitor.unshare = 0
+                """),
+            "/common": .text("lxc.cgroup2.devices.allow = c 1:3 rwm\nlxc.cgroup.devices.deny = a\n"),
+            "/in-block": .text("lxc.cgroup2.devices.allow =\nlxc.cgroup2.devices.allow = c 4:64 rw\n"),
+        ]
+        let reader = ConfigReader { path throws(ConfigFailure) in
+            guard let content = files[path] else { throw .missing(path: path, message: "open \(path): ENOENT") }
+            return content
+        }
+        let settings = try reader.startSettings(configPath: "/c")
+        #expect(settings.deviceRules.map(\.description) == [
+            "lxc.cgroup.devices.deny = a", "lxc.cgroup2.devices.allow = c 4:64 rw", "lxc.cgroup2.devices.allow = b 7:0 r",
+        ], "the block's include cleared the v2 allows before it")
+        #expect(settings.ownDeviceRules.map(\.description) == [
+            "lxc.cgroup2.devices.allow = c 1:3 rwm", "lxc.cgroup.devices.deny = a", "lxc.cgroup2.devices.allow = b 7:0 r",
+        ], "an include inside the block is part of it")
+        #expect(settings.monitorUnshare == "0", "the last value")
+        #expect(try reader.deviceRules(configPath: "/c", includingManagedBlock: true) == settings.deviceRules)
+        #expect(try reader.deviceRules(configPath: "/c", includingManagedBlock: false) == settings.ownDeviceRules)
+        #expect(throws: ConfigFailure.invalid(ConfigError(origin: "/bad:2", message: "cannot parse the device rule lxc.cgroup2.devices.allow = x"))) {
+            try ConfigReader { _ in .text("lxc.monitor.unshare = 1\nlxc.cgroup2.devices.allow = x\n") }.startSettings(configPath: "/bad")
+        }
+    }
+
     @Test func includeCyclesAreErrors() {
         let reader = ConfigReader { path in .text("lxc.include = \(path == "/a" ? "/b" : "/a")\n") }
         #expect(throws: ConfigFailure.invalid(ConfigError(origin: "/a", message: "lxc.include cycle: /a -> /b -> /a"))) {

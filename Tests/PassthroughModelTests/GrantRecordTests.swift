@@ -22,6 +22,19 @@ struct GrantRecordTests {
         #expect(try GrantRecord.decode(bytes: Array(text.utf8)) == GrantRecordTests.record)
     }
 
+    @Test func extremeNumbersAndEscapedBytesSurviveTheRoundTrip() throws {
+        var record = GrantRecordTests.record
+        record.madeAt = .max
+        record.grants[0].number = DeviceNumber(major: .max, minor: 0)
+        record.grants[0].node = GrantRecord.NodeIdentity(fileSystem: DeviceNumber(major: 0, minor: .max), inode: .max, name: "a\\b")
+        record.grants[1].containerPath = "/dev/\u{7f}\\ é\u{1}"
+        let text = record.encoded()
+        #expect(text.contains("made 18446744073709551615\n"))
+        #expect(text.contains("grant dev0 b 4294967295 0 rw 0:4294967295 18446744073709551615 a\\134b /dev/loop0\n"))
+        #expect(text.contains(" /dev/\\177\\134\\040é\\001\n"))
+        #expect(try GrantRecord.decode(bytes: record.encodedBytes()) == record)
+    }
+
     @Test(arguments: [
         ("", 1), ("lxc-passthrough grants 1\nmade 1\n", 3), ("lxc-passthrough grants 1\nmade x\nhierarchy v2\n\n", 2),
         ("lxc-passthrough grants 1\nmade 1\nhierarchy v3\nrule deny a\n", 3),
