@@ -36,12 +36,9 @@ public struct DeviceList: Equatable, Sendable {
         text.add(DeviceList.header)
         text.add(byte: UInt8(ascii: "\n"))
         for item in items {
-            text.add("dev")
-            text.add(decimal: item.key.index)
-            text.add(item.type == .character ? " c " : " b ")
-            text.add(decimal: item.number.major)
+            text.add(key: item.key)
             text.add(byte: UInt8(ascii: " "))
-            text.add(decimal: item.number.minor)
+            text.add(item.type, item.number)
             text.add(byte: UInt8(ascii: " "))
             text.add(escapedPath: item.path)
             text.add(byte: UInt8(ascii: "\n"))
@@ -49,11 +46,7 @@ public struct DeviceList: Equatable, Sendable {
         return text.text
     }
 
-    public struct Failure: Error, Equatable, CustomStringConvertible, Sendable {
-        public var line: Int
-        public var message: String
-        public var description: String { "line \(line): \(message)" }
-    }
+    public typealias Failure = LineFailure
 
     public static func decode(_ text: String) throws(Failure) -> DeviceList {
         try decode(bytes: Array(text.utf8))

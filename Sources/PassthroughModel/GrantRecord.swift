@@ -96,32 +96,20 @@ public struct GrantRecord: Equatable, Sendable {
         text.add("\nmade ")
         text.add(decimal: madeAt)
         text.add(rules.hierarchy == .v1 ? "\nhierarchy v1\n" : "\nhierarchy v2\n")
-        for rule in rules.rules {
-            text.add("rule ")
-            text.add(rule.verdict.rawValue)
-            text.add(byte: UInt8(ascii: " "))
-            text.add(rule.value)
-            text.add(byte: UInt8(ascii: "\n"))
-        }
-        for rule in ownRules {
-            text.add("own ")
-            text.add(rule.verdict.rawValue)
-            text.add(byte: UInt8(ascii: " "))
-            text.add(rule.value)
-            text.add(byte: UInt8(ascii: "\n"))
+        for (prefix, list) in [("rule ", rules.rules), ("own ", ownRules)] {
+            for rule in list {
+                text.add(prefix)
+                text.add(rule.verdict.rawValue)
+                text.add(byte: UInt8(ascii: " "))
+                text.add(rule.value)
+                text.add(byte: UInt8(ascii: "\n"))
+            }
         }
         for grant in grants {
             text.add("grant ")
-            if let key = grant.key {
-                text.add("dev")
-                text.add(decimal: key.index)
-            } else {
-                text.add("-")
-            }
-            text.add(grant.type == .character ? " c " : " b ")
-            text.add(decimal: grant.number.major)
+            if let key = grant.key { text.add(key: key) } else { text.add("-") }
             text.add(byte: UInt8(ascii: " "))
-            text.add(decimal: grant.number.minor)
+            text.add(grant.type, grant.number)
             text.add(grant.readOnly ? " r " : " rw ")
             text.add(decimal: grant.node.fileSystem.major)
             text.add(byte: UInt8(ascii: ":"))
@@ -137,11 +125,7 @@ public struct GrantRecord: Equatable, Sendable {
         return text.bytes
     }
 
-    public struct Failure: Error, Equatable, CustomStringConvertible, Sendable {
-        public var line: Int
-        public var message: String
-        public var description: String { "line \(line): \(message)" }
-    }
+    public typealias Failure = LineFailure
 
     public static func decode(bytes: [UInt8]) throws(Failure) -> GrantRecord {
         var lines = bytes[...].split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)

@@ -33,6 +33,20 @@ struct TextBuilder {
         }
     }
 
+    /// `devN`.
+    mutating func add(key: DeviceKey) {
+        add("dev")
+        add(decimal: key.index)
+    }
+
+    /// `TYPE MAJOR MINOR`, as the device list and the record write a device.
+    mutating func add(_ type: DeviceType, _ number: DeviceNumber) {
+        add(type == .character ? "c " : "b ")
+        add(decimal: number.major)
+        add(byte: UInt8(ascii: " "))
+        add(decimal: number.minor)
+    }
+
     /// `text` with bytes up to space, DEL and backslash as `\ooo` (`OctalEscape.escapePath`).
     mutating func add(escapedPath text: String) {
         var text = text
