@@ -8,6 +8,14 @@ public struct DeviceReport: Equatable, Sendable {
         case notADevice = "not a device"
         case ruleOutOfDate = "rule out of date"
         case invalid
+        /// Given to the running container, named by no entry (`attach --temporary`, or an entry removed since).
+        case runningOnly = "running only"
+    }
+
+    /// What the host's record says the running container was given.
+    public enum Given: String, Sendable {
+        case readWrite = "rw"
+        case readOnly = "r"
     }
 
     public var key: String
@@ -26,6 +34,9 @@ public struct DeviceReport: Equatable, Sendable {
     /// What the problem is about, as pre-start names it (`dev3`,
     /// `invalid container configuration`); nil for `KEY (PATH)`.
     public var subject: String? = nil
+    /// What the running container was given for this entry; nil when it is
+    /// not running, or has nothing of this entry's device under its key.
+    public var given: Given? = nil
 }
 
 extension Administration {
@@ -107,5 +118,49 @@ extension Administration {
             guard report.status != .ready else { return nil }
             return "\(report.subject ?? "\(report.key) (\(report.path))"): \(report.problem ?? report.status.rawValue)"
         }
+    }
+}
+
+/// What the host's record says of a container, for `list`.
+public enum RecordedGrants {
+    case notRunning
+    /// Running, and the host has no record of this run: it started before
+    /// lxc-passthrough kept records, or with no device and nothing attached since.
+    case unrecorded
+    case recorded([GrantRecord.Grant])
+}
+
+extension Administration {
+    /// What the running container was given, from the host's record of this run.
+    public func recordedGrants(live: LiveSystem) throws(AdminError) -> RecordedGrants {
+        guard case .running(let running) = try live.state(of: container) else { return .notRunning }
+        guard let record = try live.record(of: container), record.madeAt >= running.monitorStartedAt else { return .unrecorded }
+        return .recorded(record.grants)
+    }
+}
+
+extension DeviceReport {
+    /// `reports` with what the running container was given: an entry gets
+    /// the grant of its key when that grant is of the entry's device; each
+    /// grant no entry takes becomes a row of its own, `running only`.
+    public static func adding(given grants: [GrantRecord.Grant], to reports: [DeviceReport]) -> [DeviceReport] {
+        var rows = reports
+        var taken = Set<Int>()
+        for index in rows.indices {
+            let row = rows[index]
+            guard let key = DeviceKey(row.key),
+                  let grant = grants.lastIndex(where: { $0.key == key && (row.number == nil || ($0.type == row.type && $0.number == row.number)) })
+            else { continue }
+            rows[index].given = grants[grant].readOnly ? .readOnly : .readWrite
+            taken.insert(grant)
+        }
+        for (index, grant) in grants.enumerated() where !taken.contains(index) {
+            rows.append(DeviceReport(
+                key: grant.key?.description ?? "-", path: grant.containerPath, type: grant.type, number: grant.number,
+                denyWrite: grant.readOnly, status: .runningOnly,
+                problem: "in the running container only: no entry gives it, it is gone at the next start",
+                given: grant.readOnly ? .readOnly : .readWrite))
+        }
+        return rows
     }
 }

@@ -2,14 +2,14 @@ import PassthroughModel
 
 /// `lxc-passthrough list` output: a table for people, JSON for scripts.
 public enum ReportFormat {
-    static let headers = ["KEY", "PATH", "DEVICE", "MODE", "UID", "GID", "HOST-UID", "HOST-GID", "DENY-WRITE", "STATUS"]
+    static let headers = ["KEY", "PATH", "DEVICE", "MODE", "UID", "GID", "HOST-UID", "HOST-GID", "DENY-WRITE", "GIVEN", "STATUS"]
 
     public static func table(_ reports: [DeviceReport]) -> String {
         let rows = reports.map { report in
             [report.key, report.path,
              report.type.map { "\($0.rawValue) \(report.number!)" } ?? "-",
              report.mode.map(octal) ?? "-", text(report.uid), text(report.gid), text(report.hostUID), text(report.hostGID),
-             report.denyWrite ? "yes" : "no", report.status.rawValue]
+             report.denyWrite ? "yes" : "no", report.given?.rawValue ?? "-", report.status.rawValue]
         }
         let widths = headers.indices.map { column in ([headers] + rows).map { $0[column].count }.max() ?? 0 }
         func line(_ cells: [String]) -> String {
@@ -33,6 +33,7 @@ public enum ReportFormat {
                 ("denyWrite", report.denyWrite ? "true" : "false"),
                 ("status", string(report.status.rawValue)),
                 ("problem", report.problem.map(string) ?? "null"),
+                ("given", report.given.map { string($0.rawValue) } ?? "null"),
             ]
             return "  {" + fields.map { "\(string($0.0)): \($0.1)" }.joined(separator: ", ") + "}"
         }

@@ -77,8 +77,11 @@ struct List: ParsableCommand {
         abstract: "Show each device entry and whether it is ready.",
         discussion: """
             One row per entry: key, path, the device's type and major:minor now, mode, uid and \
-            gid in the container and on the host, deny-write, and a status: ready, missing, \
-            not a device, rule out of date (run sync), or invalid.
+            gid in the container and on the host, deny-write, what the running container was \
+            given (rw or r, from the host's record; - when it is not running or has nothing of \
+            the entry), and a status: ready, missing, not a device, rule out of date (run sync), \
+            or invalid. A device the running container was given that no entry names (attach \
+            --temporary, or an entry removed since) gets a row of its own, status running only.
             """)
 
     @OptionGroup var options: ContainerOptions
@@ -89,7 +92,26 @@ struct List: ParsableCommand {
     func run() throws {
         let administration = try options.administration()
         try reportingErrors { () throws(AdminError) in
-            let reports = try administration.reports(try ConfigStore.read(administration.container))
+            var reports = try administration.reports(try ConfigStore.read(administration.container))
+            let recorded: RecordedGrants
+            do {
+                recorded = try administration.recordedGrants(live: LinuxLiveSystem())
+            } catch {
+                // The entries are still worth showing.
+                printWarning("cannot tell what the running container was given: \(error)")
+                recorded = .notRunning
+            }
+            switch recorded {
+            case .notRunning:
+                break
+            case .unrecorded:
+                if !reports.isEmpty {
+                    printWarning("the host has no record of what container '\(options.name)' was given at its start "
+                        + "(it started before lxc-passthrough kept records, or with no device): GIVEN shows nothing of it; a restart makes one")
+                }
+            case .recorded(let grants):
+                reports = DeviceReport.adding(given: grants, to: reports)
+            }
             print(json ? ReportFormat.json(reports) : ReportFormat.table(reports), terminator: "")
         }
     }

@@ -185,6 +185,43 @@ extension EndToEndTests {
             }
         }
 
+        @Test("list shows what the running container was given, from the host's record: r or rw per entry, a row for a temporary grant, nothing once stopped")
+        func listShowsTheRecord() throws {
+            let first = try LoopDevice(), second = try LoopDevice()
+            defer { first.remove(); second.remove() }
+            try withContainer("given", unprivileged: false, firstLines: [RevocationTests.common]) { ct in
+                try #require(passthrough("add", ct.name, first.device, "--deny-write").succeeded)
+                let rows = { () -> [String] in
+                    passthrough("list", ct.name, "--json").output.split(separator: "\n").filter { $0.hasPrefix("  {") }.map { line in
+                        String(line.hasSuffix(",") ? line.dropLast() : line)
+                    }
+                }
+                let row = { (rows: [String], key: String, path: String) in
+                    rows.first { $0.contains("{\"key\": \"\(key)\", \"path\": \"\(path)\"") }
+                }
+                let stopped = rows()
+                #expect(stopped.count == 1 && row(stopped, "dev0", first.device)?.hasSuffix("\"given\": null}") == true, "\(stopped)")
+
+                try #require(ct.start().succeeded, "\(ct.log)")
+                try #require(passthrough("attach", ct.name, second.device, "--temporary").succeeded)
+                let running = rows()
+                #expect(running.count == 2, "\(running)")
+                #expect(row(running, "dev0", first.device)?.hasSuffix("\"status\": \"ready\", \"problem\": null, \"given\": \"r\"}") == true, "\(running)")
+                #expect(row(running, "-", second.device)?.contains("\"status\": \"running only\"") == true, "\(running)")
+                #expect(row(running, "-", second.device)?.hasSuffix("\"given\": \"rw\"}") == true, "\(running)")
+                let table = passthrough("list", ct.name)
+                #expect(table.output.hasPrefix("KEY") && table.output.contains("  GIVEN  STATUS\n"), "\(table.output)")
+
+                try #require(passthrough("detach", ct.name, "dev0", "--temporary").succeeded)
+                let detached = rows()
+                #expect(detached.count == 2 && row(detached, "dev0", first.device)?.hasSuffix("\"given\": null}") == true, "\(detached)")
+
+                ct.stop()
+                let again = rows()
+                #expect(again.count == 1 && row(again, "dev0", first.device)?.hasSuffix("\"given\": null}") == true, "\(again)")
+            }
+        }
+
         @Test("input and output: a value with a newline is refused; a holder's name, a disk named by its label and a held lock are told plainly")
         func inputAndOutputHygiene() throws {
             let loop = try LoopDevice()

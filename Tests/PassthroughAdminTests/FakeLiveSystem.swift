@@ -39,11 +39,11 @@ final class FakeLiveSystem: LiveSystem {
     static let removeFailure = AdminError("umount2 failed")
     static let saveFailure = AdminError("cannot write the host's record")
 
-    func running(_ container: ManagedContainer) throws(AdminError) -> RunningContainer {
-        guard isRunning else { throw AdminError("container '\(container.name)' is not running (LXC says STOPPED)") }
+    func state(of container: ManagedContainer) throws(AdminError) -> ContainerState {
+        guard isRunning else { return .notRunning(lxcState: "STOPPED") }
         // A descriptor of this process stands for the container's init: the fake never enters it.
         let pidfd = try translatingErrors({ () throws(SystemError) in try FileDescriptor.process(getpid()) }, { AdminError("\($0)") })
-        return RunningContainer(name: container.name, pid: 42, pidfd: pidfd, idMap: idMap, monitorStartedAt: monitorStartedAt)
+        return .running(RunningContainer(name: container.name, pid: 42, pidfd: pidfd, idMap: idMap, monitorStartedAt: monitorStartedAt))
     }
 
     func apply(_ rules: [DeviceRule], to container: ManagedContainer) throws(AdminError) {

@@ -296,3 +296,51 @@ struct LiveChangesTests {
         #expect { try administration(scratch).detach("dev0", temporary: false, live: live, include: "/p") } throws: { "\($0)".contains("not running") }
     }
 }
+
+extension LiveChangesTests {
+    // MARK: list, from the record
+
+    @Test func listTakesWhatWasGivenFromTheRecordOfThisRun() throws {
+        let live = FakeLiveSystem()
+        let scratch = try attached("lxc.include = /common.conf\n", live: live)
+        _ = try administration(scratch).attach(AttachRequest(path: "/dev/loop1", denyWrite: true, temporary: true), live: live, include: "/p")
+        guard case .recorded(let grants) = try administration(scratch).recordedGrants(live: live) else {
+            Issue.record("a running container with a record of this run")
+            return
+        }
+        #expect(grants.map(\.containerPath) == ["/dev/loop0", "/dev/loop1"])
+        live.record?.madeAt = live.monitorStartedAt - 1
+        guard case .unrecorded = try administration(scratch).recordedGrants(live: live) else {
+            Issue.record("a record of an earlier run is not this run's")
+            return
+        }
+        live.isRunning = false
+        guard case .notRunning = try administration(scratch).recordedGrants(live: live) else {
+            Issue.record("a stopped container")
+            return
+        }
+    }
+
+    @Test func eachEntryGetsTheGrantOfItsKeyAndDeviceAndTheRestAreRowsOfTheirOwn() {
+        let node = GrantRecord.NodeIdentity(fileSystem: DeviceNumber(major: 0, minor: 61), inode: 3, name: "dev0")
+        let grant = { (key: Int?, path: String, number: DeviceNumber, readOnly: Bool) in
+            GrantRecord.Grant(key: key.flatMap { DeviceKey(index: $0) }, containerPath: path, type: .block, number: number, readOnly: readOnly, node: node)
+        }
+        let reports = [
+            DeviceReport(key: "dev0", path: "/dev/loop0", type: .block, number: LiveChangesTests.loop, denyWrite: false, status: .ready),
+            // dev1 now names another device than the one given at the start under that key.
+            DeviceReport(key: "dev1", path: "/dev/loop1", type: .block, number: LiveChangesTests.loop1, denyWrite: false, status: .ready),
+            DeviceReport(key: "dev2", path: "/dev/gone", denyWrite: false, status: .missing),
+        ]
+        let rows = DeviceReport.adding(given: [
+            grant(0, "/dev/loop0", LiveChangesTests.loop, true),
+            grant(1, "/dev/old", DeviceNumber(major: 8, minor: 0), false),
+            grant(2, "/dev/gone", DeviceNumber(major: 8, minor: 16), false),
+            grant(nil, "/dev/temporary", LiveChangesTests.loop1, false),
+        ], to: reports)
+        #expect(rows.map(\.key) == ["dev0", "dev1", "dev2", "dev1", "-"])
+        #expect(rows.map(\.given) == [.readOnly, nil, .readWrite, .readWrite, .readWrite])
+        #expect(rows[3].path == "/dev/old" && rows[3].number == DeviceNumber(major: 8, minor: 0) && rows[3].status == .runningOnly)
+        #expect(rows[4].path == "/dev/temporary" && rows[4].status == .runningOnly && rows[4].problem?.contains("gone at the next start") == true)
+    }
+}

@@ -11,8 +11,9 @@ public struct LinuxLiveSystem: LiveSystem {
     /// `lxc-info -s -p -H`, then a pidfd for the init process and what the
     /// kernel says of it (its id map, its monitor's start), checked again
     /// against `lxc-info` so that a pid reused meanwhile is not taken for it.
-    public func running(_ container: ManagedContainer) throws(AdminError) -> RunningContainer {
-        let pid = try initPID(container)
+    public func state(of container: ManagedContainer) throws(AdminError) -> ContainerState {
+        let (state, found) = try initPID(container)
+        guard let pid = found else { return .notRunning(lxcState: state) }
         let pidfd = try translatingErrors({ () throws(SystemError) in try FileDescriptor.process(pid) }, { error in
             AdminError("cannot open container '\(container.name)''s init process: \(error)")
         })
@@ -22,11 +23,11 @@ public struct LinuxLiveSystem: LiveSystem {
             let monitor = try ProcessStatus.read(String(pid)).parent
             return (IDMap(uidMap: uidMap, gidMap: gidMap), try ProcessStatus.read(String(monitor)).startedAt)
         }, { AdminError("cannot look at container '\(container.name)''s init process: \($0)") })
-        guard try initPID(container) == pid else {
+        guard try initPID(container).pid == pid else {
             throw AdminError("container '\(container.name)' restarted while lxc-passthrough looked at it; try again")
         }
         guard let idMap else { throw AdminError("cannot read container '\(container.name)''s id map (/proc/\(pid)/uid_map)") }
-        return RunningContainer(name: container.name, pid: pid, pidfd: pidfd, idMap: idMap, monitorStartedAt: monitorStartedAt)
+        return .running(RunningContainer(name: container.name, pid: pid, pidfd: pidfd, idMap: idMap, monitorStartedAt: monitorStartedAt))
     }
 
     public func record(of container: ManagedContainer) throws(AdminError) -> GrantRecord? {
@@ -49,7 +50,8 @@ public struct LinuxLiveSystem: LiveSystem {
         try translatingErrors({ () throws(SystemError) in try FileSystem.status(container.directory) }, GrantRecordStore.Failure.system)
     }
 
-    private func initPID(_ container: ManagedContainer) throws(AdminError) -> Int32 {
+    /// LXC's state of the container and, when it runs, its init's pid.
+    private func initPID(_ container: ManagedContainer) throws(AdminError) -> (state: String, pid: Int32?) {
         let info = try run(["lxc-info", "-P", container.lxcPath, "-n", container.name, "-s", "-p", "-H"], doing: "ask LXC about the container")
         // "State:          RUNNING" and, when there is a process, "PID:            1234".
         var fields: [String: String] = [:]
@@ -58,10 +60,8 @@ public struct LinuxLiveSystem: LiveSystem {
             fields[String(line[..<colon])] = String(line[line.index(after: colon)...].drop(while: { $0 == " " || $0 == "\t" }))
         }
         let state = fields["State"] ?? "unknown"
-        guard state == "RUNNING", let pid = fields["PID"].flatMap({ Int32($0) }), pid > 0 else {
-            throw AdminError("container '\(container.name)' is not running (LXC says \(state)); 'lxc-passthrough add' gives it a device at its next start")
-        }
-        return pid
+        guard state == "RUNNING", let pid = fields["PID"].flatMap({ Int32($0) }), pid > 0 else { return (state, nil) }
+        return (state, pid)
     }
 
     /// `lxc-cgroup NAME devices.allow|deny VALUE` per rule: LXC writes the

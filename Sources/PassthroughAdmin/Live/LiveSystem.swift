@@ -5,9 +5,9 @@ import PassthroughSystem
 /// protocol so that their ordering and rollback are tested without LXC.
 /// `LinuxLiveSystem` is the real one.
 public protocol LiveSystem {
-    /// The container's init process and what the kernel says of it;
-    /// refuses when the container is not running.
-    func running(_ container: ManagedContainer) throws(AdminError) -> RunningContainer
+    /// Whether the container runs and, when it does, its init process and
+    /// what the kernel says of it.
+    func state(of container: ManagedContainer) throws(AdminError) -> ContainerState
     /// Adds device cgroup rules to the running container, in order (all or none).
     func apply(_ rules: [DeviceRule], to container: ManagedContainer) throws(AdminError)
     /// Makes the node and puts it at its path in the container's `/dev`,
@@ -23,6 +23,25 @@ public protocol LiveSystem {
     func record(of container: ManagedContainer) throws(AdminError) -> GrantRecord?
     /// Replaces the host's record.
     func save(_ record: GrantRecord, of container: ManagedContainer) throws(AdminError)
+}
+
+/// Whether a container runs.
+public enum ContainerState {
+    case running(RunningContainer)
+    /// Not running; LXC's word for its state (`STOPPED`, `STARTING`...).
+    case notRunning(lxcState: String)
+}
+
+extension LiveSystem {
+    /// The running container; refuses when it is not running.
+    public func running(_ container: ManagedContainer) throws(AdminError) -> RunningContainer {
+        switch try state(of: container) {
+        case .running(let running):
+            return running
+        case .notRunning(let state):
+            throw AdminError("container '\(container.name)' is not running (LXC says \(state)); 'lxc-passthrough add' gives it a device at its next start")
+        }
+    }
 }
 
 /// A running container: its init process, a descriptor that keeps naming
