@@ -45,6 +45,14 @@ struct ConfigReaderTests {
         }
     }
 
+    /// A reader of these files; any other is missing (ENOENT).
+    static func reader(_ files: [String: FileContent]) -> ConfigReader {
+        ConfigReader { path throws(ConfigFailure) in
+            guard let content = files[path] else { throw .missing(path: path, message: "open \(path): ENOENT") }
+            return content
+        }
+    }
+
     @Test func idMapFollowsIncludesAndDirectories() throws {
         let files: [String: FileContent] = [
             "/c": .text("lxc.include = /inc\nlxc.idmap = u 0 100000 65536\nlxc.include=/d\n"),
@@ -53,10 +61,7 @@ struct ConfigReaderTests {
             "/d/a.conf": .text("  lxc.idmap = g 0 100000 65536  \n"),
             "/d/b.conf": .text("lxc.id_map = g 65536 5000 10\n"),
         ]
-        let reader = ConfigReader { path throws(ConfigFailure) in
-            guard let content = files[path] else { throw .missing(path: path, message: "open \(path): ENOENT") }
-            return content
-        }
+        let reader = ConfigReaderTests.reader(files)
         let map = try reader.idMap(configPath: "/c")
         #expect(map.ranges == [
             IDMap.Range(kind: .user, containerStart: 0, hostStart: 100000, count: 65536),
@@ -81,10 +86,7 @@ struct ConfigReaderTests {
             "/common": .text("lxc.cgroup2.devices.allow = c 1:3 rwm\nlxc.cgroup.devices.deny = a\n"),
             "/in-block": .text("lxc.cgroup2.devices.allow =\nlxc.cgroup2.devices.allow = c 4:64 rw\n"),
         ]
-        let reader = ConfigReader { path throws(ConfigFailure) in
-            guard let content = files[path] else { throw .missing(path: path, message: "open \(path): ENOENT") }
-            return content
-        }
+        let reader = ConfigReaderTests.reader(files)
         let settings = try reader.startSettings(configPath: "/c")
         #expect(settings.deviceRules.map(\.description) == [
             "lxc.cgroup.devices.deny = a", "lxc.cgroup2.devices.allow = c 4:64 rw", "lxc.cgroup2.devices.allow = b 7:0 r",
