@@ -4,7 +4,7 @@ import PackageDescription
 // Four layers, dependencies pointing one way:
 //   PassthroughModel           pure: config text, device entries, rules, plans, the record (no Glibc)
 //   PassthroughSystem          system calls: descriptors, errors, no-follow walks, the mount API, the C shim
-//   PassthroughContainerEntry  calls only live attach makes: setns into a container, setfsuid
+//   PassthroughContainerEntry  calls only live attach makes: setns into a container, setfsuid, open_tree
 //   PassthroughHooks           the three LXC hooks                                      (model + system)
 //   PassthroughAdmin           lxc-passthrough: entries, rules, live attach and detach  (model + system + entry)
 // The hook executables link the hooks module only; the command, the admin module.

@@ -20,7 +20,7 @@ public struct FileDescriptor: ~Copyable {
     private let name: String?
 
     /// Takes ownership of `rawValue`.
-    init(rawValue: Int32, path: String) {
+    package init(rawValue: Int32, path: String) {
         self.rawValue = rawValue
         self.base = path
         self.name = nil

@@ -1,8 +1,9 @@
 import Glibc
 
 /// The new mount API (Linux 5.2+): a tmpfs that is mounted nowhere while it
-/// is filled, a detached copy of one file of it, moved onto a file or
-/// directory named by a descriptor: nothing is looked up by path.
+/// is filled, moved onto a file or directory named by a descriptor: nothing
+/// is looked up by path. (A detached copy of one file, `open_tree`, is
+/// attach's alone: `PassthroughContainerEntry`.)
 public enum MountAPI {
     /// `fsopen(2)`, `fsconfig(2)` and `fsmount(2)`: a new tmpfs, mounted
     /// nowhere (nosuid, noexec; device nodes work). The descriptor is its root.
@@ -31,16 +32,5 @@ public enum MountAPI {
         if move_mount(mount.rawValue, "", target.rawValue, "", flags) != 0 {
             throw SystemError(call: "move_mount", path: target.path, errno: errno)
         }
-    }
-}
-
-extension FileDescriptor {
-    /// `open_tree(2)` with `OPEN_TREE_CLONE`: a detached bind mount of the
-    /// child `name` (not following a symlink).
-    public func cloneTree(_ name: String) throws(SystemError) -> FileDescriptor {
-        let flags = UInt32(OPEN_TREE_CLONE) | UInt32(O_CLOEXEC) | UInt32(AT_SYMLINK_NOFOLLOW)
-        let fd = open_tree(rawValue, name, flags)
-        guard fd >= 0 else { throw SystemError(call: "open_tree", path: child(name), errno: errno) }
-        return FileDescriptor(rawValue: fd, path: child(name))
     }
 }
