@@ -74,7 +74,7 @@ extension EndToEndTests {
             }
         }
 
-        @Test("a container that allows every device: after detach no path opens it, not even a copy in a nested mount namespace",
+        @Test("after detach no path opens the device, not even a copy in a nested mount namespace: in a container that allows every device (userns.conf) as in one that denies by default (common.conf)",
               arguments: ContainerKind.runnable)
         func allowAllKeepsNothing(kind: ContainerKind) throws {
             let loop = try LoopDevice()
