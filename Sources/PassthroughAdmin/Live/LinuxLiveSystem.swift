@@ -195,9 +195,10 @@ public struct LinuxLiveSystem: LiveSystem {
                 let atPath = try unmount(grant, at: grant.containerPath, listed: listedAtPath, removingMountPoint: true, running)
                 removal.removedAtPath = atPath.removed > 0
                 removal.stacked = atPath.stacked
+                if atPath.left { removal.unreachable.append(grant.containerPath) }
                 for path in Set(mounts.map(\.mountPoint)).sorted() where path != grant.containerPath {
-                    let elsewhere = (try? unmount(grant, at: path, listed: true, removingMountPoint: false, running)) ?? Unmounted()
-                    if elsewhere.removed > 0 {
+                    let elsewhere = (try? unmount(grant, at: path, listed: true, removingMountPoint: false, running)) ?? Unmounted(left: true)
+                    if elsewhere.removed > 0 && !elsewhere.left {
                         removal.copies.append(path)
                     } else {
                         removal.unreachable.append(path)
@@ -214,6 +215,9 @@ public struct LinuxLiveSystem: LiveSystem {
         var removed = 0
         /// Mounts of something else, stacked on it, taken out with it.
         var stacked = 0
+        /// Whether a mount of the node is still the top of the path afterwards
+        /// (the container stacked faster than detach took off, or more than 16 deep).
+        var left = false
     }
 
     /// Unmounts the grant's node at `path` (in the container's namespace, as
@@ -238,11 +242,15 @@ public struct LinuxLiveSystem: LiveSystem {
         do throws(SystemError) {
             // umount2 takes a path: resolved from the directory just opened, never following a symlink.
             try parent.changeWorkingDirectory()
-            for _ in 0..<16 {
-                guard let top = try parent.openIfPresent(name, flags: O_PATH | O_NOFOLLOW) else { break }
+            // What is at `name` now, and whether it is the node of the grant (by the identity the host recorded).
+            let topIsOurs = { () throws(SystemError) -> Bool? in
+                guard let top = try parent.openIfPresent(name, flags: O_PATH | O_NOFOLLOW) else { return nil }
                 let info = try top.status()
-                let isOurs = info.isNode(of: grant.type, grant.number) && GrantRecord.NodeIdentity(
+                return info.isNode(of: grant.type, grant.number) && GrantRecord.NodeIdentity(
                     fileSystem: DeviceNumber(info.st_dev), inode: UInt64(info.st_ino), name: grant.node.name) == grant.node
+            }
+            for _ in 0..<16 {
+                guard let isOurs = try topIsOurs() else { break }
                 // Something else on top is taken off only while a mount of the node is listed below it.
                 guard isOurs || (listed && result.removed == 0) else { break }
                 do throws(SystemError) {
@@ -251,8 +259,10 @@ public struct LinuxLiveSystem: LiveSystem {
                     if error.errno == EINVAL { break }  // not a mount point: the file under everything
                     throw SystemError(call: error.call, path: path, errno: error.errno)
                 }
+                // umount2 names a path: what it took off is counted by what was checked just before.
                 if isOurs { result.removed += 1 } else { result.stacked += 1 }
             }
+            result.left = try topIsOurs() == true
             // The empty file it was mounted on (autodev's or attach's), removed as the container's root.
             if result.removed > 0, removingMountPoint, let under = try? parent.status(name), under.st_mode & S_IFMT == S_IFREG, under.st_size == 0 {
                 try? parent.remove(name)
