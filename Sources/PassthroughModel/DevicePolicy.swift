@@ -60,13 +60,7 @@ public struct DevicePolicy: Equatable, Sendable {
             let start = rules.lastIndex(where: \.isAll).map { $0 + 1 } ?? 0
             deniesByDefault = hasProgram && rules.last(where: \.isAll)?.verdict != .allow
             var entries: [DeviceRule] = []
-            for rule in rules[start...] {
-                if let index = entries.firstIndex(where: { $0.sameDevices(as: rule) && $0.access == rule.access }) {
-                    entries[index].verdict = rule.verdict
-                } else {
-                    entries.append(rule)
-                }
-            }
+            for rule in rules[start...] { rule.enterInLXCList(&entries) }
             exceptions = entries
         }
     }
@@ -100,5 +94,15 @@ extension DeviceRule {
     /// Whether both rules name the same devices (type, major and minor, `*` included).
     func sameDevices(as other: DeviceRule) -> Bool {
         type == other.type && major == other.major && minor == other.minor
+    }
+
+    /// Puts this (not `a`) rule into LXC's cgroup v2 list: it switches the
+    /// verdict of an entry with the same devices and access string, or is added.
+    func enterInLXCList(_ entries: inout [DeviceRule]) {
+        if let index = entries.firstIndex(where: { $0.sameDevices(as: self) && $0.access == access }) {
+            entries[index].verdict = verdict
+        } else {
+            entries.append(self)
+        }
     }
 }

@@ -32,11 +32,7 @@ public struct LiveDeviceRules: Equatable, Sendable {
                 return
             }
             var entries = current.exceptions
-            if let index = entries.firstIndex(where: { $0.sameDevices(as: rule) && $0.access == rule.access }) {
-                entries[index].verdict = rule.verdict
-            } else {
-                entries.append(rule)
-            }
+            rule.enterInLXCList(&entries)
             // A list without an `a` rule denies by default (LXC's allowlist).
             let all = current.hasProgram ? Array(current.normalizedRules.prefix(1))
                 : [DeviceRule(.v2, .deny, nil, major: nil, minor: nil, access: Set(DeviceRule.Access.allCases))]
