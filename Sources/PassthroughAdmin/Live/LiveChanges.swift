@@ -51,19 +51,17 @@ extension Administration {
         try ConfigStore.update(container, { document throws(AdminError) in
             let running = try live.running(container)
             let before = try currentRecord(live, running, document)
-            let (result, edited) = try planAttach(request, document, running: running, record: before, include: include)
+            let (result, planned, edited) = try planAttach(request, document, running: running, record: before, include: include)
+            var grant = planned
             try live.apply(result.rules, to: container)
-            let identity: GrantRecord.NodeIdentity
             do throws(AdminError) {
-                identity = try live.place(result.node, in: running)
+                grant.node = try live.place(result.node, in: running)
             } catch {
                 throw failure(error, undoing: { () throws(AdminError) in try live.apply(undoing(result.rules, from: before), to: container) })
             }
             var after = before
             after.rules = before.rules.applying(result.rules)
-            after.grants.append(GrantRecord.Grant(
-                key: result.key, containerPath: result.node.containerPath, type: result.node.type, number: result.node.number,
-                readOnly: result.node.readOnly, node: identity))
+            after.grants.append(grant)
             do throws(AdminError) {
                 try live.save(after, of: container)
             } catch {
@@ -81,11 +79,12 @@ extension Administration {
     }
 
     /// Validates the request as `add` and pre-start would, with the ids the
-    /// running container really has; returns what to do and the config with
+    /// running container really has; returns what to do, the grant to record
+    /// (its node's identity is known once it is placed) and the config with
     /// the new entry (unchanged when temporary). Pure.
     func planAttach(
         _ request: AttachRequest, _ document: ConfigDocument, running: RunningContainer, record: GrantRecord, include: String
-    ) throws(AdminError) -> (AttachResult, ConfigDocument) {
+    ) throws(AdminError) -> (AttachResult, GrantRecord.Grant, ConfigDocument) {
         if let problem = DevicePath.controlCharacterProblem(request.path) { throw AdminError(problem) }
         let value = DeviceSpec.entryValue(path: request.path, mode: request.mode, uid: request.uid, gid: request.gid, denyWrite: request.denyWrite)
         let spec: DeviceSpec
@@ -117,16 +116,17 @@ extension Administration {
         let node = DeviceNode(
             containerPath: spec.containerPath, type: host.type, number: host.number, mode: owned.mode,
             hostUID: owned.uid, hostGID: owner.gid, readOnly: spec.denyWrite, root: HostIDs(uid: root.uid, gid: root.gid))
-        var after = record
-        after.grants.append(GrantRecord.Grant(
+        let grant = GrantRecord.Grant(
             key: key, containerPath: node.containerPath, type: node.type, number: node.number, readOnly: node.readOnly,
-            node: GrantRecord.NodeIdentity(fileSystem: DeviceNumber(major: 0, minor: 0), inode: 0, name: "")))
+            node: GrantRecord.NodeIdentity(fileSystem: DeviceNumber(major: 0, minor: 0), inode: 0, name: ""))
+        var after = record
+        after.grants.append(grant)
         let goal = after.goal(for: host.type, host.number)
         guard let rules = record.rules.changes(toMeet: goal, host.type, host.number) else {
             throw AdminError("no device rule can give container '\(container.name)' \(host.type.rawValue) \(host.number) "
                 + "\(spec.denyWrite ? "read-only" : "read-write"): a rule of its own config (\(hierarchy.rawValue)) gives it more")
         }
-        return (AttachResult(key: key, node: node, rules: rules, sync: sync), edited)
+        return (AttachResult(key: key, node: node, rules: rules, sync: sync), grant, edited)
     }
 
     /// Takes a device out of the running container, named by its entry's key
