@@ -15,32 +15,16 @@ command -v valgrind >/dev/null 2>&1 || { echo "instructions: needs valgrind" >&2
 
 work=$(mktemp -d /tmp/lxcpt-instructions.XXXXXX)
 links=$(mktemp -d /dev/lxcpt-instructions.XXXXXX)
+. "$(dirname "$0")/containers.sh"
 cleanup() {
-    # pre-start records what it gave each generated container; no post-stop runs here to remove it.
-    for dir in "$work"/ct-*; do
-        [ -d "$dir" ] && rm -f "/run/lxc-passthrough/$(stat -c %d-%i "$dir").grants"
-    done
+    remove_records "$work"/ct-*
     rm -rf "$work" "$links"
 }
 trap cleanup EXIT INT TERM
-mkdir -p "$links/serial/by-id"
-i=0
-while [ $i -lt 256 ]; do
-    ln -s /dev/null "$links/serial/by-id/usb-FTDI_FT232R_USB_UART_A5$(printf %04d $i)BI-if00-port0"
-    i=$((i + 1))
-done
+make_links
 for n in 0 1 256; do
     mkdir -p "$work/ct-$n" "$work/rootfs-$n/dev"
-    {
-        echo "lxc.monitor.unshare = 1"
-        echo "lxc.idmap = u 0 100000 65536"
-        echo "lxc.idmap = g 0 100000 65536"
-        i=0
-        while [ $i -lt $n ]; do
-            echo "dev$i: $links/serial/by-id/usb-FTDI_FT232R_USB_UART_A5$(printf %04d $i)BI-if00-port0,mode=0660,uid=1000,gid=20"
-            i=$((i + 1))
-        done
-    } > "$work/ct-$n/config"
+    container_config "$n" > "$work/ct-$n/config"
 done
 
 # In a private mount namespace, as the monitor of `lxc.monitor.unshare = 1` runs them.

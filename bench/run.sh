@@ -32,13 +32,11 @@ compiler=${CC:-$(command -v cc || command -v gcc || command -v clang || true)}
 work=$(mktemp -d /tmp/lxcpt-bench.XXXXXX)
 chmod 0755 "$work"
 links=/dev/lxcpt-bench
+. "$here/containers.sh"
 container=lxcpt-bench-$$
 cleanup() {
     lxc-destroy -n "$container" -f >/dev/null 2>&1 || true
-    # pre-start records what it gave each generated container; no post-stop runs here to remove it.
-    for dir in "$work"/ct-*; do
-        [ -d "$dir" ] && rm -f "/run/lxc-passthrough/$(stat -c %d-%i "$dir").grants"
-    done
+    remove_records "$work"/ct-*
     rm -rf "$work" "$links"
 }
 trap cleanup EXIT INT TERM
@@ -47,22 +45,7 @@ trap cleanup EXIT INT TERM
 "$compiler" -O2 -o "$work/floor" "$here/floor.c"
 
 # Devices at realistic paths: links in /dev/serial/by-id style, to /dev/null.
-mkdir -p "$links/serial/by-id"
-i=0
-while [ $i -lt 256 ]; do
-    ln -s /dev/null "$links/serial/by-id/usb-FTDI_FT232R_USB_UART_A5$(printf %04d $i)BI-if00-port0"
-    i=$((i + 1))
-done
-device_path() { echo "$links/serial/by-id/usb-FTDI_FT232R_USB_UART_A5$(printf %04d "$1")BI-if00-port0"; }
-
-# config_lines N: the devN lines of a container with N devices.
-config_lines() {
-    i=0
-    while [ $i -lt "$1" ]; do
-        echo "dev$i: $(device_path $i),mode=0660,uid=1000,gid=20"
-        i=$((i + 1))
-    done
-}
+make_links
 
 counts="0 1 16 64 256"
 runs_for() {
@@ -72,8 +55,7 @@ runs_for() {
 }
 for n in $counts; do
     mkdir -p "$work/ct-$n" "$work/rootfs-$n/dev"
-    # As passthrough.conf asks; the hooks run in a mount namespace of their own below.
-    { echo "lxc.monitor.unshare = 1"; echo "lxc.idmap = u 0 100000 65536"; echo "lxc.idmap = g 0 100000 65536"; config_lines "$n"; } > "$work/ct-$n/config"
+    container_config "$n" > "$work/ct-$n/config"
 done
 
 echo "bench: hook pairs (ours, C floor, shell) for N = $counts devices" >&2
