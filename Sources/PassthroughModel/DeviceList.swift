@@ -72,16 +72,10 @@ public struct DeviceList: Equatable, Sendable {
                 throw fail("bad device type '\(String(utf8Slice: fields[1]))'")
             }
             guard let major = fields[2].decimalUInt32, let minor = fields[3].decimalUInt32 else { throw fail("bad device number") }
-            guard let path = unescape(fields[4]) else { throw fail("bad escape in path") }
+            guard let path = OctalEscape.unescapePath(fields[4]) else { throw fail("bad escape in path") }
             if let problem = DevicePath.problem(path) { throw fail("bad path: \(problem)") }
             items.append(Item(key: key, type: type, number: DeviceNumber(major: major, minor: minor), path: path))
         }
         return DeviceList(items)
-    }
-
-    static func unescape(_ text: ArraySlice<UInt8>) -> String? {
-        // Most paths have no escape: validated in place.
-        guard text.contains(UInt8(ascii: "\\")) else { return String(validating: text, as: UTF8.self) }
-        return OctalEscape.unescape(text, strict: true).flatMap { String(validating: $0, as: UTF8.self) }
     }
 }

@@ -177,9 +177,8 @@ public struct GrantRecord: Equatable, Sendable {
         guard fileSystem.count == 2, let fsMajor = fileSystem[0].decimalUInt32, let fsMinor = fileSystem[1].decimalUInt32,
               let inode = fields[7].decimalUInt64
         else { throw fail("bad node identity") }
-        let text = { (field: ArraySlice<UInt8>) in OctalEscape.unescape(field, strict: true).flatMap { String(validating: $0, as: UTF8.self) } }
-        guard let name = text(fields[8]), !name.isEmpty, !name.contains("/") else { throw fail("bad node name") }
-        guard let path = text(fields[9]) else { throw fail("bad escape in path") }
+        guard let name = OctalEscape.unescapePath(fields[8]), !name.isEmpty, !name.contains("/") else { throw fail("bad node name") }
+        guard let path = OctalEscape.unescapePath(fields[9]) else { throw fail("bad escape in path") }
         if let problem = DevicePath.problem(path) { throw fail("bad path: \(problem)") }
         return Grant(
             key: key, containerPath: path, type: type, number: DeviceNumber(major: major, minor: minor), readOnly: access == "r",

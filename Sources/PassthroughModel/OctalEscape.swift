@@ -10,6 +10,13 @@ public enum OctalEscape {
         return builder.text
     }
 
+    /// What `escapePath` wrote: nil for a bad escape or invalid UTF-8.
+    public static func unescapePath(_ field: ArraySlice<UInt8>) -> String? {
+        // Most paths have no escape: validated in place.
+        guard field.contains(UInt8(ascii: "\\")) else { return String(validating: field, as: UTF8.self) }
+        return unescape(field, strict: true).flatMap { String(validating: $0, as: UTF8.self) }
+    }
+
     /// Whether `escapePath` escapes `byte`.
     static func escapedInPaths(_ byte: UInt8) -> Bool {
         byte <= 0x20 || byte == 0x7f || byte == UInt8(ascii: "\\")
