@@ -134,7 +134,7 @@ extension Administration {
     /// What the running container was given, from the host's record of this run.
     public func recordedGrants(live: LiveSystem) throws(AdminError) -> RecordedGrants {
         guard case .running(let running) = try live.state(of: container) else { return .notRunning }
-        guard let record = try live.record(of: container), record.madeAt >= running.monitorStartedAt else { return .unrecorded }
+        guard let record = try recordOfThisRun(live, running) else { return .unrecorded }
         return .recorded(record.grants)
     }
 }

@@ -210,11 +210,18 @@ extension Administration {
     /// records) or only one of an earlier run, a new one: the rules the config
     /// gives, no grant.
     func currentRecord(_ live: LiveSystem, _ running: RunningContainer, _ document: ConfigDocument) throws(AdminError) -> GrantRecord {
-        if let record = try live.record(of: container), record.madeAt >= running.monitorStartedAt { return record }
+        if let record = try recordOfThisRun(live, running) { return record }
         return GrantRecord(
             madeAt: running.monitorStartedAt,
             rules: LiveDeviceRules(hierarchy: hierarchy, started: try deviceRules(document, includingManagedBlock: true)),
             ownRules: try deviceRules(document, includingManagedBlock: false))
+    }
+
+    /// The host's record of the running container, when it was made during
+    /// this run (a record made before its monitor started is an earlier run's).
+    func recordOfThisRun(_ live: LiveSystem, _ running: RunningContainer) throws(AdminError) -> GrantRecord? {
+        guard let record = try live.record(of: container), record.madeAt >= running.monitorStartedAt else { return nil }
+        return record
     }
 
     /// The rules that bring every device `written` names back to what
