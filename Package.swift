@@ -5,9 +5,10 @@ import PackageDescription
 //   PassthroughModel           pure: config text, device entries, rules, plans, the record (no Glibc)
 //   PassthroughSystem          system calls: descriptors, errors, no-follow walks, the mount API, the C shim
 //   PassthroughContainerEntry  calls only live attach makes: setns into a container, setfsuid, open_tree
+//   PassthroughLXC             liblxc (CLXC): a container's state, init, running config, cgroup device rules
 //   PassthroughHooks           the three LXC hooks                                      (model + system)
 //   PassthroughAdmin           lxc-passthrough: entries, rules, live attach and detach  (model + system + entry)
-// The hook executables link the hooks module only; the command, the admin module.
+// The hook executables link the hooks module only (static, no liblxc); the command, the admin module.
 let package = Package(
     name: "lxc-passthrough",
     products: [
@@ -27,8 +28,13 @@ let package = Package(
         .target(name: "PassthroughSystem", dependencies: ["PassthroughModel", "CLinuxShims"]),
         // The part of the system layer only live attach uses, kept out of the hooks' binaries.
         .target(name: "PassthroughContainerEntry", dependencies: ["PassthroughSystem", "CNamespaceShims"]),
+        // liblxc, from Debian's lxc-dev (liblxc1 at run time): for lxc-passthrough only, never the hooks.
+        .systemLibrary(name: "CLXC", pkgConfig: "lxc", providers: [.apt(["lxc-dev"])]),
+        .target(name: "PassthroughLXC", dependencies: ["CLXC", "PassthroughSystem"]),
         .target(name: "PassthroughHooks", dependencies: ["PassthroughModel", "PassthroughSystem"]),
-        .target(name: "PassthroughAdmin", dependencies: ["PassthroughModel", "PassthroughSystem", "PassthroughContainerEntry"]),
+        .target(
+            name: "PassthroughAdmin",
+            dependencies: ["PassthroughModel", "PassthroughSystem", "PassthroughContainerEntry", "PassthroughLXC"]),
         .executableTarget(name: "pve-prestart-hook", dependencies: ["PassthroughHooks"]),
         .executableTarget(name: "pve-autodev-hook", dependencies: ["PassthroughHooks"]),
         .executableTarget(name: "pve-poststop-hook", dependencies: ["PassthroughHooks"]),

@@ -1,6 +1,7 @@
 #!/bin/sh
-# Builds the hooks and the lxc-passthrough command (Swift runtime linked
-# statically) and installs them with their LXC configuration. Run as root.
+# Builds the hooks (fully static) and the lxc-passthrough command (Swift
+# runtime linked statically; liblxc from Debian's lxc-dev, installed for the
+# build when missing) and installs them with their LXC configuration. Run as root.
 # Running it again is harmless.
 #
 #   ./install.sh                      build and install
@@ -25,6 +26,16 @@ hooks="pve-prestart-hook pve-autodev-hook pve-poststop-hook"
 
 die() { echo "install.sh: $*" >&2; exit 1; }
 
+# install_build_dependency PACKAGE: a Debian package the build needs (liblxc's headers).
+install_build_dependency() {
+    command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ] ||
+        die "the build needs Debian's $1 package (liblxc's headers): install it, or run as root"
+    echo "install.sh: installing Debian's $1 package for the build"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$1" >/dev/null ||
+        { apt-get update >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$1" >/dev/null; } ||
+        die "could not install $1 with apt-get"
+}
+
 while [ $# -gt 0 ]; do
     case $1 in
         --prefix) [ $# -ge 2 ] || die "--prefix needs a directory"; prefix=$2; prefix_given=yes; shift 2 ;;
@@ -35,7 +46,7 @@ while [ $# -gt 0 ]; do
         --destdir=*) destdir=${1#*=}; shift ;;
         --uninstall) action=uninstall; shift ;;
         --no-build) build=no; shift ;;
-        -h|--help) sed -n '2,15s/^# \{0,1\}//p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,16s/^# \{0,1\}//p' "$0"; exit 0 ;;
         --deb) shift; exec "$here/packaging/build-deb.sh" "$@" ;;
         *) die "unknown option '$1' (see --help)" ;;
     esac
@@ -81,20 +92,29 @@ if ! command -v lxc-start >/dev/null 2>&1 && [ -z "$destdir" ]; then
     fi
 fi
 
-# A build folder of its own: SwiftPM does not always relink when only the
+# Build folders of their own: SwiftPM does not always relink when only the
 # flags change, and a debug or plugin build elsewhere must never be installed.
+# The hooks are fully static: no dynamic loader work at each container start
+# (measured in bench/: about half the start-up time of a --static-swift-stdlib
+# binary). lxc-passthrough links liblxc (Debian's liblxc1), so it carries the
+# Swift runtime but loads libc and liblxc as shared libraries.
 scratch=$here/.build-install
 bindir=$scratch/release
+admindir=$here/.build-install-admin/release
 if [ "$build" = yes ]; then
     command -v swift >/dev/null 2>&1 || die "swift not found: install the Swift toolchain, or build a package elsewhere"
-    # Fully static: no dynamic loader work at each container start (measured in
-    # bench/: about half the start-up time of a --static-swift-stdlib binary).
-    (cd "$here" && swift build -c release --scratch-path "$scratch" --static-swift-stdlib -Xswiftc -static-executable) ||
-        die "build failed"
+    [ -f /usr/include/lxc/lxccontainer.h ] || install_build_dependency lxc-dev
+    for hook in $hooks; do
+        (cd "$here" && swift build -c release --scratch-path "$scratch" --product "$hook" \
+            --static-swift-stdlib -Xswiftc -static-executable) || die "build of $hook failed"
+    done
+    (cd "$here" && swift build -c release --scratch-path "$here/.build-install-admin" --product lxc-passthrough \
+        --static-swift-stdlib) || die "build of lxc-passthrough failed"
 fi
-for program in $hooks lxc-passthrough; do
+for program in $hooks; do
     [ -x "$bindir/$program" ] || die "$bindir/$program is missing: build first (without --no-build)"
 done
+[ -x "$admindir/lxc-passthrough" ] || die "$admindir/lxc-passthrough is missing: build first (without --no-build)"
 
 # install_program SOURCE DIRECTORY NAME: a stripped copy (symbols are for
 # debugging the build tree, not for every container start to map), written
@@ -111,7 +131,7 @@ for hook in $hooks; do
     install_program "$bindir/$hook" "$destdir$hookdir" "$hook"
 done
 install -d -m 0755 "$destdir$sbindir"
-install_program "$bindir/lxc-passthrough" "$destdir$sbindir" lxc-passthrough
+install_program "$admindir/lxc-passthrough" "$destdir$sbindir" lxc-passthrough
 sed -e "s|@HOOKDIR@|$hookdir|g" -e "s|@LXC_DATADIR@|$lxc_datadir|g" \
     "$here/hooks/passthrough.conf.in" > "$destdir$configdir/.passthrough.conf.new"
 chmod 0644 "$destdir$configdir/.passthrough.conf.new"

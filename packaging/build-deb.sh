@@ -65,10 +65,11 @@ install -d -m 0755 "$doc"
 gzip -9n < "$here/packaging/debian/changelog" > "$doc/changelog.Debian.gz"
 install -m 0644 "$here/packaging/debian/copyright" "$doc/copyright"
 
-# Statically linked on purpose: the hosts this is for have no Swift runtime.
+# The hooks are statically linked on purpose: they run at every container start
+# and the hosts this is for have no Swift runtime (lxc-passthrough links liblxc).
 overrides=$root/usr/share/lintian/overrides
 install -d -m 0755 "$overrides"
-for program in usr/sbin/lxc-passthrough usr/libexec/lxc-passthrough/pve-prestart-hook \
+for program in usr/libexec/lxc-passthrough/pve-prestart-hook \
     usr/libexec/lxc-passthrough/pve-autodev-hook usr/libexec/lxc-passthrough/pve-poststop-hook; do
     echo "lxc-passthrough: statically-linked-binary [$program]"
 done > "$overrides/lxc-passthrough"

@@ -18,3 +18,16 @@ extension FileDescriptor {
         return FileDescriptor(rawValue: fd, path: name)
     }
 }
+
+extension FileDescriptor {
+    /// The pid of the process a process descriptor refers to, from
+    /// `/proc/self/fdinfo/N` (`Pid:`); nil once that process has exited.
+    public func processID() throws(SystemError) -> Int32? {
+        let text = String(decoding: try FileSystem.readFile("/proc/self/fdinfo/\(rawValue)", limit: 4096), as: UTF8.self)
+        for line in text.split(separator: "\n") where line.hasPrefix("Pid:") {
+            guard let pid = Int32(line.dropFirst(4).drop(while: { $0 == " " || $0 == "\t" })) else { break }
+            return pid > 0 ? pid : nil
+        }
+        throw SystemError(call: "read", path: "/proc/self/fdinfo/\(rawValue) (no Pid: line: not a process descriptor)", errno: EINVAL)
+    }
+}

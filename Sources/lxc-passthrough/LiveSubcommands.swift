@@ -5,6 +5,7 @@ import PassthroughSystem
 
 struct Attach: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "attach",
         abstract: "Put a device into a running container now, and (unless --temporary) add its entry.",
         discussion: """
             Makes the node as host root, with the mode and the owner mapped through the id map the \
@@ -44,6 +45,7 @@ struct Attach: ParsableCommand {
 
 struct Detach: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "detach",
         abstract: "Take a device out of a running container now, and (unless --temporary) remove its entry.",
         discussion: """
             Decides from the host's record of what lxc-passthrough gave the container (at its \

@@ -4,6 +4,7 @@ import PassthroughModel
 
 struct Sync: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "sync",
         abstract: "Write the device cgroup rules for every devN entry.",
         discussion: """
             Replaces the block from '# BEGIN lxc-passthrough' to '\(ConfigDocument.blockEnd)' \
@@ -29,6 +30,7 @@ struct Sync: ParsableCommand {
 
 struct Add: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "add",
         abstract: "Add a device entry (the lowest free devN) and sync.",
         discussion: "PATH is checked as the hooks check it: below /dev/, no '.' or '..', an existing character or block device, ids the container's id map can map.")
 
@@ -53,7 +55,8 @@ struct Add: ParsableCommand {
 }
 
 struct Remove: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Remove a device entry, by key (dev3) or path, and sync.")
+    static let configuration = CommandConfiguration(
+        commandName: "remove", abstract: "Remove a device entry, by key (dev3) or path, and sync.")
 
     @OptionGroup var options: ContainerOptions
 
@@ -74,6 +77,7 @@ struct Remove: ParsableCommand {
 
 struct List: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "list",
         abstract: "Show each device entry and whether it is ready.",
         discussion: """
             One row per entry: key, path, the device's type and major:minor now, mode, uid and \
@@ -119,6 +123,7 @@ struct List: ParsableCommand {
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "check",
         abstract: "Check everything pre-start checks, without mounting anything.",
         discussion: "Prints one line per problem and exits 1 when there is any; exits 0 when the container can start with its devices.")
 

@@ -1,33 +1,62 @@
 import Glibc
 import PassthroughModel
 import PassthroughContainerEntry
+import PassthroughLXC
 import PassthroughSystem
 
-/// `attach` and `detach` on the real system: LXC's tools for the container's
-/// state and cgroup rules, the new mount API and `setns` for its `/dev`.
+/// `attach` and `detach` on the real system: liblxc for the container's
+/// state, init and cgroup rules, the new mount API and `setns` for its `/dev`.
 public struct LinuxLiveSystem: LiveSystem {
     public init() {}
 
-    /// `lxc-info -s -p -H`, then a pidfd for the init process and what the
-    /// kernel says of it (its id map, its monitor's start), checked again
-    /// against `lxc-info` so that a pid reused meanwhile is not taken for it.
+    /// LXC's state of the container and, when it runs, a process descriptor
+    /// for its init from its monitor (`init_pidfd`), and what the kernel says
+    /// of that process (its id map, its monitor's start), read while the
+    /// descriptor shows it alive, so that a pid reused meanwhile is never
+    /// taken for it.
     public func state(of container: ManagedContainer) throws(AdminError) -> ContainerState {
-        let (state, found) = try initPID(container)
-        guard let pid = found else { return .notRunning(lxcState: state) }
-        let pidfd = try translatingErrors({ () throws(SystemError) in try FileDescriptor.process(pid) }, { error in
-            AdminError("cannot open container '\(container.name)''s init process: \(error)")
-        })
+        let lxc = try open(container)
+        let state = lxc.state
+        guard state == "RUNNING" else { return .notRunning(lxcState: state) }
+        let pidfd = try initProcess(of: lxc)
+        let stopped = AdminError("container '\(container.name)' stopped while lxc-passthrough looked at it")
+        let lookAt = { (error: SystemError) in AdminError("cannot look at container '\(container.name)''s init process: \(error)") }
+        guard let pid = try translatingErrors({ () throws(SystemError) in try pidfd.processID() }, lookAt) else { throw stopped }
         let (idMap, monitorStartedAt) = try translatingErrors({ () throws(SystemError) -> (IDMap?, UInt64) in
             let uidMap = String(decoding: try FileSystem.readFile("/proc/\(pid)/uid_map", limit: 1 << 16), as: UTF8.self)
             let gidMap = String(decoding: try FileSystem.readFile("/proc/\(pid)/gid_map", limit: 1 << 16), as: UTF8.self)
             let monitor = try ProcessStatus.read(String(pid)).parent
             return (IDMap(uidMap: uidMap, gidMap: gidMap), try ProcessStatus.read(String(monitor)).startedAt)
-        }, { AdminError("cannot look at container '\(container.name)''s init process: \($0)") })
-        guard try initPID(container).pid == pid else {
-            throw AdminError("container '\(container.name)' restarted while lxc-passthrough looked at it; try again")
-        }
+        }, lookAt)
+        // Still the same process (a pidfd's pid is never another's): what was read is its own.
+        guard try translatingErrors({ () throws(SystemError) in try pidfd.processID() }, lookAt) == pid else { throw stopped }
         guard let idMap else { throw AdminError("cannot read container '\(container.name)''s id map (/proc/\(pid)/uid_map)") }
         return .running(RunningContainer(name: container.name, pid: pid, pidfd: pidfd, idMap: idMap, monitorStartedAt: monitorStartedAt))
+    }
+
+    /// The container as liblxc knows it.
+    private func open(_ container: ManagedContainer) throws(AdminError) -> LXCContainer {
+        do {
+            return try LXCContainer(name: container.name, lxcPath: container.lxcPath)
+        } catch {
+            throw AdminError("cannot ask LXC about container '\(container.name)': \(error)")
+        }
+    }
+
+    /// Init's process descriptor, from the monitor; from its pid when the
+    /// monitor cannot hand one over, checked against LXC again afterwards.
+    private func initProcess(of lxc: borrowing LXCContainer) throws(AdminError) -> FileDescriptor {
+        if let pidfd = try? lxc.initProcess() { return pidfd }
+        guard let pid = lxc.initPID else {
+            throw AdminError("container '\(lxc.name)' has no init process (LXC says \(lxc.state))")
+        }
+        let pidfd = try translatingErrors({ () throws(SystemError) in try FileDescriptor.process(pid) }, { error in
+            AdminError("cannot open container '\(lxc.name)''s init process: \(error)")
+        })
+        guard lxc.initPID == pid else {
+            throw AdminError("container '\(lxc.name)' restarted while lxc-passthrough looked at it; try again")
+        }
+        return pidfd
     }
 
     public func record(of container: ManagedContainer) throws(AdminError) -> GrantRecord? {
@@ -50,52 +79,22 @@ public struct LinuxLiveSystem: LiveSystem {
         try translatingErrors({ () throws(SystemError) in try FileSystem.status(container.directory) }, GrantRecordStore.Failure.system)
     }
 
-    /// LXC's state of the container and, when it runs, its init's pid.
-    private func initPID(_ container: ManagedContainer) throws(AdminError) -> (state: String, pid: Int32?) {
-        let info = try run(["lxc-info", "-P", container.lxcPath, "-n", container.name, "-s", "-p", "-H"], doing: "ask LXC about the container")
-        // "State:          RUNNING" and, when there is a process, "PID:            1234".
-        var fields: [String: String] = [:]
-        for line in info.output.split(separator: "\n") {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            fields[String(line[..<colon])] = String(line[line.index(after: colon)...].drop(while: { $0 == " " || $0 == "\t" }))
-        }
-        let state = fields["State"] ?? "unknown"
-        guard state == "RUNNING", let pid = fields["PID"].flatMap({ Int32($0) }), pid > 0 else { return (state, nil) }
-        return (state, pid)
-    }
-
-    /// `lxc-cgroup NAME devices.allow|deny VALUE` per rule: LXC writes the
-    /// cgroup v1 file, or on cgroup v2 updates the eBPF program it owns.
-    /// On a failure the rules already added are taken back.
+    /// Each rule through liblxc (`set_cgroup_item`, as `lxc-cgroup` does):
+    /// LXC writes the cgroup v1 file, or on cgroup v2 has its monitor update
+    /// the eBPF program it owns. On a failure the rules already added are
+    /// taken back.
     public func apply(_ rules: [DeviceRule], to container: ManagedContainer) throws(AdminError) {
+        let lxc = try open(container)
         for (index, rule) in rules.enumerated() {
-            do {
-                try applyOne(rule, to: container)
+            do throws(LXCError) {
+                try lxc.setCgroupItem("devices.\(rule.verdict.rawValue)", rule.value)
             } catch {
-                for done in LiveDeviceRules.reverting(Array(rules[..<index])) { try? applyOne(done, to: container) }
-                throw error
+                for done in LiveDeviceRules.reverting(Array(rules[..<index])) {
+                    try? lxc.setCgroupItem("devices.\(done.verdict.rawValue)", done.value)
+                }
+                throw AdminError("cannot set the device rule 'devices.\(rule.verdict.rawValue) = \(rule.value)' in the running container: \(error)")
             }
         }
-    }
-
-    private func applyOne(_ rule: DeviceRule, to container: ManagedContainer) throws(AdminError) {
-        let key = "devices.\(rule.verdict.rawValue)"
-        _ = try run(["lxc-cgroup", "-P", container.lxcPath, "-n", container.name, key, rule.value],
-                    doing: "set the device rule '\(key) = \(rule.value)' in the running container")
-    }
-
-    private func run(_ arguments: [String], doing what: String) throws(AdminError) -> Subprocess {
-        let result: Subprocess
-        do {
-            result = try Subprocess.run(arguments)
-        } catch {
-            throw AdminError("cannot \(what): \(error)")
-        }
-        guard result.succeeded else {
-            let said = result.error.split(separator: "\n").last.map { ": \($0)" } ?? ""
-            throw AdminError("cannot \(what): \(arguments[0]) exited with status \(result.status)\(said)")
-        }
-        return result
     }
 
     public func place(_ node: DeviceNode, in running: RunningContainer) throws(AdminError) -> GrantRecord.NodeIdentity {
