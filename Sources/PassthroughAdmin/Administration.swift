@@ -1,3 +1,4 @@
+import Glibc
 import PassthroughModel
 import PassthroughSystem
 
@@ -46,6 +47,13 @@ public struct Administration {
         } catch {
             throw AdminError(error)
         }
+    }
+
+    /// Whether this host is a Proxmox VE node: it has `/etc/pve/lxc`, where
+    /// the hooks read `devN` entries from (as pre-start does).
+    public static func isProxmoxHost(_ directory: String = "/etc/pve/lxc") -> Bool {
+        guard let info = try? FileSystem.status(directory) else { return false }
+        return info.st_mode & S_IFMT == S_IFDIR
     }
 
     /// The device on the host at `path`, or the reason there is none, as pre-start says it.

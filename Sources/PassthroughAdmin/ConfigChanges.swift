@@ -37,7 +37,11 @@ extension Administration {
                 keys.append(key)
                 comments.append("# \(key) \(OctalEscape.escapePath(spec.path)): \(host.type.rawValue) \(host.number)\(spec.denyWrite ? " read-only" : "")")
             case .missing(let why), .notADevice(let why):
-                warnings.append("\(key) (\(spec.path)): \(why); no rule written for it")
+                if spec.required {
+                    warnings.append("\(key) (\(spec.path)): \(why); no rule written for it")
+                } else {
+                    comments.append("# \(key) \(OctalEscape.escapePath(spec.path)): pending (required=0): \(why)")
+                }
             }
         }
         let baseline = try deviceRules(document, includingManagedBlock: false)
@@ -64,17 +68,21 @@ extension Administration {
     }
 
     /// Validates a new entry as pre-start would, writes it as the lowest free `devN`, and syncs.
+    /// An optional entry (`required: false`) may name a device that is not there yet.
     public func add(
-        _ document: inout ConfigDocument, path: String, mode: UInt32?, uid: UInt32?, gid: UInt32?, denyWrite: Bool, include: String
+        _ document: inout ConfigDocument, path: String, mode: UInt32?, uid: UInt32?, gid: UInt32?, denyWrite: Bool,
+        required: Bool = true, mountPath: String? = nil, include: String
     ) throws(AdminError) -> (DeviceKey, SyncResult) {
-        if let problem = DevicePath.controlCharacterProblem(path) { throw AdminError(problem) }
-        let value = DeviceSpec.entryValue(path: path, mode: mode, uid: uid, gid: gid, denyWrite: denyWrite)
+        for text in [path] + (mountPath.map { [$0] } ?? []) {
+            if let problem = DevicePath.controlCharacterProblem(text) { throw AdminError(problem) }
+        }
+        let value = DeviceSpec.entryValue(path: path, mode: mode, uid: uid, gid: gid, denyWrite: denyWrite, required: required, mountPath: mountPath)
         do {
             _ = try DeviceSpec.parse(value)
         } catch {
             throw AdminError("'\(value)': \(error)")
         }
-        _ = try hostDevice(path)
+        if required { _ = try hostDevice(path) }
         let lines = document.deviceLines()
         let used = Set(lines.compactMap { $0.key?.index })
         guard let key = DeviceKey.range.first(where: { !used.contains($0) }).flatMap({ DeviceKey(index: $0) }) else {
@@ -123,6 +131,18 @@ extension Administration {
         document.deviceLines().compactMap { line in
             guard let spec = try? DeviceSpec.parse(line.value), let warning = DevicePath.metadataNameWarning(spec.path) else { return nil }
             return "\(line.name): \(warning)"
+        }
+    }
+
+    /// On a Proxmox VE host: entries that use our keys (`required`, `mp`),
+    /// which Proxmox's own `devN` format does not have.
+    public func proxmoxKeyWarnings(_ document: ConfigDocument, onProxmoxHost: Bool) -> [String] {
+        guard onProxmoxHost else { return [] }
+        return document.deviceLines().compactMap { line in
+            guard let spec = try? DeviceSpec.parse(line.value), !spec.keysProxmoxRefuses.isEmpty else { return nil }
+            let keys = spec.keysProxmoxRefuses.map { "'\($0)'" }.joined(separator: " and ")
+            return "\(line.name): this is a Proxmox VE host, and Proxmox's own tools (pct, the web interface) do not accept \(keys) in a devN entry: "
+                + "keep such entries out of /etc/pve/lxc, where pct would refuse the config"
         }
     }
 }

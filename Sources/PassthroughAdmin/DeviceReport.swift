@@ -8,6 +8,8 @@ public struct DeviceReport: Equatable, Sendable {
         case notADevice = "not a device"
         case ruleOutOfDate = "rule out of date"
         case invalid
+        /// Optional (`required=0`) and absent, or present without its rule yet: the start goes on without it.
+        case pending
         /// Given to the running container, named by no entry (`attach --temporary`, or an entry removed since).
         case runningOnly = "running only"
     }
@@ -28,6 +30,10 @@ public struct DeviceReport: Equatable, Sendable {
     public var hostUID: UInt32?
     public var hostGID: UInt32?
     public var denyWrite: Bool
+    /// `required=0` makes it optional.
+    public var required: Bool = true
+    /// `mp=`: where it appears in the container, when not at `path`.
+    public var mountPath: String? = nil
     public var status: Status
     /// Why the status is not `ready`.
     public var problem: String?
@@ -74,6 +80,8 @@ extension Administration {
                 report.uid = spec.uid
                 report.gid = spec.gid
                 report.denyWrite = spec.denyWrite
+                report.required = spec.required
+                report.mountPath = spec.mountPath
                 report.hostUID = map.hostID(for: spec.uid, kind: .user)
                 report.hostGID = map.hostID(for: spec.gid, kind: .group)
             }
@@ -107,6 +115,11 @@ extension Administration {
                     report.status = .ready
                 }
             }
+            // What pre-start would refuse in a required entry, it leaves pending in an optional one.
+            if !device.spec.required, report.status != .ready {
+                report.status = .pending
+                report.problem = "\(report.problem ?? "not ready"); optional (required=0): the start goes on without it, 'lxc-passthrough watch' puts it in"
+            }
             return report
         }
     }
@@ -115,7 +128,7 @@ extension Administration {
     /// (`dev3 (/dev/x): ...`).
     public func problems(_ document: ConfigDocument) throws(AdminError) -> [String] {
         try reports(document).compactMap { report in
-            guard report.status != .ready else { return nil }
+            guard report.status != .ready, report.status != .pending else { return nil }
             return "\(report.subject ?? "\(report.key) (\(report.path))"): \(report.problem ?? report.status.rawValue)"
         }
     }

@@ -6,7 +6,7 @@ public enum ReportFormat {
 
     public static func table(_ reports: [DeviceReport]) -> String {
         let rows = reports.map { report in
-            [report.key, report.path,
+            [report.key, report.mountPath.map { "\(report.path) -> \($0)" } ?? report.path,
              report.type.map { "\($0.rawValue) \(report.number!)" } ?? "-",
              report.mode.map(octal) ?? "-", text(report.uid), text(report.gid), text(report.hostUID), text(report.hostGID),
              report.denyWrite ? "yes" : "no", report.given?.rawValue ?? "-", report.status.rawValue]
@@ -31,6 +31,8 @@ public enum ReportFormat {
                 ("uid", number(report.uid)), ("gid", number(report.gid)),
                 ("hostUid", number(report.hostUID)), ("hostGid", number(report.hostGID)),
                 ("denyWrite", report.denyWrite ? "true" : "false"),
+                ("required", report.required ? "true" : "false"),
+                ("mp", report.mountPath.map(string) ?? "null"),
                 ("status", string(report.status.rawValue)),
                 ("problem", report.problem.map(string) ?? "null"),
                 ("given", report.given.map { string($0.rawValue) } ?? "null"),

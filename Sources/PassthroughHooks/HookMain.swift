@@ -9,9 +9,21 @@ import PassthroughSystem
 /// so LXC aborts the start.
 /// A call without LXC's environment prints usage and exits 2.
 public enum HookMain {
+    /// A hook whose only output is its summary line.
     public static func run(
         program: String, type: String, needsRootfs: Bool = false, reportsToMonitor: Bool = true,
         _ body: (HookContext) throws(HookFailure) -> String?
+    ) -> Never {
+        run(program: program, type: type, needsRootfs: needsRootfs, reportsToMonitor: reportsToMonitor) {
+            (context: HookContext) throws(HookFailure) -> HookReport in HookReport(summary: try body(context))
+        }
+    }
+
+    /// Warnings go where errors go (stdout for LXC's DEBUG log, and to the
+    /// monitor's terminal and log file, as WARN), and do not stop the start.
+    public static func run(
+        program: String, type: String, needsRootfs: Bool = false, reportsToMonitor: Bool = true,
+        _ body: (HookContext) throws(HookFailure) -> HookReport
     ) -> Never {
         let arguments = Array(CommandLine.arguments.dropFirst())
         if arguments == ["--version"] {
@@ -31,7 +43,16 @@ public enum HookMain {
             exit(2)
         }
         do {
-            if let summary = try body(context) {
+            let outcome = try body(context)
+            for warning in outcome.warnings {
+                let message = "container '\(context.containerName)': \(warning)"
+                StandardStream.output.write("\(program): warning: \(message)\n")
+                if reportsToMonitor {
+                    MonitorReport.deliver(program: program, containerName: context.containerName, configFile: context.configFile,
+                                          message: message, level: .warning)
+                }
+            }
+            if let summary = outcome.summary {
                 StandardStream.output.write("\(program): container '\(context.containerName)': \(summary)\n")
             }
             exit(0)
@@ -62,5 +83,16 @@ public enum HookMain {
         let text = "\(program): error: \(message)\n"
         StandardStream.error.write(text)
         StandardStream.output.write(text)
+    }
+}
+
+/// What a hook that went through says: its summary line and its warnings.
+public struct HookReport: Equatable, Sendable {
+    public var summary: String?
+    public var warnings: [String]
+
+    public init(summary: String?, warnings: [String] = []) {
+        self.summary = summary
+        self.warnings = warnings
     }
 }

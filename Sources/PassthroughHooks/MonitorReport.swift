@@ -2,7 +2,7 @@ import Glibc
 import PassthroughModel
 import PassthroughSystem
 
-/// Delivers a hook's error message where the administrator looks.
+/// Delivers a hook's error message (or warning) where the administrator looks.
 ///
 /// LXC sends a hook's stdout and stderr into one pipe that it logs only at
 /// DEBUG, and `lxc-start -F` shows neither. So a failing hook also writes its
@@ -11,16 +11,23 @@ import PassthroughSystem
 /// process's log file (`-o`/`--logfile`, else `lxc.log.file`), found among the
 /// files `lxc-start` has open. Each of these is best effort.
 public enum MonitorReport {
-    public static func deliver(program: String, containerName: String?, configFile: String?, message: String) {
+    /// As LXC's log names them.
+    public enum Level: String, Sendable {
+        case error = "ERROR   "
+        case warning = "WARN    "
+
+        var word: String { self == .error ? "error" : "warning" }
+    }
+
+    public static func deliver(program: String, containerName: String?, configFile: String?, message: String, level: Level = .error) {
         guard let monitor = findLXCStart() else { return }
         let stderrTarget = readLink("/proc/\(monitor)/fd/2")
         if let stderrTarget, stderrTarget != "/dev/null" {
-            append(monitor: monitor, descriptor: 2, text: "\(program): error: \(message)\n")
+            append(monitor: monitor, descriptor: 2, text: "\(program): \(level.word): \(message)\n")
         }
-        guard let logFile = logFile(monitor: monitor, configFile: configFile),
-              let descriptor = openDescriptor(of: monitor, target: logFile), descriptor != 2 || stderrTarget == nil
+        guard let descriptor = logDescriptor(monitor: monitor, configFile: configFile), descriptor != 2 || stderrTarget == nil
         else { return }
-        let line = "lxc-start \(containerName ?? "?") \(timestamp()) ERROR    \(program) - \(message)\n"
+        let line = "lxc-start \(containerName ?? "?") \(timestamp()) \(level.rawValue) \(program) - \(message)\n"
         append(monitor: monitor, descriptor: descriptor, text: line)
     }
 
@@ -43,6 +50,28 @@ public enum MonitorReport {
         let fields = stat[stat.index(after: close)...].split(separator: " ")
         guard fields.count > 1 else { return nil }
         return Int(fields[1])
+    }
+
+    /// The monitor's descriptor of its log file: the file its `-o` argument or
+    /// `lxc.log.file` names; or, once a daemonized monitor has replaced its
+    /// command line with its title (`[lxc monitor] LXCPATH NAME`), the one
+    /// regular file it has open write-only for appending, as LXC opens its log.
+    static func logDescriptor(monitor: Int, configFile: String?) -> Int? {
+        if let logFile = logFile(monitor: monitor, configFile: configFile) {
+            return openDescriptor(of: monitor, target: logFile)
+        }
+        guard let directory = try? FileDescriptor.open("/proc/\(monitor)/fd", flags: O_RDONLY | O_DIRECTORY),
+              let names = try? directory.directoryEntries()
+        else { return nil }
+        let appending = names.compactMap(Int.init).filter { descriptor in
+            guard descriptor > 2, let info = try? FileSystem.status("/proc/\(monitor)/fd/\(descriptor)"), info.st_mode & S_IFMT == S_IFREG,
+                  let fdinfo = try? readSmallFile("/proc/\(monitor)/fdinfo/\(descriptor)"),
+                  let line = fdinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags:") }),
+                  let flags = Int32(line.dropFirst("flags:".count).drop(while: { $0 == "\t" || $0 == " " }), radix: 8)
+            else { return false }
+            return flags & O_ACCMODE == O_WRONLY && flags & O_APPEND != 0
+        }
+        return appending.count == 1 ? appending[0] : nil
     }
 
     /// The log file lxc-start writes: its `-o`/`--logfile` argument, else `lxc.log.file` of the config.

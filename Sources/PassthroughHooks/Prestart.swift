@@ -3,27 +3,47 @@ import PassthroughSystem
 
 /// The pre-start hook: on the host, as real root, before the container's mounts.
 public enum Prestart {
-    /// What `pve-prestart-hook` runs: the summary line, or nil with no devices.
-    public static func hook(_ context: HookContext) throws(HookFailure) -> String? {
-        let count = try run(context)
-        return count == 0 ? nil : "prepared \(count) device node(s) in \(context.passthroughDirectory)"
+    /// What a start did: the devices passed through, and a line for each
+    /// optional one (`required=0`) left pending.
+    public struct Outcome: Equatable, Sendable {
+        public var count: Int
+        public var pending: [String]
     }
 
-    /// Returns the number of devices passed through.
+    /// What `pve-prestart-hook` runs: the summary line (nil with no devices)
+    /// and the pending lines, as warnings.
+    public static func hook(_ context: HookContext) throws(HookFailure) -> HookReport {
+        let outcome = try run(context)
+        return HookReport(
+            summary: outcome.count == 0 ? nil : "prepared \(outcome.count) device node(s) in \(context.passthroughDirectory)",
+            warnings: outcome.pending)
+    }
+
     @discardableResult
     public static func run(
         _ context: HookContext, proxmoxDirectory: String = ConfigLoader.proxmoxConfigDirectory,
         records: GrantRecordStore = GrantRecordStore(), hierarchy: DeviceRule.Hierarchy? = nil
-    ) throws(HookFailure) -> Int {
+    ) throws(HookFailure) -> Outcome {
         let directory = PassthroughDirectory(containerDirectory: context.containerDirectory)
         // A tmpfs left by an earlier start goes first, even if this start fails.
         try directory.clear()
         let files = FileCache()
         let config = try ConfigLoader.load(context, proxmoxDirectory: proxmoxDirectory, files: files)
-        let devices = try DevicePlanner.requestedDevices(entries: config.devices, idMap: config.idMap)
-        guard !devices.isEmpty else { return 0 }
+        let requested = try DevicePlanner.requestedDevices(entries: config.devices, idMap: config.idMap)
+        guard !requested.isEmpty else { return Outcome(count: 0, pending: []) }
+        var devices: [RequestedDevice] = []
         var hostDevices: [HostDevice] = []
-        for device in devices { hostDevices.append(try hostDevice(device)) }
+        var pending: [String] = []
+        for device in requested {
+            switch HostLookup.live(device.spec.path) {
+            case .device(let host):
+                devices.append(device)
+                hostDevices.append(host)
+            case .missing(let why), .notADevice(let why):
+                guard !device.spec.required else { throw HookFailure(device: device.label, why) }
+                pending.append(pendingLine(device, why))
+            }
+        }
         let settings: ConfigReader.StartSettings
         do {
             settings = try ConfigReader(readFile: files.content(of:)).startSettings(configPath: context.configFile)
@@ -33,7 +53,18 @@ public enum Prestart {
         try refuseHostMountNamespace(monitorUnshare: settings.monitorUnshare)
         let hierarchy = hierarchy ?? .detect()
         let started = settings.deviceRules, own = settings.ownDeviceRules
-        try checkRules(devices: devices, hostDevices: hostDevices, policy: DevicePolicy(hierarchy: hierarchy, rules: started), context: context)
+        let policy = DevicePolicy(hierarchy: hierarchy, rules: started)
+        // An optional device whose rule is not in the config yet is pending too: the start goes on without it.
+        for index in devices.indices.reversed() where !devices[index].spec.required {
+            let device = devices[index], host = hostDevices[index]
+            let needs = RulePlanner.Device(type: host.type, number: host.number, denyWrite: device.spec.denyWrite)
+            guard let problem = RulePlanner.outOfDate(needs, under: policy, containerName: context.containerName) else { continue }
+            pending.insert(pendingLine(device, problem), at: 0)
+            devices.remove(at: index)
+            hostDevices.remove(at: index)
+        }
+        try checkRules(devices: devices, hostDevices: hostDevices, policy: policy, context: context)
+        guard !devices.isEmpty else { return Outcome(count: 0, pending: pending) }
         let plan = PrestartPlan(devices: devices, hostDevices: hostDevices, containerRoot: config.idMap.hostRoot)
         let nodes = try directory.apply(plan)
         let grants = zip(devices, hostDevices).map { device, host in
@@ -51,7 +82,12 @@ public enum Prestart {
             try? directory.clear()
             throw HookFailure("cannot record what the container is given: \(error)")
         }
-        return devices.count
+        return Outcome(count: devices.count, pending: pending)
+    }
+
+    /// The log line of an optional device left out of this start.
+    static func pendingLine(_ device: RequestedDevice, _ why: String) -> String {
+        "\(device.label): \(why); optional (required=0): pending, 'lxc-passthrough watch' puts it in when it appears"
     }
 
     /// The tmpfs with the nodes belongs in the monitor's own mount namespace
@@ -90,14 +126,6 @@ public enum Prestart {
             if let problem = RulePlanner.outOfDate(needs, under: policy, containerName: context.containerName) {
                 throw HookFailure(device: device.label, problem)
             }
-        }
-    }
-
-    /// Looks the device up on the host, following symlinks.
-    static func hostDevice(_ device: RequestedDevice) throws(HookFailure) -> HostDevice {
-        switch HostLookup.live(device.spec.path) {
-        case .device(let host): return host
-        case .missing(let why), .notADevice(let why): throw HookFailure(device: device.label, why)
         }
     }
 }

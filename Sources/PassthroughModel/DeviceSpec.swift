@@ -1,8 +1,12 @@
 /// One `devN` entry as the administrator wrote it, validated:
-/// `path` (default key), `mode`, `uid`, `gid`, `deny-write`.
+/// `path` (default key), `mode`, `uid`, `gid`, `deny-write` as Proxmox has
+/// them, and two keys of ours that Proxmox's tools do not accept:
+/// `required` (default 1) and `mp` (the path in the container).
 public struct DeviceSpec: Equatable, Sendable {
     public static let defaultMode: UInt32 = 0o660
-    static let keys: Set<String> = ["path", "mode", "uid", "gid", "deny-write"]
+    static let keys: Set<String> = ["path", "mode", "uid", "gid", "deny-write", "required", "mp"]
+    /// The keys Proxmox VE's own `devN` format does not have: `pct` refuses a config that uses them.
+    public static let keysProxmoxRefuses = ["required", "mp"]
 
     /// The path as written; where the device is found on the host.
     public var path: String
@@ -12,22 +16,39 @@ public struct DeviceSpec: Equatable, Sendable {
     public var uid: UInt32
     public var gid: UInt32
     public var denyWrite: Bool
+    /// `required=0`: a device absent at start does not stop the start; it is
+    /// put in when it appears (by `lxc-passthrough watch`).
+    public var required: Bool
+    /// `mp=`: where the node appears in the container, when not at `path`.
+    public var mountPath: String?
 
-    public init(path: String, mode: UInt32 = DeviceSpec.defaultMode, uid: UInt32 = 0, gid: UInt32 = 0, denyWrite: Bool = false) {
+    public init(
+        path: String, mode: UInt32 = DeviceSpec.defaultMode, uid: UInt32 = 0, gid: UInt32 = 0, denyWrite: Bool = false,
+        required: Bool = true, mountPath: String? = nil
+    ) {
         self.path = path
         self.mode = mode
         self.uid = uid
         self.gid = gid
         self.denyWrite = denyWrite
+        self.required = required
+        self.mountPath = mountPath
     }
 
-    /// The path with repeated slashes collapsed: where the node appears in the container.
-    public var containerPath: String { DevicePath.normalized(path) }
+    /// Where the node appears in the container: `mp` if given, else the
+    /// host path, with repeated slashes collapsed.
+    public var containerPath: String { DevicePath.normalized(mountPath ?? path) }
+
+    /// The keys of ours (`required`, `mp`) this entry uses, which Proxmox's tools refuse.
+    public var keysProxmoxRefuses: [String] {
+        (required ? [] : ["required"]) + (mountPath == nil ? [] : ["mp"])
+    }
 
     public enum Failure: Error, Equatable, Sendable {
         case syntax(PropertyString.Failure)
         case missingPath
         case invalidPath(String, reason: String)
+        case invalidMountPath(String, reason: String)
         case invalidMode(String)
         case invalidID(key: String, text: String)
         case invalidBoolean(key: String, text: String)
@@ -48,6 +69,11 @@ public struct DeviceSpec: Equatable, Sendable {
         if let uid = pairs["uid"] { spec.uid = try parseID(uid, key: "uid") }
         if let gid = pairs["gid"] { spec.gid = try parseID(gid, key: "gid") }
         if let flag = pairs["deny-write"] { spec.denyWrite = try parseBoolean(flag, key: "deny-write") }
+        if let flag = pairs["required"] { spec.required = try parseBoolean(flag, key: "required") }
+        if let mountPath = pairs["mp"] {
+            if let reason = DevicePath.problem(mountPath) { throw .invalidMountPath(mountPath, reason: reason) }
+            spec.mountPath = mountPath
+        }
         return spec
     }
 
@@ -83,6 +109,7 @@ extension DeviceSpec.Failure: CustomStringConvertible {
         case .syntax(let failure): return failure.description
         case .missingPath: return "no device path given"
         case .invalidPath(let path, let reason): return "invalid device path '\(path)': \(reason)"
+        case .invalidMountPath(let path, let reason): return "invalid mp '\(path)' (the path in the container): \(reason)"
         case .invalidMode(let text): return "invalid mode '\(text)': expected 0 and three octal digits, such as 0660 (no setuid, setgid or sticky bits)"
         case .invalidID(let key, let text): return "invalid \(key) '\(text)': expected an integer from 0 to 4294967294"
         case .invalidBoolean(let key, let text): return "invalid \(key) '\(text)': expected 1, on, yes, true, 0, off, no or false"
@@ -92,12 +119,16 @@ extension DeviceSpec.Failure: CustomStringConvertible {
 
 extension DeviceSpec {
     /// A `devN` value with only the options given: `/dev/ttyUSB0,mode=0600,uid=1000`.
-    public static func entryValue(path: String, mode: UInt32?, uid: UInt32?, gid: UInt32?, denyWrite: Bool) -> String {
+    public static func entryValue(
+        path: String, mode: UInt32?, uid: UInt32?, gid: UInt32?, denyWrite: Bool, required: Bool = true, mountPath: String? = nil
+    ) -> String {
         var value = path
         if let mode { value += ",mode=\(octal(mode))" }
         if let uid { value += ",uid=\(uid)" }
         if let gid { value += ",gid=\(gid)" }
         if denyWrite { value += ",deny-write=1" }
+        if !required { value += ",required=0" }
+        if let mountPath { value += ",mp=\(mountPath)" }
         return value
     }
 }

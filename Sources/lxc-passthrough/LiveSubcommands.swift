@@ -11,8 +11,8 @@ struct Attach: ParsableCommand {
             Makes the node as host root, with the mode and the owner mapped through the id map the \
             running container has, and mounts it at PATH in the container's /dev (through its mount \
             namespace, as its root; for an unprivileged container too). Gives the running container \
-            the device cgroup rule it needs (lxc-cgroup: cgroup v1, or LXC's eBPF program on cgroup \
-            v2), and keeps what it gave in the host's record (/run/lxc-passthrough). Unless \
+            the device cgroup rule it needs (through liblxc, as lxc-cgroup does: cgroup v1, or LXC's \
+            eBPF program on cgroup v2), and keeps what it gave in the host's record (/run/lxc-passthrough). Unless \
             --temporary, also adds the devN entry and syncs, so the next start has the device.
 
             Refuses when the container is not running, PATH already exists in the container, \
@@ -22,7 +22,7 @@ struct Attach: ParsableCommand {
 
     @OptionGroup var options: ContainerOptions
 
-    @Argument(help: "The device on the host, e.g. /dev/ttyUSB0; the container sees it at the same path.")
+    @Argument(help: "The device on the host, e.g. /dev/ttyUSB0; the container sees it at the same path, or at --mp.")
     var path: String
 
     @OptionGroup var node: NodeOptions
@@ -33,7 +33,8 @@ struct Attach: ParsableCommand {
     func run() throws {
         let administration = try options.administration()
         let request = AttachRequest(
-            path: path, mode: node.modeBits, uid: node.uid, gid: node.gid, denyWrite: node.denyWrite, temporary: temporary)
+            path: path, mode: node.modeBits, uid: node.uid, gid: node.gid, denyWrite: node.denyWrite, mountPath: node.mp,
+            temporary: temporary)
         try reportingErrors { () throws(AdminError) in
             let result = try administration.attach(request, live: LinuxLiveSystem(), include: includePath)
             let entry = result.key.map { " as \($0)" } ?? " (temporary)"

@@ -32,7 +32,11 @@ struct Add: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "add",
         abstract: "Add a device entry (the lowest free devN) and sync.",
-        discussion: "PATH is checked as the hooks check it: below /dev/, no '.' or '..', an existing character or block device, ids the container's id map can map.")
+        discussion: """
+            PATH is checked as the hooks check it: below /dev/, no '.' or '..', an existing \
+            character or block device (unless --required=0), ids the container's id map can map. \
+            --required=0 and --mp are lxc-passthrough's own keys: Proxmox VE's tools do not accept them.
+            """)
 
     @OptionGroup var options: ContainerOptions
 
@@ -41,12 +45,30 @@ struct Add: ParsableCommand {
 
     @OptionGroup var node: NodeOptions
 
+    @Option(help: ArgumentHelp(
+        "0: the device may be absent: a start goes on without it, and 'lxc-passthrough watch' puts it in when it appears (required=0 in the entry). Default 1.",
+        valueName: "0|1"))
+    var required: String?
+
+    var isRequired: Bool { required.flatMap { try? DeviceSpec.parse("/dev/x,required=\($0)").required } ?? true }
+
+    func validate() throws {
+        if let required, (try? DeviceSpec.parse("/dev/x,required=\(required)")) == nil {
+            throw ValidationError("invalid --required '\(required)': expected 1, on, yes, true, 0, off, no or false")
+        }
+    }
+
     func run() throws {
         let administration = try options.administration()
         try reportingErrors { () throws(AdminError) in
             let (key, result) = try ConfigStore.update(administration.container) { document throws(AdminError) in
                 try administration.add(
-                    &document, path: path, mode: node.modeBits, uid: node.uid, gid: node.gid, denyWrite: node.denyWrite, include: includePath)
+                    &document, path: path, mode: node.modeBits, uid: node.uid, gid: node.gid, denyWrite: node.denyWrite,
+                    required: isRequired, mountPath: node.mp, include: includePath)
+            }
+            for warning in administration.proxmoxKeyWarnings(try ConfigStore.read(administration.container), onProxmoxHost: Administration.isProxmoxHost())
+            where warning.hasPrefix("\(key):") {
+                printWarning(warning)
             }
             print("\(options.name): added \(key): \(path)")
             report(result, container: options.name)
@@ -84,7 +106,8 @@ struct List: ParsableCommand {
             gid in the container and on the host, deny-write, what the running container was \
             given (rw or r, from the host's record; - when it is not running or has nothing of \
             the entry), and a status: ready, missing, not a device, rule out of date (run sync), \
-            or invalid. A device the running container was given that no entry names (attach \
+            invalid, or pending (an optional entry, required=0, whose device is absent or has no \
+            rule yet: a start goes on without it). PATH shows 'HOST -> CONTAINER' for an entry with mp=. A device the running container was given that no entry names (attach \
             --temporary, or an entry removed since) gets a row of its own, status running only.
             """)
 
@@ -133,7 +156,9 @@ struct Check: ParsableCommand {
         let administration = try options.administration()
         let (problems, warnings) = try reportingErrors { () throws(AdminError) in
             let document = try ConfigStore.read(administration.container)
-            return (try administration.problems(document), administration.metadataNameWarnings(document))
+            return (try administration.problems(document),
+                    administration.metadataNameWarnings(document)
+                        + administration.proxmoxKeyWarnings(document, onProxmoxHost: Administration.isProxmoxHost()))
         }
         for warning in warnings { printWarning(warning) }
         for problem in problems { printError(problem) }
@@ -155,6 +180,9 @@ struct NodeOptions: ParsableArguments {
 
     @Flag(help: "Let the container read the device but not write it.")
     var denyWrite = false
+
+    @Option(help: ArgumentHelp("Where the node appears in the container, when not at the host path (mp= in the entry), e.g. /dev/zigbee.", valueName: "PATH"))
+    var mp: String?
 
     var modeBits: UInt32? { mode.flatMap { UInt32($0, radix: 8) } }
 

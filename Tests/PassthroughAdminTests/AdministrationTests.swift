@@ -148,6 +148,55 @@ struct AdministrationTests {
         ])
     }
 
+    @Test func optionalEntriesArePendingNotProblems() throws {
+        var document = ConfigDocument("lxc.include = /common.conf\ndev0: /dev/ttyUSB7,required=0\ndev1: /dev/ttyUSB0,required=0,mp=/dev/zigbee\n")
+        let admin = administration()
+        // Before sync: dev1 is there but has no rule yet, dev0 is absent; neither is a problem.
+        var reports = try admin.reports(document)
+        #expect(reports.map(\.status) == [.pending, .pending])
+        #expect(reports[1].mountPath == "/dev/zigbee" && !reports[1].required)
+        #expect(try admin.problems(document).isEmpty)
+        let result = try admin.sync(&document, include: "/inc/passthrough.conf")
+        #expect(result.warnings.isEmpty)
+        #expect(document.blockContent.contains { $0.hasPrefix("# dev0 /dev/ttyUSB7: pending (required=0): ") })
+        #expect(document.blockContent.contains("lxc.cgroup2.devices.allow = c 188:0 rw"))
+        reports = try admin.reports(document)
+        #expect(reports.map(\.status) == [.pending, .ready])
+        #expect(ReportFormat.table(reports).contains("/dev/ttyUSB0 -> /dev/zigbee"))
+        #expect(ReportFormat.json(reports).contains("\"required\": false, \"mp\": \"/dev/zigbee\""))
+    }
+
+    @Test func addWritesRequiredAndMountPathAndTakesAnAbsentOptionalDevice() throws {
+        var document = ConfigDocument("lxc.include = /common.conf\n")
+        let admin = administration()
+        #expect(throws: AdminError.self) {
+            try admin.add(&document, path: "/dev/ttyACM0", mode: nil, uid: nil, gid: nil, denyWrite: false, include: "/p/passthrough.conf")
+        }
+        let (key, _) = try admin.add(
+            &document, path: "/dev/ttyACM0", mode: nil, uid: nil, gid: nil, denyWrite: false, required: false, mountPath: "/dev/modem",
+            include: "/p/passthrough.conf")
+        #expect(key == DeviceKey(index: 0))
+        #expect(document.deviceLines().map(\.value) == ["/dev/ttyACM0,required=0,mp=/dev/modem"])
+        // Another entry may not take the container path it claimed, nor may mp hold a newline.
+        #expect(throws: AdminError.self) {
+            try admin.add(&document, path: "/dev/ttyUSB0", mode: nil, uid: nil, gid: nil, denyWrite: false, mountPath: "/dev/modem", include: "/p/passthrough.conf")
+        }
+        #expect(throws: AdminError.self) {
+            try admin.add(&document, path: "/dev/ttyUSB0", mode: nil, uid: nil, gid: nil, denyWrite: false, mountPath: "/dev/a\nlxc.x=1", include: "/p/passthrough.conf")
+        }
+        #expect(document.deviceLines().count == 1)
+    }
+
+    @Test func proxmoxHostsAreWarnedOfOurOwnKeys() {
+        let document = ConfigDocument("dev0: /dev/ttyUSB0\ndev1: /dev/ttyUSB1,required=0\ndev2: /dev/loop0,mp=/dev/disk0\n")
+        let admin = administration()
+        #expect(admin.proxmoxKeyWarnings(document, onProxmoxHost: false).isEmpty)
+        let warnings = admin.proxmoxKeyWarnings(document, onProxmoxHost: true)
+        #expect(warnings.count == 2)
+        #expect(warnings[0].hasPrefix("dev1: ") && warnings[0].contains("'required'"))
+        #expect(warnings[1].hasPrefix("dev2: ") && warnings[1].contains("'mp'"))
+    }
+
     @Test func defaultLXCPathComesFromLXCsConfig() {
         #expect(ManagedContainer.defaultLXCPath(globalConfig: "/nonexistent/lxc.conf") == "/var/lib/lxc")
         #expect(ManagedContainer.problem(name: "../etc") != nil && ManagedContainer.problem(name: "ct-1") == nil)

@@ -10,7 +10,7 @@ struct ReportFormatTests {
         let json = ReportFormat.json([report])
         #expect(json == """
             [
-              {"key": "dev0", "path": "/dev/a \\"b\\"\\n", "type": "c", "major": 188, "minor": 0, "mode": "0640", "uid": 1, "gid": 2, "hostUid": null, "hostGid": 3, "denyWrite": true, "status": "rule out of date", "problem": "x\\\\y", "given": null}
+              {"key": "dev0", "path": "/dev/a \\"b\\"\\n", "type": "c", "major": 188, "minor": 0, "mode": "0640", "uid": 1, "gid": 2, "hostUid": null, "hostGid": 3, "denyWrite": true, "required": true, "mp": null, "status": "rule out of date", "problem": "x\\\\y", "given": null}
             ]
 
             """)

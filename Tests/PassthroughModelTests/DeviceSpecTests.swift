@@ -106,4 +106,44 @@ struct DeviceSpecTests {
         #expect("\(DeviceSpec.Failure.invalidID(key: "gid", text: "-3"))".contains("gid '-3'"))
         #expect("\(DeviceSpec.Failure.syntax(.unknownKey("owner")))".contains("'owner'"))
     }
+
+    @Test func requiredAndMountPathAreRead() throws {
+        let spec = try DeviceSpec.parse("/dev/serial/by-id/usb-x,required=0,mp=/dev/zigbee")
+        #expect(spec == DeviceSpec(path: "/dev/serial/by-id/usb-x", required: false, mountPath: "/dev/zigbee"))
+        #expect(spec.containerPath == "/dev/zigbee")
+        #expect(spec.keysProxmoxRefuses == ["required", "mp"])
+        let plain = try DeviceSpec.parse("/dev/ttyUSB0,required=yes")
+        #expect(plain.required && plain.mountPath == nil && plain.containerPath == "/dev/ttyUSB0")
+        #expect(plain.keysProxmoxRefuses.isEmpty)
+        #expect(try DeviceSpec.parse("/dev/a,mp=/dev//b/").containerPath == "/dev/b")
+    }
+
+    @Test(arguments: ["/tmp/x", "/dev/", "/dev/../etc/shadow", "dev/x", "/dev/a/./b"])
+    func mountPathIsValidatedLikeAPath(mp: String) {
+        #expect(throws: DeviceSpec.Failure.invalidMountPath(mp, reason: DevicePath.problem(mp)!)) {
+            try DeviceSpec.parse("/dev/ttyUSB0,mp=\(mp)")
+        }
+        #expect("\(DeviceSpec.Failure.invalidMountPath(mp, reason: "r"))".contains("invalid mp '\(mp)'"))
+    }
+
+    @Test func requiredTakesProxmoxBooleans() {
+        #expect(throws: DeviceSpec.Failure.invalidBoolean(key: "required", text: "maybe")) { try DeviceSpec.parse("/dev/a,required=maybe") }
+    }
+
+    @Test func entryValueWritesOnlyWhatDiffersFromTheDefaults() throws {
+        #expect(DeviceSpec.entryValue(path: "/dev/a", mode: nil, uid: nil, gid: nil, denyWrite: false) == "/dev/a")
+        let value = DeviceSpec.entryValue(path: "/dev/a", mode: 0o600, uid: 1, gid: 2, denyWrite: true, required: false, mountPath: "/dev/b")
+        #expect(value == "/dev/a,mode=0600,uid=1,gid=2,deny-write=1,required=0,mp=/dev/b")
+        #expect(try DeviceSpec.parse(value) == DeviceSpec(path: "/dev/a", mode: 0o600, uid: 1, gid: 2, denyWrite: true, required: false, mountPath: "/dev/b"))
+    }
+
+    @Test func twoEntriesCannotShareAContainerPath() {
+        let entries = [
+            ContainerConfig.Entry(key: DeviceKey(index: 0)!, value: "/dev/ttyUSB0", origin: "t:1"),
+            ContainerConfig.Entry(key: DeviceKey(index: 1)!, value: "/dev/ttyUSB1,mp=/dev/ttyUSB0", origin: "t:2"),
+        ]
+        let failure = #expect(throws: HookFailure.self) { try DevicePlanner.requestedDevices(entries: entries, idMap: IDMap()) }
+        #expect(failure?.device == "dev1 (/dev/ttyUSB1)")
+        #expect(failure?.message == "the same path is already passed through by dev0")
+    }
 }

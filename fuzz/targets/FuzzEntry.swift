@@ -10,8 +10,9 @@ let fuzzTarget: (UnsafeRawPointer, Int) -> CInt = {
     case "DeviceList": return fuzzDeviceList
     case "MountTable": return fuzzMountTable
     case "GrantRecord": return fuzzGrantRecord
+    case "Uevent": return fuzzUevent
     default:
-        fputs("FUZZ_TARGET must be PropertyString, ContainerConfig, IDMap, DeviceList, MountTable or GrantRecord\n", stderr)
+        fputs("FUZZ_TARGET must be PropertyString, ContainerConfig, IDMap, DeviceList, MountTable, GrantRecord or Uevent\n", stderr)
         exit(2)
     }
 }()

@@ -7,15 +7,21 @@ public struct AttachRequest: Sendable {
     public var uid: UInt32?
     public var gid: UInt32?
     public var denyWrite: Bool
+    /// `mp=`: where the node goes in the container, when not at `path`.
+    public var mountPath: String?
     /// Only the running container: no devN entry, no sync.
     public var temporary: Bool
 
-    public init(path: String, mode: UInt32? = nil, uid: UInt32? = nil, gid: UInt32? = nil, denyWrite: Bool = false, temporary: Bool = false) {
+    public init(
+        path: String, mode: UInt32? = nil, uid: UInt32? = nil, gid: UInt32? = nil, denyWrite: Bool = false,
+        mountPath: String? = nil, temporary: Bool = false
+    ) {
         self.path = path
         self.mode = mode
         self.uid = uid
         self.gid = gid
         self.denyWrite = denyWrite
+        self.mountPath = mountPath
         self.temporary = temporary
     }
 }
@@ -85,8 +91,11 @@ extension Administration {
     func planAttach(
         _ request: AttachRequest, _ document: ConfigDocument, running: RunningContainer, record: GrantRecord, include: String
     ) throws(AdminError) -> (AttachResult, GrantRecord.Grant, ConfigDocument) {
-        if let problem = DevicePath.controlCharacterProblem(request.path) { throw AdminError(problem) }
-        let value = DeviceSpec.entryValue(path: request.path, mode: request.mode, uid: request.uid, gid: request.gid, denyWrite: request.denyWrite)
+        for text in [request.path] + (request.mountPath.map { [$0] } ?? []) {
+            if let problem = DevicePath.controlCharacterProblem(text) { throw AdminError(problem) }
+        }
+        let value = DeviceSpec.entryValue(
+            path: request.path, mode: request.mode, uid: request.uid, gid: request.gid, denyWrite: request.denyWrite, mountPath: request.mountPath)
         let spec: DeviceSpec
         do {
             spec = try DeviceSpec.parse(value)
@@ -104,7 +113,7 @@ extension Administration {
         if !request.temporary {
             (key, sync) = try add(
                 &edited, path: request.path, mode: request.mode, uid: request.uid, gid: request.gid, denyWrite: request.denyWrite,
-                include: include)
+                mountPath: request.mountPath, include: include)
         }
         let owner: (uid: UInt32, gid: UInt32)
         do {
