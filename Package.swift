@@ -8,6 +8,7 @@ import PackageDescription
 //   PassthroughLXC             liblxc (CLXC): a container's state, init, running config, cgroup device rules
 //   PassthroughHooks           the three LXC hooks                                      (model + system)
 //   PassthroughAdmin           lxc-passthrough: entries, rules, live attach and detach  (model + system + entry)
+//   PassthroughWatch           lxc-passthrough watch: epoll, inotify and uevents, over the admin module
 // The hook executables link the hooks module only (static, no liblxc); the command, the admin module.
 let package = Package(
     name: "lxc-passthrough",
@@ -24,6 +25,7 @@ let package = Package(
     targets: [
         .target(name: "CLinuxShims"),
         .target(name: "CNamespaceShims"),
+        .target(name: "CWatchShims"),
         .target(name: "PassthroughModel"),
         .target(name: "PassthroughSystem", dependencies: ["PassthroughModel", "CLinuxShims"]),
         // The part of the system layer only live attach uses, kept out of the hooks' binaries.
@@ -35,13 +37,15 @@ let package = Package(
         .target(
             name: "PassthroughAdmin",
             dependencies: ["PassthroughModel", "PassthroughSystem", "PassthroughContainerEntry", "PassthroughLXC"]),
+        // lxc-passthrough watch: the event loop (epoll, inotify, uevents), over the admin module.
+        .target(name: "PassthroughWatch", dependencies: ["PassthroughAdmin", "PassthroughLXC", "PassthroughModel", "PassthroughSystem", "CWatchShims"]),
         .executableTarget(name: "pve-prestart-hook", dependencies: ["PassthroughHooks"]),
         .executableTarget(name: "pve-autodev-hook", dependencies: ["PassthroughHooks"]),
         .executableTarget(name: "pve-poststop-hook", dependencies: ["PassthroughHooks"]),
         .executableTarget(
             name: "lxc-passthrough",
             dependencies: [
-                "PassthroughAdmin", "PassthroughModel", "PassthroughSystem",
+                "PassthroughAdmin", "PassthroughModel", "PassthroughSystem", "PassthroughWatch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "PassthroughModelTests", dependencies: ["PassthroughModel"]),

@@ -64,9 +64,12 @@ public enum Prestart {
             hostDevices.remove(at: index)
         }
         try checkRules(devices: devices, hostDevices: hostDevices, policy: policy, context: context)
-        guard !devices.isEmpty else { return Outcome(count: 0, pending: pending) }
-        let plan = PrestartPlan(devices: devices, hostDevices: hostDevices, containerRoot: config.idMap.hostRoot)
-        let nodes = try directory.apply(plan)
+        // With only pending entries there is no tmpfs, but still a record (of no grant): the watcher
+        // sees the start there, and the rules in force for when it gives a device.
+        var nodes: [DeviceKey: GrantRecord.NodeIdentity] = [:]
+        if !devices.isEmpty {
+            nodes = try directory.apply(PrestartPlan(devices: devices, hostDevices: hostDevices, containerRoot: config.idMap.hostRoot))
+        }
         let grants = zip(devices, hostDevices).map { device, host in
             GrantRecord.Grant(
                 key: device.key, containerPath: device.containerPath, type: host.type, number: host.number,

@@ -22,7 +22,7 @@ struct LXCPassthrough: ParsableCommand {
               LXC_PASSTHROUGH_CONF  the passthrough.conf to include (default \(Administration.defaultInclude))
             """,
         version: PassthroughVersion.current,
-        subcommands: [Add.self, Remove.self, Attach.self, Detach.self, Sync.self, List.self, Check.self, Hierarchy.self])
+        subcommands: [Add.self, Remove.self, Attach.self, Detach.self, Sync.self, List.self, Check.self, Watch.self, Hierarchy.self])
 }
 
 /// Options every subcommand takes: where the container is.

@@ -35,6 +35,14 @@ public struct AttachResult {
     public var sync: SyncResult?
 }
 
+/// A grant planned for a running container: the node to place, the grant
+/// to record once it is placed, and the rules to write first.
+public struct PlannedGrant: Sendable {
+    public var node: DeviceNode
+    public var grant: GrantRecord.Grant
+    public var rules: [DeviceRule]
+}
+
 public struct DetachResult {
     /// The entry removed; nil with `--temporary` or when there was none.
     public var key: DeviceKey?
@@ -58,16 +66,7 @@ extension Administration {
             let running = try live.running(container)
             let before = try currentRecord(live, running, document)
             let (result, planned, edited) = try planAttach(request, document, running: running, record: before, include: include)
-            var grant = planned
-            try live.apply(result.rules, to: container)
-            do throws(AdminError) {
-                grant.node = try live.place(result.node, in: running)
-            } catch {
-                throw failure(error, undoing: { () throws(AdminError) in try live.apply(undoing(result.rules, from: before), to: container) })
-            }
-            var after = before
-            after.rules = before.rules.applying(result.rules)
-            after.grants.append(grant)
+            let after = try give(planned, live: live, running: running, record: before)
             do throws(AdminError) {
                 try live.save(after, of: container)
             } catch {
@@ -84,13 +83,55 @@ extension Administration {
         }).0
     }
 
+    /// Gives the running container a planned grant: the cgroup rules first,
+    /// then the node (so that it is usable as soon as it is there). Returns
+    /// the record with the grant, not saved yet. A failure undoes the rules.
+    func give(_ planned: PlannedGrant, live: LiveSystem, running: RunningContainer, record before: GrantRecord) throws(AdminError) -> GrantRecord {
+        var grant = planned.grant
+        try live.apply(planned.rules, to: container)
+        do throws(AdminError) {
+            grant.node = try live.place(planned.node, in: running)
+        } catch {
+            throw failure(error, undoing: { () throws(AdminError) in try live.apply(undoing(planned.rules, from: before), to: container) })
+        }
+        var after = before
+        after.rules = before.rules.applying(planned.rules)
+        after.grants.append(grant)
+        return after
+    }
+
+    /// Takes the grant at `index` back from the running container: the cgroup
+    /// rules first (nothing left but what the container's own rules give,
+    /// unless another grant holds the same device), then every mount of the
+    /// node, found by its identity. Returns the record without it, not saved
+    /// yet, and what was done. A failure undoes the rules.
+    func takeBack(
+        _ index: Int, live: LiveSystem, running: RunningContainer, record before: GrantRecord
+    ) throws(AdminError) -> (record: GrantRecord, rules: [DeviceRule], removal: Removal) {
+        let grant = before.grants[index]
+        var after = before
+        after.grants.remove(at: index)
+        let goal = after.goal(for: grant.type, grant.number)
+        guard let rules = before.rules.changes(toMeet: goal, grant.type, grant.number) else {
+            throw AdminError("no device rule can take \(grant.type.rawValue) \(grant.number) back from container '\(container.name)': "
+                + "a rule of its own config (\(hierarchy.rawValue)) gives it")
+        }
+        after.rules = before.rules.applying(rules)
+        try live.apply(rules, to: container)
+        do throws(AdminError) {
+            return (after, rules, try live.remove(grant, from: running))
+        } catch {
+            throw failure(error, undoing: { () throws(AdminError) in try live.apply(undoing(rules, from: before), to: container) })
+        }
+    }
+
     /// Validates the request as `add` and pre-start would, with the ids the
     /// running container really has; returns what to do, the grant to record
     /// (its node's identity is known once it is placed) and the config with
     /// the new entry (unchanged when temporary). Pure.
     func planAttach(
         _ request: AttachRequest, _ document: ConfigDocument, running: RunningContainer, record: GrantRecord, include: String
-    ) throws(AdminError) -> (AttachResult, GrantRecord.Grant, ConfigDocument) {
+    ) throws(AdminError) -> (AttachResult, PlannedGrant, ConfigDocument) {
         for text in [request.path] + (request.mountPath.map { [$0] } ?? []) {
             if let problem = DevicePath.controlCharacterProblem(text) { throw AdminError(problem) }
         }
@@ -103,10 +144,6 @@ extension Administration {
             throw AdminError("'\(value)': \(error)")
         }
         let host = try hostDevice(request.path)
-        guard let root = running.idMap.mappedRoot else {
-            throw AdminError("container '\(container.name)''s root is not mapped to a host user (its uid_map: \(DevicePlanner.describe(running.idMap, .user))): "
-                + "nothing is made in it as an unmapped root")
-        }
         var edited = document
         var key: DeviceKey?
         var sync: SyncResult?
@@ -115,9 +152,24 @@ extension Administration {
                 &edited, path: request.path, mode: request.mode, uid: request.uid, gid: request.gid, denyWrite: request.denyWrite,
                 mountPath: request.mountPath, include: include)
         }
+        let planned = try planGrant(spec, key: key, host: host, running: running, record: record, label: request.path)
+        return (AttachResult(key: key, node: planned.node, rules: planned.rules, sync: sync), planned, edited)
+    }
+
+    /// What giving the running container the device of `spec` (found on the
+    /// host as `host`) takes: the node, with the owner and mode through the
+    /// id map it really has, the grant to record (its node's identity is
+    /// known once it is placed) and the rules to write. Pure.
+    func planGrant(
+        _ spec: DeviceSpec, key: DeviceKey?, host: HostDevice, running: RunningContainer, record: GrantRecord, label: String
+    ) throws(AdminError) -> PlannedGrant {
+        guard let root = running.idMap.mappedRoot else {
+            throw AdminError("container '\(container.name)''s root is not mapped to a host user (its uid_map: \(DevicePlanner.describe(running.idMap, .user))): "
+                + "nothing is made in it as an unmapped root")
+        }
         let owner: (uid: UInt32, gid: UInt32)
         do {
-            owner = try DevicePlanner.hostOwner(of: spec, idMap: running.idMap, label: request.path)
+            owner = try DevicePlanner.hostOwner(of: spec, idMap: running.idMap, label: label)
         } catch {
             throw AdminError("\(error)")
         }
@@ -135,7 +187,7 @@ extension Administration {
             throw AdminError("no device rule can give container '\(container.name)' \(host.type.rawValue) \(host.number) "
                 + "\(spec.denyWrite ? "read-only" : "read-write"): a rule of its own config (\(hierarchy.rawValue)) gives it more")
         }
-        return (AttachResult(key: key, node: node, rules: rules, sync: sync), grant, edited)
+        return PlannedGrant(node: node, grant: grant, rules: rules)
     }
 
     /// Takes a device out of the running container, named by its entry's key
@@ -150,21 +202,7 @@ extension Administration {
             let before = try currentRecord(live, running, document)
             let index = try grantIndex(target, in: before, document)
             let grant = before.grants[index]
-            var after = before
-            after.grants.remove(at: index)
-            let goal = after.goal(for: grant.type, grant.number)
-            guard let rules = before.rules.changes(toMeet: goal, grant.type, grant.number) else {
-                throw AdminError("no device rule can take \(grant.type.rawValue) \(grant.number) back from container '\(container.name)': "
-                    + "a rule of its own config (\(hierarchy.rawValue)) gives it")
-            }
-            after.rules = before.rules.applying(rules)
-            try live.apply(rules, to: container)
-            let removal: Removal
-            do throws(AdminError) {
-                removal = try live.remove(grant, from: running)
-            } catch {
-                throw failure(error, undoing: { () throws(AdminError) in try live.apply(undoing(rules, from: before), to: container) })
-            }
+            let (after, rules, removal) = try takeBack(index, live: live, running: running, record: before)
             do throws(AdminError) {
                 try live.save(after, of: container)
             } catch {
@@ -249,7 +287,7 @@ extension Administration {
     }
 
     /// `first`, after running `undo`; says so when undoing failed too.
-    private func failure(_ first: AdminError, undoing undo: () throws(AdminError) -> Void) -> AdminError {
+    func failure(_ first: AdminError, undoing undo: () throws(AdminError) -> Void) -> AdminError {
         do {
             try undo()
             return first

@@ -1,0 +1,2 @@
+// Declarations only: see include/watch_shims.h.
+#include "watch_shims.h"

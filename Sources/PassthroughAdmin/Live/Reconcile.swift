@@ -1,0 +1,99 @@
+import PassthroughModel
+
+/// What one look at a container did, for the watcher's log.
+public struct ReconcileResult: Equatable, Sendable {
+    /// One line per action, without the container's name.
+    public var actions: [String] = []
+    /// The container has something to change but is not running yet
+    /// (starting): look again shortly.
+    public var retry = false
+    /// The host paths its entries name, whose directories the watcher follows.
+    public var devicePaths: [String] = []
+}
+
+extension Administration {
+    /// Brings the container to match its entries and the host's devices now,
+    /// under the config's lock: the rules block of its config follows each
+    /// device (as `sync` writes it), and when it runs, every grant whose entry
+    /// names no device any more, or another one, is taken back and every
+    /// entry whose device is there and not given is given, each saved in the
+    /// host's record as it is done. A container whose config does not include
+    /// passthrough.conf is not touched.
+    public func reconcile(live: LiveSystem, include: String) throws(AdminError) -> ReconcileResult {
+        try ConfigStore.update(container) { document throws(AdminError) in
+            var result = ReconcileResult()
+            let lines = document.deviceLines()
+            guard Administration.includesPassthrough(document), !lines.isEmpty || !document.blockContent.isEmpty else { return result }
+            let blockBefore = document.blockContent
+            let sync = try sync(&document, include: include)
+            if document.blockContent != blockBefore {
+                result.actions.append("config: device rules written (\(sync.rules.count) rule(s))")
+            }
+            let entries = reconcileEntries(lines)
+            result.devicePaths = entries.map(\.spec.path)
+            // The record as the file says, to see cheaply whether anything is to be done.
+            let recorded = try live.record(of: container)
+            guard !ReconcilePlan(entries: entries, grants: recorded?.grants ?? []).isEmpty else { return result }
+            let running: RunningContainer
+            switch try live.state(of: container) {
+            case .running(let found):
+                running = found
+            case .notRunning(let state):
+                result.retry = state == "STARTING"
+                return result
+            }
+            var record = try currentRecord(live, running, document)
+            let plan = ReconcilePlan(entries: entries, grants: record.grants)
+            for (index, reason) in plan.takeBack {
+                let grant = record.grants[index]
+                let label = "\(grant.key.map { "\($0)" } ?? "-") (\(OctalEscape.escapeForTerminal(grant.containerPath)))"
+                do throws(AdminError) {
+                    let (after, _, removal) = try takeBack(index, live: live, running: running, record: record)
+                    try live.save(after, of: container)
+                    record = after
+                    let why = reason == .gone ? "gone from the host" : "its path names another device now"
+                    var line = "\(label): \(grant.type.rawValue) \(grant.number) \(why): access taken back"
+                    line += removal.removedAtPath ? ", node removed" : ", no node was at its path"
+                    let holders = live.holders(of: grant.type, grant.number, in: running)
+                    if !holders.isEmpty { line += "; still open by \(holders.map(\.description).joined(separator: ", "))" }
+                    result.actions.append(line)
+                } catch {
+                    result.actions.append("\(label): cannot take \(grant.type.rawValue) \(grant.number) back: \(error)")
+                }
+            }
+            for (entry, device) in plan.give {
+                let label = "\(entry.key) (\(OctalEscape.escapeForTerminal(entry.spec.path)))"
+                do throws(AdminError) {
+                    let planned = try planGrant(entry.spec, key: entry.key, host: device, running: running, record: record, label: label)
+                    let after = try give(planned, live: live, running: running, record: record)
+                    do throws(AdminError) {
+                        try live.save(after, of: container)
+                    } catch {
+                        _ = try? live.remove(after.grants.last!, from: running)
+                        throw failure(error, undoing: { () throws(AdminError) in try live.apply(undoing(planned.rules, from: record), to: container) })
+                    }
+                    record = after
+                    let at = entry.spec.mountPath == nil ? "" : " at \(OctalEscape.escapeForTerminal(entry.spec.containerPath))"
+                    result.actions.append("\(label): \(device.type.rawValue) \(device.number) given\(at), mode \(octal(planned.node.mode))"
+                        + (entry.spec.denyWrite ? ", read-only" : ""))
+                } catch {
+                    result.actions.append("\(label): cannot give \(device.type.rawValue) \(device.number): \(error)")
+                }
+            }
+            return result
+        }
+    }
+
+    /// The entries that parse, each with what its path is on the host now;
+    /// an entry whose container path an earlier one claims is left out, as
+    /// pre-start refuses it.
+    func reconcileEntries(_ lines: [(key: DeviceKey?, name: String, value: String, lineNumber: Int)]) -> [ReconcilePlan.Entry] {
+        var claimed = Set<String>()
+        var entries: [ReconcilePlan.Entry] = []
+        for line in lines.sorted(by: { ($0.key?.index ?? Int.max) < ($1.key?.index ?? Int.max) }) {
+            guard let key = line.key, let spec = try? DeviceSpec.parse(line.value), claimed.insert(spec.containerPath).inserted else { continue }
+            entries.append(ReconcilePlan.Entry(key: key, spec: spec, host: lookUp(spec.path)))
+        }
+        return entries
+    }
+}
