@@ -61,7 +61,7 @@ public struct Watcher: ~Copyable {
         self.lxcPath = lxcPath
         self.include = include
         self.hierarchy = hierarchy
-        self.live = live
+        self.live = RememberingLiveSystem(live)
         self.log = log
         self.lock = lock
         self.poll = poll

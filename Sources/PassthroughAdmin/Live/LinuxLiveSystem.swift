@@ -7,7 +7,31 @@ import PassthroughSystem
 /// `attach` and `detach` on the real system: liblxc for the container's
 /// state, init and cgroup rules, the new mount API and `setns` for its `/dev`.
 public struct LinuxLiveSystem: LiveSystem {
+    /// liblxc's handles, one per container, made once (`lxc_container_new`
+    /// reads the config and its includes) and kept for as long as this is:
+    /// what they are asked goes to the container's monitor each time.
+    private let handles = Handles()
+
     public init() {}
+
+    final class Handles {
+        final class Handle {
+            let lxc: LXCContainer
+            init(_ lxc: consuming LXCContainer) { self.lxc = lxc }
+        }
+        private var handles: [String: Handle] = [:]
+
+        func handle(_ container: ManagedContainer) throws(AdminError) -> Handle {
+            if let handle = handles[container.directory] { return handle }
+            do {
+                let handle = Handle(try LXCContainer(name: container.name, lxcPath: container.lxcPath))
+                handles[container.directory] = handle
+                return handle
+            } catch {
+                throw AdminError("cannot ask LXC about container '\(container.name)': \(error)")
+            }
+        }
+    }
 
     /// LXC's state of the container and, when it runs, a process descriptor
     /// for its init from its monitor (`init_pidfd`), and what the kernel says
@@ -15,10 +39,10 @@ public struct LinuxLiveSystem: LiveSystem {
     /// descriptor shows it alive, so that a pid reused meanwhile is never
     /// taken for it.
     public func state(of container: ManagedContainer) throws(AdminError) -> ContainerState {
-        let lxc = try open(container)
-        let state = lxc.state
+        let handle = try handles.handle(container)
+        let state = handle.lxc.state
         guard state == "RUNNING" else { return .notRunning(lxcState: state) }
-        let pidfd = try initProcess(of: lxc)
+        let pidfd = try initProcess(of: handle.lxc)
         let stopped = AdminError("container '\(container.name)' stopped while lxc-passthrough looked at it")
         let lookAt = { (error: SystemError) in AdminError("cannot look at container '\(container.name)''s init process: \(error)") }
         guard let pid = try translatingErrors({ () throws(SystemError) in try pidfd.processID() }, lookAt) else { throw stopped }
@@ -32,15 +56,6 @@ public struct LinuxLiveSystem: LiveSystem {
         guard try translatingErrors({ () throws(SystemError) in try pidfd.processID() }, lookAt) == pid else { throw stopped }
         guard let idMap else { throw AdminError("cannot read container '\(container.name)''s id map (/proc/\(pid)/uid_map)") }
         return .running(RunningContainer(name: container.name, pid: pid, pidfd: pidfd, idMap: idMap, monitorStartedAt: monitorStartedAt))
-    }
-
-    /// The container as liblxc knows it.
-    private func open(_ container: ManagedContainer) throws(AdminError) -> LXCContainer {
-        do {
-            return try LXCContainer(name: container.name, lxcPath: container.lxcPath)
-        } catch {
-            throw AdminError("cannot ask LXC about container '\(container.name)': \(error)")
-        }
     }
 
     /// Init's process descriptor, from the monitor; from its pid when the
@@ -84,13 +99,13 @@ public struct LinuxLiveSystem: LiveSystem {
     /// the eBPF program it owns. On a failure the rules already added are
     /// taken back.
     public func apply(_ rules: [DeviceRule], to container: ManagedContainer) throws(AdminError) {
-        let lxc = try open(container)
+        let handle = try handles.handle(container)
         for (index, rule) in rules.enumerated() {
             do throws(LXCError) {
-                try lxc.setCgroupItem("devices.\(rule.verdict.rawValue)", rule.value)
+                try handle.lxc.setCgroupItem("devices.\(rule.verdict.rawValue)", rule.value)
             } catch {
                 for done in LiveDeviceRules.reverting(Array(rules[..<index])) {
-                    try? lxc.setCgroupItem("devices.\(done.verdict.rawValue)", done.value)
+                    try? handle.lxc.setCgroupItem("devices.\(done.verdict.rawValue)", done.value)
                 }
                 throw AdminError("cannot set the device rule 'devices.\(rule.verdict.rawValue) = \(rule.value)' in the running container: \(error)")
             }

@@ -46,7 +46,8 @@ extension Administration {
             let plan = ReconcilePlan(entries: entries, grants: record.grants)
             for (index, reason) in plan.takeBack {
                 let grant = record.grants[index]
-                let label = "\(grant.key.map { "\($0)" } ?? "-") (\(OctalEscape.escapeForTerminal(grant.containerPath)))"
+                let path = entries.first { $0.key == grant.key }?.spec.path ?? grant.containerPath
+                let label = "\(grant.key.map { "\($0)" } ?? "-") (\(OctalEscape.escapeForTerminal(path)))"
                 do throws(AdminError) {
                     let (after, _, removal) = try takeBack(index, live: live, running: running, record: record)
                     try live.save(after, of: container)
