@@ -74,10 +74,24 @@ if [ -z "$destdir" ] && [ "$(id -u)" -ne 0 ]; then
     die "run as root (or set DESTDIR to stage the files)"
 fi
 
+# The watcher's systemd unit: under PREFIX/lib/systemd/system, which systemd
+# reads for /usr and /usr/local. It is enabled and started only by a real
+# install (no DESTDIR) into one of those, on a host that runs systemd.
+unitdir=$prefix/lib/systemd/system
+unit=lxc-passthrough-watch.service
+manages_service=no
+case $prefix in
+    /usr|/usr/local) [ -z "$destdir" ] && [ -d /run/systemd/system ] && manages_service=yes ;;
+esac
+
 if [ "$action" = uninstall ]; then
+    if [ "$manages_service" = yes ]; then
+        systemctl disable --now "$unit" >/dev/null 2>&1 || true
+    fi
     for hook in $hooks; do rm -f "$destdir$hookdir/$hook"; done
-    rm -f "$destdir$configdir/passthrough.conf" "$destdir$sbindir/lxc-passthrough"
-    echo "removed the passthrough hooks from $destdir$hookdir, $destdir$configdir/passthrough.conf and $destdir$sbindir/lxc-passthrough"
+    rm -f "$destdir$configdir/passthrough.conf" "$destdir$sbindir/lxc-passthrough" "$destdir$unitdir/$unit"
+    [ "$manages_service" = yes ] && systemctl daemon-reload >/dev/null 2>&1 || true
+    echo "removed the passthrough hooks from $destdir$hookdir, $destdir$configdir/passthrough.conf, $destdir$sbindir/lxc-passthrough and $destdir$unitdir/$unit"
     exit 0
 fi
 
@@ -137,7 +151,22 @@ sed -e "s|@HOOKDIR@|$hookdir|g" -e "s|@LXC_DATADIR@|$lxc_datadir|g" \
 chmod 0644 "$destdir$configdir/.passthrough.conf.new"
 mv -f "$destdir$configdir/.passthrough.conf.new" "$destdir$configdir/passthrough.conf"
 
+install -d -m 0755 "$destdir$unitdir"
+sed -e "s|@SBINDIR@|$sbindir|g" "$here/hooks/$unit.in" > "$destdir$unitdir/.$unit.new"
+chmod 0644 "$destdir$unitdir/.$unit.new"
+mv -f "$destdir$unitdir/.$unit.new" "$destdir$unitdir/$unit"
+
 echo "installed $hooks into $destdir$hookdir"
 echo "installed $destdir$configdir/passthrough.conf"
 echo "installed $destdir$sbindir/lxc-passthrough"
+echo "installed $destdir$unitdir/$unit"
+if [ "$manages_service" = yes ]; then
+    systemctl daemon-reload
+    systemctl enable "$unit" >/dev/null 2>&1
+    # A new binary: the running watcher is replaced.
+    systemctl restart "$unit" && echo "enabled and (re)started $unit: lxc-passthrough watch" ||
+        echo "install.sh: warning: $unit did not start: see 'journalctl -u $unit'" >&2
+elif [ -z "$destdir" ]; then
+    echo "no systemd here: run 'lxc-passthrough watch' yourself to follow devices that come, go and get new numbers (README: 'Devices that move')"
+fi
 echo "pass a device to a container: lxc-passthrough add NAME /dev/..."

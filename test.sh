@@ -15,6 +15,15 @@ else
     echo "test.sh: not root: the root integration and end-to-end tests will be skipped" >&2
 fi
 
+# The installed watcher would act on the test containers (they live in the
+# default container path): it is stopped for the run and started again after.
+watcher_was_active=no
+if [ -d /run/systemd/system ] && systemctl is-active --quiet lxc-passthrough-watch.service 2>/dev/null; then
+    echo "test.sh: stopping lxc-passthrough-watch.service for the tests (started again at the end)"
+    systemctl stop lxc-passthrough-watch.service
+    watcher_was_active=yes
+fi
+
 stage=$(mktemp -d /tmp/lxc-passthrough-test.XXXXXX)
 chmod 0755 "$stage"
 cleanup() {
@@ -22,6 +31,7 @@ cleanup() {
         lxc-destroy -n "$name" -f >/dev/null 2>&1 || true
     done
     rm -rf "$stage"
+    [ "$watcher_was_active" = no ] || systemctl start lxc-passthrough-watch.service || true
 }
 trap cleanup EXIT INT TERM
 

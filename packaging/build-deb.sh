@@ -84,6 +84,10 @@ sed -e "s/@DEBVERSION@/$debversion/" -e "s/@ARCH@/$arch/" -e "s/@SIZE@/$size/" \
     "$here/packaging/debian/control.in" > "$root/DEBIAN/control"
 (cd "$root" && find . -path ./DEBIAN -prune -o -type f -printf '%P\0' | sort -z | xargs -0 md5sum) > "$root/DEBIAN/md5sums"
 chmod 0644 "$root/DEBIAN/control" "$root/DEBIAN/md5sums"
+# The watcher's service: enabled at the first install, stopped before removal.
+for script in postinst prerm postrm; do
+    install -m 0755 "$here/packaging/debian/$script" "$root/DEBIAN/$script"
+done
 
 deb=$out/lxc-passthrough_${debversion}_$arch.deb
 dpkg-deb --root-owner-group -Zxz --build "$root" "$deb" >&2

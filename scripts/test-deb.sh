@@ -5,7 +5,7 @@
 #  2. makes a minimal Debian root with debootstrap, installs lxc and man-db
 #     there with apt, then the package with dpkg -i; runs every program's
 #     --version and --help and renders every man page; removes it with
-#     dpkg -r and checks that no file of it is left;
+#     dpkg -P and checks that no file of it is left;
 #  3. installs it on this host and runs the end-to-end suite against it,
 #     then removes it.
 set -eu
@@ -76,7 +76,7 @@ check "no file of it belongs to another package" in_root sh -c \
     'dpkg -L lxc-passthrough | while read -r f; do [ -d "$f" ] && continue; owners=$(dpkg -S "$f" | cut -d: -f1 | tr -d " "); [ "$owners" = lxc-passthrough ] || { echo "$f: $owners"; exit 1; }; done'
 version=$(sed -n 's/.*static let current = "\(.*\)".*/\1/p' Sources/PassthroughModel/Version.swift)
 check "lxc-passthrough --version" in_root sh -c "lxc-passthrough --version | grep -qx '$version'"
-for subcommand in "" add remove attach detach sync list check; do
+for subcommand in "" add remove attach detach sync list check watch; do
     check "lxc-passthrough $subcommand --help" in_root sh -c "lxc-passthrough $subcommand --help | grep -q 'USAGE: lxc-passthrough'"
 done
 for hook in pve-prestart-hook pve-autodev-hook pve-poststop-hook; do
@@ -85,20 +85,26 @@ for hook in pve-prestart-hook pve-autodev-hook pve-poststop-hook; do
     check "$hook without LXC exits 2" in_root sh -c "/usr/share/lxc/hooks/$hook; test \$? -eq 2"
 done
 check "man lxc-passthrough" in_root sh -c 'man lxc-passthrough 2>/dev/null | grep -q "Pass host devices through to LXC"'
-for page in lxc-passthrough.add lxc-passthrough.remove lxc-passthrough.attach lxc-passthrough.detach lxc-passthrough.sync lxc-passthrough.list lxc-passthrough.check pve-prestart-hook pve-autodev-hook pve-poststop-hook; do
+for page in lxc-passthrough.add lxc-passthrough.remove lxc-passthrough.attach lxc-passthrough.detach lxc-passthrough.sync lxc-passthrough.list lxc-passthrough.check lxc-passthrough.watch pve-prestart-hook pve-autodev-hook pve-poststop-hook; do
     check "man page $page renders" in_root sh -c "man -l /usr/share/man/man8/$page.8.gz 2>&1 | grep -q 'SYNOPSIS' && ! man -l /usr/share/man/man8/$page.8.gz 2>&1 >/dev/null | grep -q ."
 done
 check "every page SEE ALSO names is shipped" in_root sh -c \
     'for page in $(dpkg -L lxc-passthrough | grep "/man8/.*\.8\.gz$"); do zcat "$page" | sed -n "s/^\.Xr \([^ ]*\) 8.*/\1/p"; done | sort -u |
      while read -r name; do test -e "/usr/share/man/man8/$name.8.gz" || { echo "missing: $name"; exit 1; }; done'
 check "bash completion is installed" in_root test -s /usr/share/bash-completion/completions/lxc-passthrough
-check "dpkg -r removes it" in_root dpkg -r lxc-passthrough
+check "the watcher's unit is shipped, for /usr/sbin/lxc-passthrough" in_root sh -c \
+    'grep -qx "ExecStart=/usr/sbin/lxc-passthrough watch" /usr/lib/systemd/system/lxc-passthrough-watch.service'
+check "the watcher's unit is enabled at install" in_root test -L /etc/systemd/system/multi-user.target.wants/lxc-passthrough-watch.service
+# Purged: what the package made for its service (its enablement) goes too.
+check "dpkg -P removes it" in_root dpkg -P lxc-passthrough
 in_root sh -c 'find /usr /etc /opt -xdev -print | sort' > "$dist/after.txt"
 check "no file is left behind" sh -c "diff '$before' '$dist/after.txt' | grep '^>' && exit 1 || exit 0"
 umount -l "$root/proc"
 
 # The end-to-end suite against the package installed on this host.
 check "dpkg -i on this host" dpkg -i "$deb"
+# Where systemd runs, the package started its watcher: it would act on the test containers.
+[ -d /run/systemd/system ] && systemctl stop lxc-passthrough-watch.service 2>/dev/null || true
 check "the installed hooks are the package's" sh -c 'dpkg -S /usr/libexec/lxc-passthrough/pve-prestart-hook | grep -q lxc-passthrough'
 host_cgroup=$(/usr/sbin/lxc-passthrough hierarchy)
 echo "== end-to-end tests against the installed package =="
@@ -108,8 +114,8 @@ LXC_PASSTHROUGH_CONF=/usr/share/lxc/config/passthrough.conf PASSTHROUGH_E2E_CGRO
     swift test --skip-build --filter EndToEndTests.DevicePassthroughTests --filter EndToEndTests.CgroupRulesTests \
     --filter EndToEndTests.RefusedStartTests --filter EndToEndTests.LifecycleTests --filter EndToEndTests.LiveAttachTests && e2e=0 || e2e=$?
 check "end-to-end suite against the package" test "$e2e" -eq 0
-check "dpkg -r on this host" dpkg -r lxc-passthrough
-check "dpkg -r removed the hooks" sh -c '! test -e /usr/libexec/lxc-passthrough/pve-prestart-hook && ! test -e /usr/share/lxc/hooks/pve-prestart-hook'
+check "dpkg -P on this host" dpkg -P lxc-passthrough
+check "dpkg -P removed the hooks" sh -c '! test -e /usr/libexec/lxc-passthrough/pve-prestart-hook && ! test -e /usr/share/lxc/hooks/pve-prestart-hook'
 
 echo "package: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

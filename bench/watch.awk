@@ -1,0 +1,37 @@
+# bench/watch.sh's raw figures (watch.txt) as a Markdown table.
+#   KIND WHAT add|remove SEEN_US DONE_US    one round (-1: not within 5 s)
+#   idle SECONDS CPU_TICKS WAKEUPS
+#   memory RSS_KB HWM_KB
+function sortn(a, n,    i, j, t) { for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j > 0 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t } }
+function pct(a, n, p,    k) { k = int((n - 1) * p + 0.5) + 1; return a[k] }
+$1 == "idle" { idle = $2; cpu = $3; wakeups = $4; next }
+$1 == "memory" { rss = $2; hwm = $3; next }
+{
+    key = $1 " " $2 " " $3
+    if (!(key in known)) { known[key] = 1; order[++keys] = key }
+    if ($5 < 0) { failed[key]++; next }
+    values[key, ++count[key]] = $5 / 1000
+    if ($3 == "add" && $4 >= 0) { gap = ($5 - $4) / 1000; if (gap > maxgap[key]) maxgap[key] = gap }
+}
+END {
+    printf "# lxc-passthrough watch: reaction, idle cost, memory\n\n%s, %s\n\n", host, date
+    printf "Time until the node opens in the container (a removal: until it no longer does), ms; timed from the host, polling every 50 us.\n\n"
+    printf "| container | change | n | median | p90 | p99 | max | node there before it opened (max) | not within 5 s |\n|---|---|---|---|---|---|---|---|---|\n"
+    for (k = 1; k <= keys; k++) {
+        key = order[k]; n = count[key] + 0
+        split(key, part, " ")
+        if (n == 0) {
+            printf "| %s | %s | 0 | - | - | - | - | - | %d (it does not work here) |\n", part[1], part[2] == "lxc-device" ? "lxc-device add" : part[2], failed[key]
+            continue
+        }
+        for (i = 1; i <= n; i++) v[i] = values[key, i]
+        sortn(v, n)
+        if (part[2] == "uevent") what = part[3] == "add" ? "watch: device made (uevent) -> usable" : "watch: device removed -> unusable"
+        else if (part[2] == "link") what = part[3] == "add" ? "watch: stable link made -> usable" : "watch: stable link removed -> unusable"
+        else what = part[2] == "lxc-device" ? "lxc-device add -> usable (no watcher)" : "lxc-passthrough attach -> usable (no watcher)"
+        gap = part[3] == "add" ? sprintf("%.2f", maxgap[key]) : "-"
+        printf "| %s | %s | %d | %.2f | %.2f | %.2f | %.2f | %s | %d |\n", part[1], what, n, pct(v, n, 0.5), pct(v, n, 0.9), pct(v, n, 0.99), v[n], gap, failed[key] + 0
+    }
+    printf "\nIdle, %d s: %d clock ticks of CPU time, %d wake-ups (voluntary context switches).\n", idle, cpu, wakeups
+    printf "Memory, 50 containers of 256 entries: %.1f MB resident (peak %.1f MB).\n", rss / 1024, hwm / 1024
+}

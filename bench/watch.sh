@@ -1,0 +1,177 @@
+#!/bin/sh
+# Benchmark of lxc-passthrough watch, against the targets of its issue:
+#
+#   ./bench/watch.sh [--quick]        as root, after ./install.sh
+#
+# 1. Reaction time, privileged (common.conf) and unprivileged (userns.conf)
+#    containers: from the host node appearing (LOOP_CTL_ADD: the kernel's
+#    uevent) or a stable link appearing (a symlink made as udev would, after
+#    the device) to the node opening inside the container, timed from the
+#    host by bench/reaction.c (it joins the container's cgroup, so the
+#    container's device rules apply to it, and polls /proc/PID/root/... every
+#    50 us); and the removal, until the node no longer opens. For scale, in
+#    the same run: `lxc-device add` of a node, and `lxc-passthrough attach`.
+#    Target: median <= 2.5 ms, p99 <= 20 ms, over >= 50 rounds.
+# 2. Idle cost: CPU time and wake-ups (voluntary context switches) of a
+#    watcher following those containers, over 60 s (10 s with --quick).
+#    Target: unchanged.
+# 3. Memory: resident size of a watcher following 50 containers with 256
+#    entries each (a container path of its own, the containers stopped).
+#    Target: <= 16 MB.
+# Writes bench/results/watch.md (also printed) and the raw figures (watch.txt).
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+results=$here/results
+quick=no
+[ "${1:-}" = --quick ] && quick=yes
+rounds=50
+idle=60
+[ $quick = yes ] && { rounds=10; idle=10; }
+command=${PASSTHROUGH_COMMAND:-$(command -v lxc-passthrough || echo /usr/local/sbin/lxc-passthrough)}
+include=${PASSTHROUGH_CONF:-/usr/share/lxc/config/passthrough.conf}
+
+[ "$(id -u)" -eq 0 ] || { echo "bench: run as root" >&2; exit 1; }
+[ -x "$command" ] || { echo "bench: $command is missing: run ./install.sh first" >&2; exit 1; }
+[ -e /dev/loop-control ] || { echo "bench: /dev/loop-control is missing" >&2; exit 1; }
+compiler=${CC:-$(command -v cc || command -v gcc || command -v clang || true)}
+[ -n "$compiler" ] || { echo "bench: a C compiler is needed (cc, gcc or clang)" >&2; exit 1; }
+
+work=$(mktemp -d /tmp/lxcpt-watch-bench.XXXXXX)
+chmod 0755 "$work"
+links=/dev/lxcpt-watch-bench-$$
+container=
+watcher=
+service_was_active=no
+cleanup() {
+    [ -z "$watcher" ] || { kill "$watcher" 2>/dev/null; wait "$watcher" 2>/dev/null || true; }
+    [ -z "$container" ] || lxc-destroy -n "$container" -f >/dev/null 2>&1 || true
+    for number in $loops; do
+        [ -e "/dev/loop$number" ] && "$work/reaction" loop-remove "$number" 2>/dev/null || true
+    done
+    rm -rf "$work" "$links"
+    [ $service_was_active = no ] || systemctl start lxc-passthrough-watch.service || true
+}
+loops=""
+trap cleanup EXIT INT TERM
+
+# Only this benchmark's watcher may act on its containers.
+if [ -d /run/systemd/system ] && systemctl is-active --quiet lxc-passthrough-watch.service 2>/dev/null; then
+    systemctl stop lxc-passthrough-watch.service
+    service_was_active=yes
+fi
+
+"$compiler" -O2 -o "$work/reaction" "$here/reaction.c"
+hierarchy=$("$command" hierarchy)
+raw=$work/watch.txt
+: > "$raw"
+
+free_loop() {
+    while :; do
+        n=$(( $(od -An -N2 -tu2 /dev/urandom) % 700 + 300 ))
+        [ -e "/dev/loop$n" ] || case " $loops " in *" $n "*) ;; *) echo $n; return ;; esac
+    done
+}
+
+start_watcher() {
+    "$command" watch "$@" > "$work/watch.log" 2>&1 &
+    watcher=$!
+    i=0
+    until grep -q "watching the containers" "$work/watch.log" 2>/dev/null; do
+        i=$((i + 1)); [ $i -lt 500 ] || { cat "$work/watch.log" >&2; exit 1; }
+        sleep 0.01
+    done
+}
+
+stop_watcher() {
+    kill "$watcher"; wait "$watcher" 2>/dev/null || true; watcher=
+}
+
+# cgroup.procs of the container's device controller.
+cgroup_procs() {
+    if [ "$hierarchy" = v1 ]; then echo "/sys/fs/cgroup/devices/lxc.payload.$1/cgroup.procs"; else echo "/sys/fs/cgroup/lxc.payload.$1/cgroup.procs"; fi
+}
+
+for kind in privileged unprivileged; do
+    container=lxcpt-wbench-$kind-$$
+    if [ $kind = unprivileged ]; then
+        printf 'lxc.idmap = u 0 100000 65536\nlxc.idmap = g 0 100000 65536\n' > "$work/idmap"
+        lxc-create -n "$container" -t busybox -f "$work/idmap" >/dev/null 2>&1
+        first="lxc.include = /usr/share/lxc/config/common.conf\nlxc.include = /usr/share/lxc/config/userns.conf\n"
+    else
+        lxc-create -n "$container" -t busybox >/dev/null 2>&1
+        first="lxc.include = /usr/share/lxc/config/common.conf\n"
+    fi
+    config=/var/lib/lxc/$container/config
+    { printf "$first"; grep -v '^lxc.net.0' "$config"; echo "lxc.net.0.type = empty"; echo "lxc.include = $include"; } > "$work/config"
+    cp "$work/config" "$config"
+    uevent=$(free_loop); loops="$loops $uevent"
+    target=$(free_loop); loops="$loops $target"
+    "$work/reaction" loop-add "$target"
+    mkdir -p "$links/by-id"
+    "$command" add "$container" "/dev/loop$uevent" --required=0 >/dev/null
+    "$command" add "$container" "$links/by-id/usb-Stick" --required=0 --mp /dev/stick >/dev/null 2>&1
+    start_watcher
+    lxc-start -n "$container" -d
+    lxc-wait -n "$container" -s RUNNING -t 30
+    init=$(lxc-info -n "$container" -p -H)
+    procs=$(cgroup_procs "$container")
+    echo "bench: $kind container, cgroup $hierarchy: $rounds rounds each" >&2
+    "$work/reaction" "$procs" "/proc/$init/root" uevent $rounds "$uevent" "/dev/loop$uevent" | sed "s/^/$kind uevent /" >> "$raw"
+    "$work/reaction" "$procs" "/proc/$init/root" link $rounds "$links/by-id/usb-Stick" "/dev/loop$target" /dev/stick | sed "s/^/$kind link /" >> "$raw"
+    if [ $kind = unprivileged ]; then
+        echo "bench: idle watcher, ${idle} s" >&2
+        pid=$watcher
+        cpu0=$(awk '{print $14 + $15}' "/proc/$pid/stat"); sw0=$(awk '/^voluntary_ctxt_switches/ {print $2}' "/proc/$pid/status")
+        sleep "$idle"
+        cpu1=$(awk '{print $14 + $15}' "/proc/$pid/stat"); sw1=$(awk '/^voluntary_ctxt_switches/ {print $2}' "/proc/$pid/status")
+        echo "idle $idle $((cpu1 - cpu0)) $((sw1 - sw0))" >> "$raw"
+    fi
+    stop_watcher
+    # Side by side, with no watcher: lxc-device add, and lxc-passthrough attach.
+    i=0
+    while [ $i -lt $rounds ]; do
+        "$work/reaction" "$procs" "/proc/$init/root" command 1 "/dev/loop$target" lxc-device -n "$container" add "/dev/loop$target" 2>/dev/null |
+            sed "s/^/$kind lxc-device /" >> "$raw"
+        lxc-attach -n "$container" -- rm -f "/dev/loop$target"
+        "$work/reaction" "$procs" "/proc/$init/root" command 1 "/dev/loop$target" "$command" attach "$container" "/dev/loop$target" --temporary |
+            sed "s/^/$kind attach /" >> "$raw"
+        "$command" detach "$container" "/dev/loop$target" --temporary >/dev/null
+        i=$((i + 1))
+    done
+    lxc-destroy -n "$container" -f >/dev/null 2>&1
+    container=
+    "$work/reaction" loop-remove "$target" || true
+    rm -rf "$links"
+done
+
+echo "bench: memory with 50 containers of 256 entries" >&2
+mkdir -p "$links/serial/by-id"
+j=0
+while [ $j -lt 256 ]; do ln -s /dev/null "$links/serial/by-id/usb-FTDI_FT232R_USB_UART_A5$(printf %04d $j)BI-if00-port0"; j=$((j + 1)); done
+lxcpath=$work/lxc
+c=0
+while [ $c -lt 50 ]; do
+    mkdir -p "$lxcpath/ct$c/rootfs"
+    { echo "lxc.include = $include"; echo "lxc.rootfs.path = dir:$lxcpath/ct$c/rootfs"
+      j=0; while [ $j -lt 256 ]; do echo "dev$j: $links/serial/by-id/usb-FTDI_FT232R_USB_UART_A5$(printf %04d $j)BI-if00-port0,mode=0660,uid=1000"; j=$((j + 1)); done
+    } > "$lxcpath/ct$c/config"
+    c=$((c + 1))
+done
+start_watcher -P "$lxcpath"
+# The first look at everything writes each config's rules block.
+i=0
+until [ "$(grep -l '^# END lxc-passthrough' "$lxcpath"/ct*/config 2>/dev/null | wc -l)" -eq 50 ]; do
+    i=$((i + 1)); [ $i -lt 3000 ] || { echo "bench: the watcher did not sync the 50 configs" >&2; exit 1; }
+    sleep 0.01
+done
+sleep 1
+echo "memory $(awk '/^VmRSS/ {print $2}' "/proc/$watcher/status") $(awk '/^VmHWM/ {print $2}' "/proc/$watcher/status")" >> "$raw"
+stop_watcher
+
+mkdir -p "$results"
+cp "$raw" "$results/watch.txt"
+host="$(nproc) cores, $(uname -r), $(lxc-start --version 2>/dev/null | sed 's/^/LXC /'), cgroup $hierarchy"
+awk -v host="$host" -v date="$(date -u +%Y-%m-%d)" -f "$here/watch.awk" "$raw" > "$results/watch.md"
+cat "$results/watch.md"
+echo "bench: wrote $results/watch.md" >&2
