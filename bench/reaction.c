@@ -12,8 +12,9 @@
  * and makes the change; the child polls every 50 us, through ROOT
  * (/proc/PID/root of the container's init, that is its mount namespace),
  * until the node opens (for a removal: until it no longer opens). Prints one
- * line per round: the microseconds until the node was there (stat) and
- * until it opened.
+ * line per round: the microseconds until the node was there (stat), until
+ * it opened, and 1 when an open failed after the node was there (0 when the
+ * node appeared only once it could be opened).
  *
  * MODE (the path polled is ROOT + PATH):
  *   uevent NUMBER PATH            LOOP_CTL_ADD NUMBER, then LOOP_CTL_REMOVE
@@ -49,11 +50,15 @@ static void pause_50us(void) {
     nanosleep(&t, NULL);
 }
 
+/* Whether the path opens as a device node (not the empty file a node is
+ * mounted onto, which opens too). */
 static int opens(const char *path) {
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) return 0;
+    struct stat st;
+    int node = fstat(fd, &st) == 0 && (S_ISBLK(st.st_mode) || S_ISCHR(st.st_mode));
     close(fd);
-    return 1;
+    return node;
 }
 
 static int exists(const char *path) {
@@ -66,13 +71,18 @@ static int exists(const char *path) {
  * node was first there; for a removal, when it was gone (the time returned is
  * when it stopped opening, which may come first), and the poll goes on until
  * then, so that the next round starts from nothing. */
+static int refused_after_seen;
+
 static double wait_for(const char *path, int want, double start, double *seen) {
     *seen = -1;
+    refused_after_seen = 0;
     double done = -1;
     while (now_us() - start < 5e6) {
         if (want) {
             if (*seen < 0 && exists(path)) *seen = now_us() - start;
             if (opens(path)) return now_us() - start;
+            /* The node was there, and did not open: usable only later. */
+            if (*seen >= 0) refused_after_seen = 1;
         } else {
             if (done < 0 && !opens(path)) done = now_us() - start;
             if (done >= 0 && !exists(path)) { *seen = now_us() - start; return done; }
@@ -97,7 +107,7 @@ static void loop_control(unsigned long request, int number) {
 
 /* What the parent asks the poller, and what it answers. */
 struct request { int want; double start; };
-struct answer { double seen, done; };
+struct answer { double seen, done; int refused; };
 
 static int to_poller[2], from_poller[2];
 
@@ -112,6 +122,7 @@ static void poller(const char *procs, const char *path) {
     while (read(to_poller[0], &request, sizeof request) == sizeof request && request.want >= 0) {
         struct answer answer;
         answer.done = wait_for(path, request.want, request.start, &answer.seen);
+        answer.refused = refused_after_seen;
         if (write(from_poller[1], &answer, sizeof answer) != sizeof answer) _exit(1);
     }
     _exit(0);
@@ -124,8 +135,13 @@ static void start_poller(const char *procs, const char *path) {
     if (child == 0) poller(procs, path);
 }
 
-/* Starts the clock and the poller; the caller then makes the change. */
+/* Starts the clock and the poller; the caller then makes the change. Each
+ * change starts from a settled state: 20 ms after the last one was seen (the
+ * watcher is then done writing the record and the config; a device is not
+ * plugged in and out faster than that). */
 static double go(int want) {
+    struct timespec settle = {0, 20000000};
+    nanosleep(&settle, NULL);
     struct request request = { want, now_us() };
     if (write(to_poller[1], &request, sizeof request) != sizeof request) { perror("write"); exit(1); }
     return request.start;
@@ -159,7 +175,7 @@ int main(int argc, char **argv) {
             go(1);
             loop_control(LOOP_CTL_ADD, number);
             answer = result();
-            printf("add %.0f %.0f\n", answer.seen, answer.done);
+            printf("add %.0f %.0f %d\n", answer.seen, answer.done, answer.refused);
             go(0);
             loop_control(LOOP_CTL_REMOVE, number);
             answer = result();
@@ -168,7 +184,7 @@ int main(int argc, char **argv) {
             go(1);
             if (symlink(argv[6], argv[5]) != 0) { perror("symlink"); return 1; }
             answer = result();
-            printf("add %.0f %.0f\n", answer.seen, answer.done);
+            printf("add %.0f %.0f %d\n", answer.seen, answer.done, answer.refused);
             go(0);
             if (unlink(argv[5]) != 0) { perror("unlink"); return 1; }
             answer = result();
@@ -182,7 +198,7 @@ int main(int argc, char **argv) {
             if (posix_spawnp(&child, argv[6], &quiet, NULL, argv + 6, environ) != 0) { perror("posix_spawn"); return 1; }
             answer = result();
             waitpid(child, &status, 0);
-            printf("add %.0f %.0f\n", answer.seen, answer.done);
+            printf("add %.0f %.0f %d\n", answer.seen, answer.done, answer.refused);
             status = WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
         } else {
             fprintf(stderr, "unknown mode %s\n", mode);

@@ -1,5 +1,7 @@
 # bench/watch.sh's raw figures (watch.txt) as a Markdown table.
-#   KIND WHAT add|remove SEEN_US DONE_US    one round (-1: not within 5 s)
+#   KIND WHAT add SEEN_US DONE_US REFUSED    one round (-1: not within 5 s; REFUSED 1:
+#                                            an open failed while the node was there)
+#   KIND WHAT remove GONE_US DONE_US
 #   idle SECONDS CPU_TICKS WAKEUPS
 #   memory RSS_KB HWM_KB
 function sortn(a, n,    i, j, t) { for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j > 0 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t } }
@@ -11,12 +13,12 @@ $1 == "memory" { rss = $2; hwm = $3; next }
     if (!(key in known)) { known[key] = 1; order[++keys] = key }
     if ($5 < 0) { failed[key]++; next }
     values[key, ++count[key]] = $5 / 1000
-    if ($3 == "add" && $4 >= 0) { gap = ($5 - $4) / 1000; if (gap > maxgap[key]) maxgap[key] = gap }
+    if ($3 == "add") refused[key] += $6
 }
 END {
     printf "# lxc-passthrough watch: reaction, idle cost, memory\n\n%s, %s\n\n", host, date
     printf "Time until the node opens in the container (a removal: until it no longer does), ms; timed from the host, polling every 50 us.\n\n"
-    printf "| container | change | n | median | p90 | p99 | max | node there before it opened (max) | not within 5 s |\n|---|---|---|---|---|---|---|---|---|\n"
+    printf "| container | change | n | median | p90 | p99 | max | rounds where the node was there but did not open yet | not within 5 s |\n|---|---|---|---|---|---|---|---|---|\n"
     for (k = 1; k <= keys; k++) {
         key = order[k]; n = count[key] + 0
         split(key, part, " ")
@@ -29,7 +31,7 @@ END {
         if (part[2] == "uevent") what = part[3] == "add" ? "watch: device made (uevent) -> usable" : "watch: device removed -> unusable"
         else if (part[2] == "link") what = part[3] == "add" ? "watch: stable link made -> usable" : "watch: stable link removed -> unusable"
         else what = part[2] == "lxc-device" ? "lxc-device add -> usable (no watcher)" : "lxc-passthrough attach -> usable (no watcher)"
-        gap = part[3] == "add" ? sprintf("%.2f", maxgap[key]) : "-"
+        gap = part[3] == "add" ? sprintf("%d of %d", refused[key], n) : "-"
         printf "| %s | %s | %d | %.2f | %.2f | %.2f | %.2f | %s | %d |\n", part[1], what, n, pct(v, n, 0.5), pct(v, n, 0.9), pct(v, n, 0.99), v[n], gap, failed[key] + 0
     }
     printf "\nIdle, %d s: %d clock ticks of CPU time, %d wake-ups (voluntary context switches).\n", idle, cpu, wakeups

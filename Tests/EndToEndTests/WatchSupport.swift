@@ -126,8 +126,9 @@ final class ImageFile {
 }
 
 extension Container {
-    /// Whether `path` in the container is a device node that opens for reading.
-    func opens(_ path: String) -> Bool { attach("exec 3< '\(path)'").succeeded }
+    /// Whether `path` in the container is a device node that opens for reading
+    /// (not the empty file a node is mounted onto, which opens too).
+    func opens(_ path: String) -> Bool { attach("{ [ -b '\(path)' ] || [ -c '\(path)' ]; } && exec 3< '\(path)'").succeeded }
 
     /// Whether nothing is at `path` in the container.
     func lacks(_ path: String) -> Bool { attach("[ ! -e '\(path)' ]").succeeded }

@@ -144,6 +144,30 @@ extension EndToEndTests {
             withExtendedLifetime(loop) {}
         }
 
+        @Test("a hostile container cannot steer the watcher: a symlink it put on the way is not followed, nothing lands outside /dev, and it is tried again at the next change",
+              arguments: ContainerKind.runnable)
+        func hostileContainer(kind: ContainerKind) throws {
+            try withHostDevices { host in
+                let node = host.root + "/later"
+                try withContainer("hostile", unprivileged: kind.unprivileged, firstLines: kind.firstLines) { ct in
+                    try #require(passthrough("add", ct.name, node, "--required=0", "--mp", "/dev/sub/later").succeeded)
+                    let watcher = try WatcherProcess()
+                    try #require(ct.start().succeeded, "\(ct.log)")
+                    // The container's root points the way to its /etc, and already has a file at the other path.
+                    try #require(ct.attach("ln -s /etc /dev/sub").succeeded)
+                    #expect(mknod(node, S_IFCHR | 0o600, dev_t((1 << 8) | 5)) == 0)
+                    #expect(eventually { watcher.log.contains("\(ct.name): dev0 (\(node)): cannot give c 1:5") }, "refused: \(watcher.log)")
+                    #expect(ct.lacks("/etc/later") && ct.mounts(at: "/etc/later") == 0 && ct.mounts(at: "/dev/sub/later") == 0)
+                    #expect(ct.attach("[ -L /dev/sub ]").succeeded, "its symlink is left as it was")
+                    // Once the way is clear, the next change on the host puts it in.
+                    #expect(ct.attach("rm /dev/sub").succeeded)
+                    #expect(unlink(node) == 0 && mknod(node, S_IFCHR | 0o600, dev_t((1 << 8) | 5)) == 0)
+                    #expect(eventually { ct.opens("/dev/sub/later") }, "\(watcher.log)")
+                    #expect(ct.lacks("/etc/later"))
+                }
+            }
+        }
+
         @Test("a storm of events (1,000 node adds and removes with no uevent, 400 of the kernel's) ends in the right state, with no mount stacked",
               arguments: ContainerKind.runnable)
         func storm(kind: ContainerKind) throws {
