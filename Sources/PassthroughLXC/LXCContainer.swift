@@ -3,9 +3,10 @@ import Glibc
 import PassthroughSystem
 
 /// A container as liblxc knows it (`lxc_container_new`): its state, its init
-/// process, its running configuration and its cgroup's device rules, asked of
-/// LXC itself (the running ones through its monitor's command socket) instead
-/// of spawning `lxc-info` or `lxc-cgroup` for each.
+/// process and its cgroup's device rules, asked of LXC itself (through its
+/// monitor's command socket) instead of spawning `lxc-info` or `lxc-cgroup`
+/// for each. (Its id map is read from the kernel, `/proc/PID/uid_map`: what
+/// applies, rather than what the monitor's config says.)
 ///
 /// Not copyable: it holds one reference, dropped (`lxc_container_put`) when
 /// its owner is done with it.
@@ -48,14 +49,6 @@ public struct LXCContainer: ~Copyable {
         return FileDescriptor(rawValue: fd, path: "container '\(name)''s init")
     }
 
-    /// `c->get_running_config_item(c, key)`: the value the running container
-    /// has (its monitor's), nil when it is not running or has none.
-    public func runningConfigItem(_ key: String) -> String? {
-        guard let value = handle.pointee.get_running_config_item(handle, key) else { return nil }
-        defer { free(value) }
-        return String(cString: value)
-    }
-
     /// `c->set_cgroup_item(c, key, value)`: on cgroup v1 LXC writes the
     /// container's cgroup file; on cgroup v2 (`devices.allow`/`devices.deny`)
     /// its monitor updates the eBPF device program it owns.
@@ -64,12 +57,6 @@ public struct LXCContainer: ~Copyable {
         guard handle.pointee.set_cgroup_item(handle, key, value) else {
             throw LXCError(call: "set_cgroup_item", container: name, argument: "\(key) = \(value)", errno: errno)
         }
-    }
-
-    /// `list_active_containers(3)`: the names of the containers under
-    /// `lxcPath` that have a monitor (starting, running, stopping).
-    public static func activeNames(in lxcPath: String) throws(LXCError) -> [String] {
-        try names(list_active_containers, "list_active_containers", lxcPath)
     }
 
     /// `list_all_containers(3)`: every container under `lxcPath`, defined or active.

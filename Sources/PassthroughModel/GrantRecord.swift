@@ -13,11 +13,13 @@
 ///     rule allow b 7:0 rw
 ///     own deny a
 ///     grant dev0 b 7 0 rw 0:61 3 dev0 /dev/loop0
+///     withheld dev1 /dev/ttyUSB0
 ///
 /// `rule` lines are the device rules in force (`LiveDeviceRules`), `own` lines
 /// the container's own (its config without lxc-passthrough's block), `grant`
 /// lines `KEY|- TYPE MAJOR MINOR rw|r FS_MAJOR:FS_MINOR INODE NAME PATH` with
-/// PATH escaped as in the device list.
+/// PATH escaped as in the device list, `withheld` lines `KEY PATH` (the
+/// entry's host path, escaped the same way).
 public struct GrantRecord: Equatable, Sendable {
     public static let header = "lxc-passthrough grants 1"
 
@@ -30,12 +32,33 @@ public struct GrantRecord: Equatable, Sendable {
     /// what a device keeps when lxc-passthrough takes it out.
     public var ownRules: [DeviceRule]
     public var grants: [Grant]
+    /// Entries taken out of the running container on purpose (`detach
+    /// --temporary`): the watcher does not give them back during this run.
+    public var withheld: [Withheld]
 
-    public init(madeAt: UInt64, rules: LiveDeviceRules, ownRules: [DeviceRule], grants: [Grant] = []) {
+    public init(madeAt: UInt64, rules: LiveDeviceRules, ownRules: [DeviceRule], grants: [Grant] = [], withheld: [Withheld] = []) {
         self.madeAt = madeAt
         self.rules = rules
         self.ownRules = ownRules.filter { $0.hierarchy == rules.hierarchy }
         self.grants = grants
+        self.withheld = withheld
+    }
+
+    /// An entry withheld from this run, by its key and host path (an entry
+    /// added since under the same key, for another path, is not).
+    public struct Withheld: Equatable, Sendable {
+        public var key: DeviceKey
+        public var path: String
+
+        public init(key: DeviceKey, path: String) {
+            self.key = key
+            self.path = path
+        }
+    }
+
+    /// Whether the entry `key` with host path `path` is withheld from this run.
+    public func withholds(_ key: DeviceKey, path: String) -> Bool {
+        withheld.contains { $0.key == key && $0.path == path }
     }
 
     /// One device node placed in the container.
@@ -122,6 +145,13 @@ public struct GrantRecord: Equatable, Sendable {
             text.add(escapedPath: grant.containerPath)
             text.add(byte: UInt8(ascii: "\n"))
         }
+        for entry in withheld {
+            text.add("withheld ")
+            text.add(key: entry.key)
+            text.add(byte: UInt8(ascii: " "))
+            text.add(escapedPath: entry.path)
+            text.add(byte: UInt8(ascii: "\n"))
+        }
         return text.bytes
     }
 
@@ -145,7 +175,7 @@ public struct GrantRecord: Equatable, Sendable {
         case "hierarchy v2": hierarchy = .v2
         default: throw Failure(line: 3, message: "expected 'hierarchy v1' or 'hierarchy v2'")
         }
-        var rules: [DeviceRule] = [], own: [DeviceRule] = [], grants: [Grant] = []
+        var rules: [DeviceRule] = [], own: [DeviceRule] = [], grants: [Grant] = [], withheld: [Withheld] = []
         for index in 3..<lines.count {
             let fail = { (message: String) in Failure(line: index + 1, message: message) }
             let line = String(utf8Slice: lines[index])
@@ -157,11 +187,17 @@ public struct GrantRecord: Equatable, Sendable {
                 if parts[0] == "rule" { rules.append(rule) } else { own.append(rule) }
             } else if line.hasPrefix("grant ") {
                 grants.append(try decodeGrant(fields(index), fail: fail))
+            } else if line.hasPrefix("withheld ") {
+                let parts = fields(index)
+                guard parts.count == 3, let key = DeviceKey(String(utf8Slice: parts[1])) else { throw fail("bad withheld entry") }
+                guard let path = OctalEscape.unescapePath(parts[2]), DevicePath.problem(path) == nil else { throw fail("bad withheld path") }
+                withheld.append(Withheld(key: key, path: path))
             } else {
                 throw fail("unknown line")
             }
         }
-        return GrantRecord(madeAt: madeAt, rules: LiveDeviceRules(hierarchy: hierarchy, started: rules), ownRules: own, grants: grants)
+        return GrantRecord(
+            madeAt: madeAt, rules: LiveDeviceRules(hierarchy: hierarchy, started: rules), ownRules: own, grants: grants, withheld: withheld)
     }
 
     private static func decodeGrant(_ fields: [ArraySlice<UInt8>], fail: (String) -> Failure) throws(Failure) -> Grant {

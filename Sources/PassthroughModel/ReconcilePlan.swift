@@ -6,7 +6,8 @@
 /// Decided from the host's own knowledge only: the entries of the config,
 /// what the host's record says the container was given, and what each path
 /// is on the host now. A grant no entry names (`attach --temporary`, or an
-/// entry removed since) is left as it is.
+/// entry removed since) is left as it is, and so is an entry withheld from
+/// this run (`detach --temporary`).
 public struct ReconcilePlan: Equatable, Sendable {
     /// One entry as the config has it, and what its path is on the host now.
     public struct Entry: Equatable, Sendable {
@@ -42,7 +43,7 @@ public struct ReconcilePlan: Equatable, Sendable {
             && lhs.give.map(\.entry) == rhs.give.map(\.entry) && lhs.give.map(\.device) == rhs.give.map(\.device)
     }
 
-    public init(entries: [Entry], grants: [GrantRecord.Grant]) {
+    public init(entries: [Entry], grants: [GrantRecord.Grant], withheld: [GrantRecord.Withheld] = []) {
         var takeBack: [(index: Int, reason: Reason)] = []
         var give: [(entry: Entry, device: HostDevice)] = []
         let byKey = Dictionary(entries.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
@@ -58,7 +59,8 @@ public struct ReconcilePlan: Equatable, Sendable {
         // Container paths that stay taken: a grant kept, of an entry or of none.
         let takenBack = Set(takeBack.map(\.index))
         var occupied = Set(grants.indices.filter { !takenBack.contains($0) }.map { grants[$0].containerPath })
-        for entry in entries.sorted(by: { $0.key.index < $1.key.index }) where !satisfied.contains(entry.key) {
+        let isWithheld = { (entry: Entry) in withheld.contains { $0.key == entry.key && $0.path == entry.spec.path } }
+        for entry in entries.sorted(by: { $0.key.index < $1.key.index }) where !satisfied.contains(entry.key) && !isWithheld(entry) {
             guard case .device(let device) = entry.host, !occupied.contains(entry.spec.containerPath) else { continue }
             occupied.insert(entry.spec.containerPath)
             give.append((entry, device))

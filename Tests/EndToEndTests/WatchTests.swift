@@ -144,6 +144,32 @@ extension EndToEndTests {
             withExtendedLifetime(loop) {}
         }
 
+        @Test("detach --temporary holds while the watcher runs, even when the device is plugged in again; the next start gives it back",
+              arguments: ContainerKind.runnable)
+        func temporaryDetachHolds(kind: ContainerKind) throws {
+            try withHostDevices { host in
+                let kept = try host.zero("kept"), witness = host.root + "/witness"
+                try withContainer("withheld", unprivileged: kind.unprivileged, firstLines: kind.firstLines) { ct in
+                    try #require(passthrough("add", ct.name, kept, "--mp", "/dev/kept").succeeded)
+                    try #require(passthrough("add", ct.name, witness, "--required=0", "--mp", "/dev/witness").succeeded)
+                    let watcher = try WatcherProcess()
+                    try #require(ct.start().succeeded, "\(ct.log)")
+                    #expect(ct.opens("/dev/kept"))
+                    let detached = passthrough("detach", ct.name, "dev0", "--temporary")
+                    try #require(detached.succeeded, "\(detached)")
+                    // Plugged in again, with another device appearing at the same time: once the watcher
+                    // has given the other one, it has looked at this one too, and left it out.
+                    #expect(unlink(kept) == 0 && mknod(kept, S_IFCHR | 0o666, dev_t((1 << 8) | 5)) == 0)
+                    #expect(mknod(witness, S_IFCHR | 0o600, dev_t((1 << 8) | 5)) == 0)
+                    #expect(eventually { ct.opens("/dev/witness") }, "\(watcher.log)")
+                    #expect(ct.lacks("/dev/kept"), "withheld for this run: \(watcher.log)")
+                    ct.stop()
+                    try #require(ct.start().succeeded, "\(ct.log)")
+                    #expect(eventually { ct.opens("/dev/kept") }, "given at the next start")
+                }
+            }
+        }
+
         @Test("a hostile container cannot steer the watcher: a symlink it put on the way is not followed, nothing lands outside /dev, and it is tried again at the next change",
               arguments: ContainerKind.runnable)
         func hostileContainer(kind: ContainerKind) throws {

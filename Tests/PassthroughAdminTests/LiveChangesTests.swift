@@ -234,6 +234,15 @@ struct LiveChangesTests {
         let result = try administration(scratch).detach("/dev/loop0", temporary: true, live: live, include: "/p")
         #expect(result.key == nil && result.sync == nil)
         #expect(scratch.config == before)
+        #expect(live.record?.withheld == [GrantRecord.Withheld(key: DeviceKey(index: 0)!, path: "/dev/loop0")],
+                "the watcher is not to give it back this run")
+        // Its entry removed, and the device attached again (the same key): no longer withheld.
+        var document = ConfigDocument(scratch.config)
+        _ = try administration(scratch).remove(&document, target: "dev0", include: "/p")
+        try scratch.write(document.text)
+        let again = try administration(scratch).attach(AttachRequest(path: "/dev/loop0"), live: live, include: "/p")
+        #expect(again.key == DeviceKey(index: 0))
+        #expect(live.record?.withheld.isEmpty == true)
     }
 
     @Test func aDeviceTheContainersOwnRulesAllowKeepsItsAccess() throws {

@@ -22,6 +22,20 @@ struct GrantRecordTests {
         #expect(try GrantRecord.decode(bytes: Array(text.utf8)) == GrantRecordTests.record)
     }
 
+    @Test func withheldEntriesSurviveTheRoundTrip() throws {
+        var record = GrantRecordTests.record
+        record.withheld = [GrantRecord.Withheld(key: DeviceKey(index: 4)!, path: "/dev/serial/by-id/a b")]
+        let text = record.encoded()
+        #expect(text.hasSuffix("\nwithheld dev4 /dev/serial/by-id/a\\040b\n"))
+        let decoded = try GrantRecord.decode(bytes: Array(text.utf8))
+        #expect(decoded == record)
+        #expect(decoded.withholds(DeviceKey(index: 4)!, path: "/dev/serial/by-id/a b"))
+        #expect(!decoded.withholds(DeviceKey(index: 4)!, path: "/dev/ttyUSB0"), "another entry under the same key is not withheld")
+        for bad in ["withheld dev4\n", "withheld dev256 /dev/x\n", "withheld dev4 /etc/x\n", "withheld dev4 /dev/x y\n"] {
+            #expect(throws: GrantRecord.Failure.self) { try GrantRecord.decode(bytes: Array(("lxc-passthrough grants 1\nmade 1\nhierarchy v1\n" + bad).utf8)) }
+        }
+    }
+
     @Test func extremeNumbersAndEscapedBytesSurviveTheRoundTrip() throws {
         var record = GrantRecordTests.record
         record.madeAt = .max

@@ -70,4 +70,13 @@ struct ReconcilePlanTests {
         #expect(plan.takeBack.map(\.index) == [2, 0])
         #expect(plan.give.isEmpty)
     }
+
+    @Test func anEntryWithheldFromThisRunIsNotGivenBack() throws {
+        let entry = try Self.entry(0, "/dev/ttyUSB0", .device(Self.tty0))
+        let withheld = [GrantRecord.Withheld(key: Self.key(0), path: "/dev/ttyUSB0")]
+        #expect(ReconcilePlan(entries: [entry], grants: [], withheld: withheld).isEmpty)
+        // The key now names another path: that entry is not withheld.
+        let other = try Self.entry(0, "/dev/ttyUSB1", .device(Self.tty1))
+        #expect(ReconcilePlan(entries: [other], grants: [], withheld: withheld).give.count == 1)
+    }
 }

@@ -66,7 +66,9 @@ extension Administration {
             let running = try live.running(container)
             let before = try currentRecord(live, running, document)
             let (result, planned, edited) = try planAttach(request, document, running: running, record: before, include: include)
-            let after = try give(planned, live: live, running: running, record: before)
+            var after = try give(planned, live: live, running: running, record: before)
+            // An entry given again is no longer withheld from this run.
+            if let key = result.key { after.withheld.removeAll { $0.key == key } }
             do throws(AdminError) {
                 try live.save(after, of: container)
             } catch {
@@ -202,7 +204,15 @@ extension Administration {
             let before = try currentRecord(live, running, document)
             let index = try grantIndex(target, in: before, document)
             let grant = before.grants[index]
-            let (after, rules, removal) = try takeBack(index, live: live, running: running, record: before)
+            var (after, rules, removal) = try takeBack(index, live: live, running: running, record: before)
+            if let key = grant.key {
+                // Taken out on purpose while its entry stays: the watcher is not to give it back this run.
+                after.withheld.removeAll { $0.key == key }
+                if temporary, let line = document.deviceLines().first(where: { $0.key == key }),
+                   let spec = try? DeviceSpec.parse(line.value) {
+                    after.withheld.append(GrantRecord.Withheld(key: key, path: spec.path))
+                }
+            }
             do throws(AdminError) {
                 try live.save(after, of: container)
             } catch {

@@ -33,7 +33,7 @@ extension Administration {
             result.devicePaths = entries.map(\.spec.path)
             // The record as the file says, to see cheaply whether anything is to be done.
             let recorded = try live.record(of: container)
-            guard !ReconcilePlan(entries: entries, grants: recorded?.grants ?? []).isEmpty else { return result }
+            guard !ReconcilePlan(entries: entries, grants: recorded?.grants ?? [], withheld: recorded?.withheld ?? []).isEmpty else { return result }
             let running: RunningContainer
             switch try live.state(of: container) {
             case .running(let found):
@@ -43,7 +43,7 @@ extension Administration {
                 return result
             }
             var record = try currentRecord(live, running, document)
-            let plan = ReconcilePlan(entries: entries, grants: record.grants)
+            let plan = ReconcilePlan(entries: entries, grants: record.grants, withheld: record.withheld)
             for (index, reason) in plan.takeBack {
                 let grant = record.grants[index]
                 let path = entries.first { $0.key == grant.key }?.spec.path ?? grant.containerPath
