@@ -170,6 +170,32 @@ extension EndToEndTests {
             }
         }
 
+        @Test("a device that appears while its container is still starting is given once it runs", arguments: ContainerKind.runnable)
+        func appearsWhileStarting(kind: ContainerKind) throws {
+            try withHostDevices { host in
+                let node = host.root + "/early"
+                try withContainer("starting", unprivileged: kind.unprivileged, firstLines: kind.firstLines) { ct in
+                    try #require(passthrough("add", ct.name, node, "--required=0", "--mp", "/dev/early").succeeded)
+                    // A second pre-start hook, after lxc-passthrough's, holds the start for a second.
+                    try ct.append("lxc.hook.pre-start = /bin/sh -c 'sleep 1'")
+                    let watcher = try WatcherProcess()
+                    let starting = Process()
+                    starting.executableURL = URL(fileURLWithPath: "/usr/bin/lxc-start")
+                    starting.arguments = ["-n", ct.name, "-d", "-o", ct.logPath, "-l", "DEBUG"]
+                    try starting.run()
+                    // lxc-start -d returns once the container runs: while it has not, the container is starting
+                    // (lxc-info would wait: the monitor answers no command while it runs the hooks).
+                    usleep(300_000)
+                    #expect(starting.isRunning, "still starting when the device appears")
+                    #expect(mknod(node, S_IFCHR | 0o600, dev_t((1 << 8) | 5)) == 0)
+                    starting.waitUntilExit()
+                    try #require(starting.terminationStatus == 0, "\(ct.log)")
+                    #expect(eventually { ct.opens("/dev/early") }, "given once running: \(watcher.log)")
+                    #expect(ct.mounts(at: "/dev/early") == 1)
+                }
+            }
+        }
+
         @Test("a hostile container cannot steer the watcher: a symlink it put on the way is not followed, nothing lands outside /dev, and it is tried again at the next change",
               arguments: ContainerKind.runnable)
         func hostileContainer(kind: ContainerKind) throws {
