@@ -51,7 +51,7 @@ let package = Package(
         .testTarget(name: "PassthroughModelTests", dependencies: ["PassthroughModel"]),
         .testTarget(name: "PassthroughSystemTests", dependencies: ["PassthroughSystem", "CLinuxShims"]),
         .testTarget(name: "PassthroughHooksTests", dependencies: ["PassthroughHooks"]),
-        .testTarget(name: "PassthroughAdminTests", dependencies: ["PassthroughAdmin"]),
+        .testTarget(name: "PassthroughAdminTests", dependencies: ["PassthroughAdmin", "PassthroughContainerEntry"]),
         // DenySyscall/deny-syscall.c is compiled by the tests themselves, at run time.
         .testTarget(name: "EndToEndTests", exclude: ["DenySyscall"]),
     ]

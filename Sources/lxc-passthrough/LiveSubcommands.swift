@@ -32,11 +32,13 @@ struct Attach: ParsableCommand {
 
     func run() throws {
         let administration = try options.administration()
-        let request = AttachRequest(
-            path: path, mode: node.modeBits, uid: node.uid, gid: node.gid, denyWrite: node.denyWrite, mountPath: node.mp,
-            temporary: temporary)
+        let live = LinuxLiveSystem()
         try reportingErrors { () throws(AdminError) in
-            let result = try administration.attach(request, live: LinuxLiveSystem(), include: includePath)
+            let owner = try node.owner(of: administration, live: live)
+            let request = AttachRequest(
+                path: path, mode: node.modeBits, uid: owner.uid, gid: owner.gid, denyWrite: node.denyWrite, mountPath: node.mp,
+                temporary: temporary)
+            let result = try administration.attach(request, live: live, include: includePath)
             let entry = result.key.map { " as \($0)" } ?? " (temporary)"
             print("\(options.name): attached \(result.node.containerPath)\(entry): \(result.node.type.rawValue) \(result.node.number), mode \(octal(result.node.mode))")
             if let sync = result.sync { report(sync, container: options.name) }

@@ -61,9 +61,10 @@ struct Add: ParsableCommand {
     func run() throws {
         let administration = try options.administration()
         try reportingErrors { () throws(AdminError) in
+            let owner = try node.owner(of: administration, live: LinuxLiveSystem())
             let (key, result) = try ConfigStore.update(administration.container) { document throws(AdminError) in
                 try administration.add(
-                    &document, path: path, mode: node.modeBits, uid: node.uid, gid: node.gid, denyWrite: node.denyWrite,
+                    &document, path: path, mode: node.modeBits, uid: owner.uid, gid: owner.gid, denyWrite: node.denyWrite,
                     required: isRequired, mountPath: node.mp, include: includePath)
             }
             for warning in administration.proxmoxKeyWarnings(try ConfigStore.read(administration.container), onProxmoxHost: Administration.isProxmoxHost())
@@ -172,11 +173,15 @@ struct NodeOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Permission bits of the node: 0 and three octal digits (default: 0660).", valueName: "MODE"))
     var mode: String?
 
-    @Option(help: "Owner of the node as the container sees it (default: 0).")
-    var uid: UInt32?
+    @Option(help: ArgumentHelp(
+        "Owner of the node as the container sees it: a number, or a user name looked up in the container's own /etc/passwd (default: 0).",
+        valueName: "USER"))
+    var uid: String?
 
-    @Option(help: "Group of the node as the container sees it (default: 0).")
-    var gid: UInt32?
+    @Option(help: ArgumentHelp(
+        "Group of the node as the container sees it: a number, or a group name looked up in the container's own /etc/group (default: 0).",
+        valueName: "GROUP"))
+    var gid: String?
 
     @Flag(help: "Let the container read the device but not write it.")
     var denyWrite = false
@@ -185,6 +190,14 @@ struct NodeOptions: ParsableArguments {
     var mp: String?
 
     var modeBits: UInt32? { mode.flatMap { UInt32($0, radix: 8) } }
+
+    /// The owner as numbers: names looked up in the container (each told).
+    func owner(of administration: Administration, live: LiveSystem) throws(AdminError) -> (uid: UInt32?, gid: UInt32?) {
+        let accounts = ContainerAccounts(administration, live: live)
+        let user = try accounts.resolve(uid, .users), group = try accounts.resolve(gid, .groups)
+        for note in [user.note, group.note].compactMap({ $0 }) { print("\(administration.container.name): \(note)") }
+        return (user.id, group.id)
+    }
 
     func validate() throws {
         if let mode, (try? DeviceSpec.parse("/dev/x,mode=\(mode)")) == nil {

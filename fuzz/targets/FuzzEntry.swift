@@ -11,8 +11,9 @@ let fuzzTarget: (UnsafeRawPointer, Int) -> CInt = {
     case "MountTable": return fuzzMountTable
     case "GrantRecord": return fuzzGrantRecord
     case "Uevent": return fuzzUevent
+    case "AccountDatabase": return fuzzAccountDatabase
     default:
-        fputs("FUZZ_TARGET must be PropertyString, ContainerConfig, IDMap, DeviceList, MountTable, GrantRecord or Uevent\n", stderr)
+        fputs("FUZZ_TARGET must be PropertyString, ContainerConfig, IDMap, DeviceList, MountTable, GrantRecord, Uevent or AccountDatabase\n", stderr)
         exit(2)
     }
 }()
