@@ -66,14 +66,9 @@ extension Administration {
             let running = try live.running(container)
             let before = try currentRecord(live, running, document)
             let (result, planned, edited) = try planAttach(request, document, running: running, record: before, include: include)
-            var after = try give(planned, live: live, running: running, record: before)
-            // An entry given again is no longer withheld from this run.
-            if let key = result.key { after.withheld.removeAll { $0.key == key } }
-            do throws(AdminError) {
-                try live.save(after, of: container)
-            } catch {
-                _ = try? live.remove(after.grants.last!, from: running)
-                throw failure(error, undoing: { () throws(AdminError) in try live.apply(undoing(result.rules, from: before), to: container) })
+            let after = try give(planned, live: live, running: running, record: before) { after in
+                // An entry given again is no longer withheld from this run.
+                if let key = result.key { after.withheld.removeAll { $0.key == key } }
             }
             if !request.temporary { document = edited }
             return (result, running, before, after)
@@ -86,9 +81,13 @@ extension Administration {
     }
 
     /// Gives the running container a planned grant: the cgroup rules first,
-    /// then the node (so that it is usable as soon as it is there). Returns
-    /// the record with the grant, not saved yet. A failure undoes the rules.
-    func give(_ planned: PlannedGrant, live: LiveSystem, running: RunningContainer, record before: GrantRecord) throws(AdminError) -> GrantRecord {
+    /// then the node (so that it is usable as soon as it is there), then the
+    /// host's record with the grant (after `adjusting` it), which it returns.
+    /// A failure undoes what was done.
+    func give(
+        _ planned: PlannedGrant, live: LiveSystem, running: RunningContainer, record before: GrantRecord,
+        adjusting adjust: (inout GrantRecord) -> Void = { _ in }
+    ) throws(AdminError) -> GrantRecord {
         var grant = planned.grant
         try live.apply(planned.rules, to: container)
         do throws(AdminError) {
@@ -99,16 +98,25 @@ extension Administration {
         var after = before
         after.rules = before.rules.applying(planned.rules)
         after.grants.append(grant)
+        adjust(&after)
+        do throws(AdminError) {
+            try live.save(after, of: container)
+        } catch {
+            _ = try? live.remove(grant, from: running)
+            throw failure(error, undoing: { () throws(AdminError) in try live.apply(undoing(planned.rules, from: before), to: container) })
+        }
         return after
     }
 
     /// Takes the grant at `index` back from the running container: the cgroup
     /// rules first (nothing left but what the container's own rules give,
     /// unless another grant holds the same device), then every mount of the
-    /// node, found by its identity. Returns the record without it, not saved
-    /// yet, and what was done. A failure undoes the rules.
+    /// node, found by its identity; then the host's record without it (after
+    /// `adjusting` it), which it returns with what was done. A failure undoes
+    /// the rules.
     func takeBack(
-        _ index: Int, live: LiveSystem, running: RunningContainer, record before: GrantRecord
+        _ index: Int, live: LiveSystem, running: RunningContainer, record before: GrantRecord,
+        adjusting adjust: (inout GrantRecord) -> Void = { _ in }
     ) throws(AdminError) -> (record: GrantRecord, rules: [DeviceRule], removal: Removal) {
         let grant = before.grants[index]
         var after = before
@@ -119,9 +127,12 @@ extension Administration {
                 + "a rule of its own config (\(hierarchy.rawValue)) gives it")
         }
         after.rules = before.rules.applying(rules)
+        adjust(&after)
         try live.apply(rules, to: container)
         do throws(AdminError) {
-            return (after, rules, try live.remove(grant, from: running))
+            let removal = try live.remove(grant, from: running)
+            try live.save(after, of: container)
+            return (after, rules, removal)
         } catch {
             throw failure(error, undoing: { () throws(AdminError) in try live.apply(undoing(rules, from: before), to: container) })
         }
@@ -204,19 +215,16 @@ extension Administration {
             let before = try currentRecord(live, running, document)
             let index = try grantIndex(target, in: before, document)
             let grant = before.grants[index]
-            var (after, rules, removal) = try takeBack(index, live: live, running: running, record: before)
-            if let key = grant.key {
-                // Taken out on purpose while its entry stays: the watcher is not to give it back this run.
-                after.withheld.removeAll { $0.key == key }
-                if temporary, let line = document.deviceLines().first(where: { $0.key == key }),
-                   let spec = try? DeviceSpec.parse(line.value) {
-                    after.withheld.append(GrantRecord.Withheld(key: key, path: spec.path))
+            let withheld = grant.key.flatMap { key in
+                document.deviceLines().first(where: { $0.key == key }).flatMap { try? DeviceSpec.parse($0.value) }.map {
+                    GrantRecord.Withheld(key: key, path: $0.path)
                 }
             }
-            do throws(AdminError) {
-                try live.save(after, of: container)
-            } catch {
-                throw failure(error, undoing: { () throws(AdminError) in try live.apply(undoing(rules, from: before), to: container) })
+            let (_, rules, removal) = try takeBack(index, live: live, running: running, record: before) { after in
+                // Taken out on purpose while its entry stays: the watcher is not to give it back this run.
+                guard let key = grant.key else { return }
+                after.withheld.removeAll { $0.key == key }
+                if temporary, let withheld { after.withheld.append(withheld) }
             }
             var sync: SyncResult?
             if let key = grant.key, !temporary, document.deviceLines().contains(where: { $0.key == key }) {

@@ -50,7 +50,6 @@ extension Administration {
                 let label = "\(grant.key.map { "\($0)" } ?? "-") (\(OctalEscape.escapeForTerminal(path)))"
                 do throws(AdminError) {
                     let (after, _, removal) = try takeBack(index, live: live, running: running, record: record)
-                    try live.save(after, of: container)
                     record = after
                     let why = reason == .gone ? "gone from the host" : "its path names another device now"
                     var line = "\(label): \(grant.type.rawValue) \(grant.number) \(why): access taken back"
@@ -66,14 +65,7 @@ extension Administration {
                 let label = "\(entry.key) (\(OctalEscape.escapeForTerminal(entry.spec.path)))"
                 do throws(AdminError) {
                     let planned = try planGrant(entry.spec, key: entry.key, host: device, running: running, record: record, label: label)
-                    let after = try give(planned, live: live, running: running, record: record)
-                    do throws(AdminError) {
-                        try live.save(after, of: container)
-                    } catch {
-                        _ = try? live.remove(after.grants.last!, from: running)
-                        throw failure(error, undoing: { () throws(AdminError) in try live.apply(undoing(planned.rules, from: record), to: container) })
-                    }
-                    record = after
+                    record = try give(planned, live: live, running: running, record: record)
                     let at = entry.spec.mountPath == nil ? "" : " at \(OctalEscape.escapeForTerminal(entry.spec.containerPath))"
                     result.actions.append("\(label): \(device.type.rawValue) \(device.number) given\(at), mode \(octal(planned.node.mode))"
                         + (entry.spec.denyWrite ? ", read-only" : ""))
