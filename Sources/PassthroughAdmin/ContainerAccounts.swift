@@ -9,8 +9,9 @@ import PassthroughSystem
 /// so that the entry stays Proxmox's syntax.
 ///
 /// The files belong to the container's root: they are read confined to the
-/// container's root file system (`ConfinedFile`), from the running
-/// container's root (`/proc/PID/root`) or, stopped, from its directory rootfs.
+/// container's root file system (`ConfinedFile`), with its root's file
+/// system ids, from the running container's root (`/proc/PID/root`) or,
+/// stopped, from its directory rootfs.
 public struct ContainerAccounts {
     public let administration: Administration
     public let live: LiveSystem
@@ -28,10 +29,10 @@ public struct ContainerAccounts {
         guard let text else { return (nil, nil) }
         if let problem = DevicePath.controlCharacterProblem(text) { throw AdminError(problem) }
         guard AccountDatabase.isName(text) else {
-            guard let id = try? DeviceSpec.parse("/dev/x,\(kind.key)=\(text)") else {
+            guard let id = try? DeviceSpec.parseID(text, key: kind.key) else {
                 throw AdminError("invalid \(kind.key) '\(text)': expected an integer from 0 to 4294967294, or a \(kind.noun) name of the container")
             }
-            return (kind == .users ? id.uid : id.gid, nil)
+            return (id, nil)
         }
         let (database, source) = try read(kind)
         guard let id = database.id(of: text) else {
@@ -46,27 +47,41 @@ public struct ContainerAccounts {
         let failed = { (error: SystemError) in AdminError("cannot read container '\(container.name)''s \(kind.rawValue): \(error)") }
         switch try live.state(of: container) {
         case .running(let running):
+            guard let owner = running.idMap.mappedRoot else {
+                throw AdminError("container '\(container.name)''s root is not mapped to a host user: its files are not read as an unmapped root")
+            }
             let name = "/proc/\(running.pid)/root"
             let bytes = try translatingErrors({ () throws(SystemError) -> [UInt8] in
                 let root = try FileDescriptor.open(name, flags: O_PATH | O_DIRECTORY)
                 // The same process still: its root is the one opened.
                 guard try running.pidfd.processID() == running.pid else { throw SystemError(call: "open", path: name, errno: ESRCH) }
-                return try ConfinedFile.read(kind.rawValue, under: root, describedAs: name, limit: ContainerAccounts.limit)
+                return try readAsItsRoot(kind, under: root, describedAs: name, owner: owner)
             }, failed)
             return (AccountDatabase(kind: kind, text: bytes), "from the running container, \(name)\(kind.rawValue)")
         case .notRunning:
-            let rootfs = try directoryRootfs()
+            let (rootfs, owner) = try directoryRootfs()
             let bytes = try translatingErrors({ () throws(SystemError) -> [UInt8] in
                 let root = try FileDescriptor.open(rootfs, flags: O_PATH | O_DIRECTORY | O_NOFOLLOW)
-                return try ConfinedFile.read(kind.rawValue, under: root, describedAs: rootfs, limit: ContainerAccounts.limit)
+                return try readAsItsRoot(kind, under: root, describedAs: rootfs, owner: owner)
             }, failed)
             return (AccountDatabase(kind: kind, text: bytes), "from its root file system, \(rootfs)\(kind.rawValue)")
         }
     }
 
+    /// Read with the file system ids of the container's root: what it may not
+    /// read, this does not either.
+    private func readAsItsRoot(
+        _ kind: AccountDatabase.Kind, under root: borrowing FileDescriptor, describedAs name: String, owner: (uid: UInt32, gid: UInt32)
+    ) throws(SystemError) -> [UInt8] {
+        try FileSystemIDs.with(uid: owner.uid, gid: owner.gid) { () throws(SystemError) in
+            try ConfinedFile.read(kind.rawValue, under: root, describedAs: name, limit: ContainerAccounts.limit)
+        }
+    }
+
     /// The stopped container's root file system: a directory (`dir:PATH`
     /// or `PATH` in `lxc.rootfs.path`); another kind is not mounted now.
-    func directoryRootfs() throws(AdminError) -> String {
+    /// With it, its root's host ids (0:0 when privileged), from its id map.
+    func directoryRootfs() throws(AdminError) -> (path: String, owner: (uid: UInt32, gid: UInt32)) {
         let container = administration.container
         let document: ConfigDocument = try ConfigStore.read(container)
         let value: String?
@@ -83,6 +98,6 @@ public struct ContainerAccounts {
             throw AdminError("container '\(container.name)''s root file system is '\(value)', not a directory: names are looked up in a directory "
                 + "rootfs, or in any while the container runs; start it, or give numbers")
         }
-        return path
+        return (path, try administration.idMap(document).hostRoot)
     }
 }

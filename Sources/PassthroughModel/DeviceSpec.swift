@@ -87,14 +87,14 @@ public struct DeviceSpec: Equatable, Sendable {
     }
 
     /// A non-negative decimal integer that fits a `uid_t` other than the reserved -1.
-    static func parseID(_ text: String, key: String) throws(Failure) -> UInt32 {
+    public static func parseID(_ text: String, key: String) throws(Failure) -> UInt32 {
         guard !text.isEmpty, text.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
               let value = UInt32(text), value != UInt32.max
         else { throw .invalidID(key: key, text: text) }
         return value
     }
 
-    static func parseBoolean(_ text: String, key: String) throws(Failure) -> Bool {
+    public static func parseBoolean(_ text: String, key: String) throws(Failure) -> Bool {
         switch text.lowercased() {
         case "1", "on", "yes", "true": return true
         case "0", "off", "no", "false": return false

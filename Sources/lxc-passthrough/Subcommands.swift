@@ -50,10 +50,10 @@ struct Add: ParsableCommand {
         valueName: "0|1"))
     var required: String?
 
-    var isRequired: Bool { required.flatMap { try? DeviceSpec.parse("/dev/x,required=\($0)").required } ?? true }
+    var isRequired: Bool { required.flatMap { try? DeviceSpec.parseBoolean($0, key: "required") } ?? true }
 
     func validate() throws {
-        if let required, (try? DeviceSpec.parse("/dev/x,required=\(required)")) == nil {
+        if let required, (try? DeviceSpec.parseBoolean(required, key: "required")) == nil {
             throw ValidationError("invalid --required '\(required)': expected 1, on, yes, true, 0, off, no or false")
         }
     }
