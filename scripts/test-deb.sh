@@ -85,6 +85,7 @@ for hook in pve-prestart-hook pve-autodev-hook pve-poststop-hook; do
     check "$hook without LXC exits 2" in_root sh -c "/usr/share/lxc/hooks/$hook; test \$? -eq 2"
 done
 check "man lxc-passthrough" in_root sh -c 'man lxc-passthrough 2>/dev/null | grep -q "Pass host devices through to LXC"'
+check "man lxc-passthrough gives the exit statuses" in_root sh -c 'MANWIDTH=400 man lxc-passthrough 2>/dev/null | grep -q "64 *a usage error"'
 for page in lxc-passthrough.add lxc-passthrough.remove lxc-passthrough.attach lxc-passthrough.detach lxc-passthrough.sync lxc-passthrough.list lxc-passthrough.check lxc-passthrough.watch pve-prestart-hook pve-autodev-hook pve-poststop-hook; do
     check "man page $page renders" in_root sh -c "man -l /usr/share/man/man8/$page.8.gz 2>&1 | grep -q 'SYNOPSIS' && ! man -l /usr/share/man/man8/$page.8.gz 2>&1 >/dev/null | grep -q ."
 done

@@ -1,5 +1,31 @@
 import PassthroughModel
 
+/// An entry `add` is to write.
+public struct NewEntry: Equatable, Sendable {
+    public var path: String
+    public var mode: UInt32?
+    public var uid: UInt32?
+    public var gid: UInt32?
+    public var denyWrite: Bool
+    public var required: Bool
+    public var mountPath: String?
+
+    public init(path: String, mode: UInt32? = nil, uid: UInt32? = nil, gid: UInt32? = nil, denyWrite: Bool = false, required: Bool = true, mountPath: String? = nil) {
+        self.path = path
+        self.mode = mode
+        self.uid = uid
+        self.gid = gid
+        self.denyWrite = denyWrite
+        self.required = required
+        self.mountPath = mountPath
+    }
+
+    /// The entry's value, as Proxmox writes a `devN` value.
+    public var value: String {
+        DeviceSpec.entryValue(path: path, mode: mode, uid: uid, gid: gid, denyWrite: denyWrite, required: required, mountPath: mountPath)
+    }
+}
+
 /// What `sync` wrote, and what it could not.
 public struct SyncResult: Equatable, Sendable {
     public var rules: [DeviceRule]
@@ -73,34 +99,54 @@ extension Administration {
         _ document: inout ConfigDocument, path: String, mode: UInt32?, uid: UInt32?, gid: UInt32?, denyWrite: Bool,
         required: Bool = true, mountPath: String? = nil, include: String
     ) throws(AdminError) -> (DeviceKey, SyncResult) {
-        for text in [path] + (mountPath.map { [$0] } ?? []) {
-            if let problem = DevicePath.controlCharacterProblem(text) { throw AdminError(problem) }
-        }
-        let value = DeviceSpec.entryValue(path: path, mode: mode, uid: uid, gid: gid, denyWrite: denyWrite, required: required, mountPath: mountPath)
-        do {
-            _ = try DeviceSpec.parse(value)
-        } catch {
-            throw AdminError("'\(value)': \(error)")
-        }
-        if required { _ = try hostDevice(path) }
+        let entry = NewEntry(path: path, mode: mode, uid: uid, gid: gid, denyWrite: denyWrite, required: required, mountPath: mountPath)
+        let (added, result) = try add(&document, [entry], include: include)
+        return (added[0].key, result)
+    }
+
+    /// Validates new entries as pre-start would, writes each as the lowest
+    /// free `devN`, in order, and syncs once. All are written or none.
+    public func add(
+        _ document: inout ConfigDocument, _ entries: [NewEntry], include: String
+    ) throws(AdminError) -> (added: [(key: DeviceKey, value: String)], sync: SyncResult) {
         let lines = document.deviceLines()
-        let used = Set(lines.compactMap { $0.key?.index })
-        guard let key = DeviceKey.range.first(where: { !used.contains($0) }).flatMap({ DeviceKey(index: $0) }) else {
-            throw AdminError("all 256 device keys (dev0 to dev255) are in use")
-        }
-        let existing = lines.compactMap { line -> ContainerConfig.Entry? in
+        var used = Set(lines.compactMap { $0.key?.index })
+        var requested = lines.compactMap { line -> ContainerConfig.Entry? in
             guard let key = line.key, (try? DeviceSpec.parse(line.value)) != nil else { return nil }
             return ContainerConfig.Entry(key: key, value: line.value, origin: "\(container.configPath):\(line.lineNumber)")
         }
+        var added: [(key: DeviceKey, value: String)] = []
+        for entry in entries {
+            for text in [entry.path] + (entry.mountPath.map { [$0] } ?? []) {
+                if let problem = DevicePath.controlCharacterProblem(text) { throw AdminError(problem) }
+            }
+            let value = entry.value
+            do {
+                _ = try DeviceSpec.parse(value)
+            } catch {
+                throw AdminError("'\(value)': \(error)")
+            }
+            if entry.required { _ = try hostDevice(entry.path) }
+            guard let key = DeviceKey.range.first(where: { !used.contains($0) }).flatMap({ DeviceKey(index: $0) }) else {
+                throw AdminError("all 256 device keys (dev0 to dev255) are in use: \(entry.path) has none left")
+            }
+            used.insert(key.index)
+            requested.append(ContainerConfig.Entry(key: key, value: value, origin: "the new entry \(key)"))
+            added.append((key, value))
+        }
         let map = try idMap(document)
         do {
-            _ = try DevicePlanner.requestedDevices(
-                entries: existing + [ContainerConfig.Entry(key: key, value: value, origin: "the new entry")], idMap: map)
+            _ = try DevicePlanner.requestedDevices(entries: requested, idMap: map)
         } catch {
             throw AdminError("\(error)")
         }
-        document.addDevice(key, value: value)
-        return (key, try sync(&document, include: include))
+        for (key, value) in added { document.addDevice(key, value: value) }
+        return (added, try sync(&document, include: include))
+    }
+
+    /// The key of the entry whose host path is `path`, if there is one.
+    public func existingKey(for path: String, in document: ConfigDocument) -> DeviceKey? {
+        document.deviceLines().first { line in (try? DeviceSpec.parse(line.value))?.path == path }?.key
     }
 
     /// Removes the entry named by its key (`dev3`) or its path, and syncs.

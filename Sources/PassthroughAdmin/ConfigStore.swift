@@ -30,6 +30,18 @@ public enum ConfigStore {
         }
     }
 
+    /// Runs `body` on the config under the lock and writes nothing: what
+    /// `update` would write, for `--dry-run`.
+    public static func preview<T>(
+        _ container: ManagedContainer, _ body: (inout ConfigDocument) throws(AdminError) -> T
+    ) throws(AdminError) -> (T, ConfigDocument) {
+        try locked(container) { _ throws(AdminError) in
+            var document = try read(container).0
+            let result = try body(&document)
+            return (result, document)
+        }
+    }
+
     /// The config, read under the lock.
     public static func read(_ container: ManagedContainer) throws(AdminError) -> ConfigDocument {
         try locked(container) { _ throws(AdminError) in try read(container).0 }

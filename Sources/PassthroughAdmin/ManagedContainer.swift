@@ -1,3 +1,4 @@
+import PassthroughLXC
 import PassthroughModel
 import PassthroughSystem
 
@@ -24,6 +25,16 @@ public struct ManagedContainer: Sendable {
             }
         }
         return "/var/lib/lxc"
+    }
+
+    /// The names of every container under `lxcPath`, defined or running, as
+    /// liblxc lists them (`list_all_containers`), sorted.
+    public static func allNames(in lxcPath: String) throws(AdminError) -> [String] {
+        do throws(LXCError) {
+            return try LXCContainer.allNames(in: lxcPath).sorted()
+        } catch {
+            throw AdminError("cannot list the containers in \(lxcPath): \(error)")
+        }
     }
 
     /// Why `name` cannot be a container name, or nil.

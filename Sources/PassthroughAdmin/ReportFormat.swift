@@ -5,41 +5,68 @@ public enum ReportFormat {
     static let headers = ["KEY", "PATH", "DEVICE", "MODE", "UID", "GID", "HOST-UID", "HOST-GID", "DENY-WRITE", "GIVEN", "STATUS"]
 
     public static func table(_ reports: [DeviceReport]) -> String {
-        let rows = reports.map { report in
-            [report.key, report.mountPath.map { "\(report.path) -> \($0)" } ?? report.path,
-             report.type.map { "\($0.rawValue) \(report.number!)" } ?? "-",
-             report.mode.map(octal) ?? "-", text(report.uid), text(report.gid), text(report.hostUID), text(report.hostGID),
-             report.denyWrite ? "yes" : "no", report.given?.rawValue ?? "-", report.status.rawValue]
-        }
-        let widths = headers.indices.map { column in ([headers] + rows).map { $0[column].count }.max() ?? 0 }
+        layOut([headers] + reports.map(row))
+    }
+
+    /// Every container's entries in one table, a CONTAINER column first.
+    public static func table(containers: [(container: String, reports: [DeviceReport])]) -> String {
+        layOut([["CONTAINER"] + headers] + containers.flatMap { container, reports in
+            reports.map { [OctalEscape.escapeForTerminal(container)] + row($0) }
+        })
+    }
+
+    static func row(_ report: DeviceReport) -> [String] {
+        [report.key, report.mountPath.map { "\(report.path) -> \($0)" } ?? report.path,
+         report.type.map { "\($0.rawValue) \(report.number!)" } ?? "-",
+         report.mode.map(octal) ?? "-", text(report.uid), text(report.gid), text(report.hostUID), text(report.hostGID),
+         report.denyWrite ? "yes" : "no", report.given?.rawValue ?? "-", report.status.rawValue]
+    }
+
+    /// Columns padded to their widest cell, two spaces apart.
+    static func layOut(_ rows: [[String]]) -> String {
+        let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
         func line(_ cells: [String]) -> String {
             cells.enumerated().map { index, cell in
                 index == cells.count - 1 ? cell : cell + String(repeating: " ", count: widths[index] - cell.count)
             }.joined(separator: "  ") + "\n"
         }
-        return ([headers] + rows).map(line).joined()
+        return rows.map(line).joined()
     }
 
     public static func json(_ reports: [DeviceReport]) -> String {
-        let objects = reports.map { report in
-            let fields: [(String, String)] = [
-                ("key", string(report.key)), ("path", string(report.path)),
-                ("type", report.type.map { string($0.rawValue) } ?? "null"),
-                ("major", report.number.map { String($0.major) } ?? "null"),
-                ("minor", report.number.map { String($0.minor) } ?? "null"),
-                ("mode", report.mode.map { string(octal($0)) } ?? "null"),
-                ("uid", number(report.uid)), ("gid", number(report.gid)),
-                ("hostUid", number(report.hostUID)), ("hostGid", number(report.hostGID)),
-                ("denyWrite", report.denyWrite ? "true" : "false"),
-                ("required", report.required ? "true" : "false"),
-                ("mp", report.mountPath.map(string) ?? "null"),
-                ("status", string(report.status.rawValue)),
-                ("problem", report.problem.map(string) ?? "null"),
-                ("given", report.given.map { string($0.rawValue) } ?? "null"),
-            ]
-            return "  {" + fields.map { "\(string($0.0)): \($0.1)" }.joined(separator: ", ") + "}"
-        }
-        return objects.isEmpty ? "[]\n" : "[\n" + objects.joined(separator: ",\n") + "\n]\n"
+        array(reports.map(object), indent: "  ")
+    }
+
+    /// One object per container: `{"container": NAME, "devices": [...]}`.
+    public static func json(containers: [(container: String, reports: [DeviceReport])]) -> String {
+        array(containers.map { container, reports in
+            "{\(string("container")): \(string(container)), \(string("devices")): "
+                + String(array(reports.map(object), indent: "    ", closing: "  ").dropLast()) + "}"
+        }, indent: "  ")
+    }
+
+    /// A JSON array of `elements`, one per line.
+    static func array(_ elements: [String], indent: String, closing: String = "") -> String {
+        elements.isEmpty ? "[]\n" : "[\n" + elements.map { indent + $0 }.joined(separator: ",\n") + "\n\(closing)]\n"
+    }
+
+    static func object(_ report: DeviceReport) -> String {
+        let fields: [(String, String)] = [
+            ("key", string(report.key)), ("path", string(report.path)),
+            ("type", report.type.map { string($0.rawValue) } ?? "null"),
+            ("major", report.number.map { String($0.major) } ?? "null"),
+            ("minor", report.number.map { String($0.minor) } ?? "null"),
+            ("mode", report.mode.map { string(octal($0)) } ?? "null"),
+            ("uid", number(report.uid)), ("gid", number(report.gid)),
+            ("hostUid", number(report.hostUID)), ("hostGid", number(report.hostGID)),
+            ("denyWrite", report.denyWrite ? "true" : "false"),
+            ("required", report.required ? "true" : "false"),
+            ("mp", report.mountPath.map(string) ?? "null"),
+            ("status", string(report.status.rawValue)),
+            ("problem", report.problem.map(string) ?? "null"),
+            ("given", report.given.map { string($0.rawValue) } ?? "null"),
+        ]
+        return "{" + fields.map { "\(string($0.0)): \($0.1)" }.joined(separator: ", ") + "}"
     }
 
     static func text(_ value: UInt32?) -> String { value.map(String.init) ?? "-" }

@@ -18,25 +18,78 @@ struct LXCPassthrough: ParsableCommand {
             Run 'sync' after changing devN lines by hand, or when a device got a new number \
             (a USB adapter plugged in again): the container refuses to start until the rules match.
 
+            The container is named as LXC's own tools name it too: 'lxc-passthrough check -n ct', \
+            and -P DIR (the container path) may come before the subcommand or after it.
+
             ENVIRONMENT
               LXC_PASSTHROUGH_CONF  the passthrough.conf to include (default \(Administration.defaultInclude))
+
+            EXIT STATUS
+              0   done; for 'check': the container can start with its devices
+              1   failed: one line on stderr names the container, the entry, the path and the \
+            system call with its error, and nothing was changed; for 'check': a problem was \
+            found; for 'list' of every container: a container could not be read
+              64  a usage error: an unknown option, or a missing or invalid argument
             """,
         version: PassthroughVersion.current,
         subcommands: [Add.self, Remove.self, Attach.self, Detach.self, Sync.self, List.self, Check.self, Watch.self, Hierarchy.self])
+
+    @OptionGroup var path: PathOption
 }
 
-/// Options every subcommand takes: where the container is.
-struct ContainerOptions: ParsableArguments {
+/// `-P DIR`, the container path: before the subcommand or after it, as
+/// the root command and each subcommand declare this same group.
+struct PathOption: ParsableArguments {
     @Option(name: [.customShort("P"), .long], help: ArgumentHelp("Use DIR as the container path, as LXC's own tools do.", valueName: "DIR"))
     var lxcpath: String?
 
-    @Argument(help: "The container's name.")
-    var name: String
+    var lxcPath: String { lxcpath ?? ManagedContainer.defaultLXCPath() }
+}
+
+/// Options every subcommand about one container takes: where it is, and its
+/// name, given as the first operand or, as LXC's tools take it, by `-n`.
+struct ContainerOptions: ParsableArguments {
+    @OptionGroup var path: PathOption
+
+    @Option(name: [.customShort("n"), .customLong("name")], help: ArgumentHelp("The container's name, as LXC's own tools take it (instead of NAME).", valueName: "NAME"))
+    var named: String?
+
+    @Argument(help: ArgumentHelp("The container's name (or -n NAME).", valueName: "name"))
+    var positional: String?
+
+    /// The container's name, once `settle` has run (in the subcommand's `validate`).
+    var name: String { named ?? positional ?? "" }
+    var isNamed: Bool { named != nil || positional != nil }
+
+    /// With `-n`, the first operand is not the name but the next one
+    /// (`attach -n ct /dev/ttyUSB0`): returns what the next operand is.
+    mutating func settle(_ next: String?, nameRequired: Bool = true) throws -> String? {
+        var next = next
+        if let named, let operand = positional {
+            guard next == nil else {
+                throw ValidationError("the container is named twice: -n \(named), and '\(operand)' before the other operands")
+            }
+            next = operand
+            positional = nil
+        }
+        if nameRequired && !isNamed { throw ValidationError("Missing the container's name: NAME or -n NAME") }
+        return next
+    }
+
+    /// For a subcommand whose only operand is the name.
+    mutating func settle(nameRequired: Bool = true) throws {
+        if let extra = try settle(nil, nameRequired: nameRequired) {
+            throw ValidationError("Unexpected argument '\(extra)': the container is named by -n \(named ?? "")")
+        }
+    }
 
     func administration() throws -> Administration {
+        try Self.administration(name: name, lxcPath: path.lxcPath)
+    }
+
+    static func administration(name: String, lxcPath: String) throws -> Administration {
         if let problem = ManagedContainer.problem(name: name) { throw ValidationError(problem) }
-        let container = ManagedContainer(name: name, lxcPath: lxcpath ?? ManagedContainer.defaultLXCPath())
-        return Administration(container: container)
+        return Administration(container: ManagedContainer(name: name, lxcPath: lxcPath))
     }
 }
 

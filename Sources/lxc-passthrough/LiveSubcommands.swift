@@ -23,20 +23,25 @@ struct Attach: ParsableCommand {
     @OptionGroup var options: ContainerOptions
 
     @Argument(help: "The device on the host, e.g. /dev/ttyUSB0; the container sees it at the same path, or at --mp.")
-    var path: String
+    var path: String?
 
     @OptionGroup var node: NodeOptions
 
     @Flag(help: "Only the running container: no devN entry; gone at the next start.")
     var temporary = false
 
+    mutating func validate() throws {
+        path = try options.settle(path)
+        if path == nil { throw ValidationError("Missing expected argument 'path'") }
+    }
+
     func run() throws {
         let administration = try options.administration()
         let live = LinuxLiveSystem()
         try reportingErrors { () throws(AdminError) in
-            let owner = try node.owner(of: administration, live: live)
+            let owner = try node.owner(ContainerAccounts(administration, live: live))
             let request = AttachRequest(
-                path: path, mode: node.modeBits, uid: owner.uid, gid: owner.gid, denyWrite: node.denyWrite, mountPath: node.mp,
+                path: path!, mode: node.modeBits, uid: owner.uid, gid: owner.gid, denyWrite: node.denyWrite, mountPath: node.mp,
                 temporary: temporary)
             let result = try administration.attach(request, live: live, include: includePath)
             let entry = result.key.map { " as \($0)" } ?? " (temporary)"
@@ -66,15 +71,20 @@ struct Detach: ParsableCommand {
     @OptionGroup var options: ContainerOptions
 
     @Argument(help: ArgumentHelp("The entry's key (dev3) or the device's path.", valueName: "devN|PATH"))
-    var target: String
+    var target: String?
 
     @Flag(help: "Only the running container: the devN entry stays, so the next start has the device again.")
     var temporary = false
 
+    mutating func validate() throws {
+        target = try options.settle(target)
+        if target == nil { throw ValidationError("Missing expected argument 'devN|PATH'") }
+    }
+
     func run() throws {
         let administration = try options.administration()
         try reportingErrors { () throws(AdminError) in
-            let result = try administration.detach(target, temporary: temporary, live: LinuxLiveSystem(), include: includePath)
+            let result = try administration.detach(target!, temporary: temporary, live: LinuxLiveSystem(), include: includePath)
             let path = result.grant.containerPath
             let entry = result.key.map { " and removed \($0)" } ?? ""
             print("\(options.name): detached \(path)\(entry)")

@@ -28,11 +28,10 @@ struct Watch: ParsableCommand {
             Only one watcher runs per container path: a second one refuses to start, naming the first.
             """)
 
-    @Option(name: [.customShort("P"), .long], help: ArgumentHelp("Use DIR as the container path, as LXC's own tools do.", valueName: "DIR"))
-    var lxcpath: String?
+    @OptionGroup var path: PathOption
 
     func run() throws {
-        let lxcPath = lxcpath ?? ManagedContainer.defaultLXCPath()
+        let lxcPath = path.lxcPath
         try reportingErrors { () throws(AdminError) in
             var watcher = try Watcher(lxcPath: lxcPath, include: includePath) { line in
                 StandardStream.error.write("\(line)\n")

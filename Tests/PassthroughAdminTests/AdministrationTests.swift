@@ -85,6 +85,24 @@ struct AdministrationTests {
         #expect(again == document, "a refused add changes nothing")
     }
 
+    @Test func addOfManyEntriesFillsTheFreeKeysInOrderWithOneSyncOrWritesNothing() throws {
+        var document = ConfigDocument("lxc.include = /common.conf\ndev1: /dev/ttyUSB0\n")
+        let entries = [NewEntry(path: "/dev/ttyUSB1", gid: 44), NewEntry(path: "/dev/loop0", mode: 0o666), NewEntry(path: "/dev/nvidia-uvm", required: false)]
+        let (added, sync) = try administration().add(&document, entries, include: "/p/passthrough.conf")
+        #expect(added.map(\.key.description) == ["dev0", "dev2", "dev3"])
+        #expect(added.map(\.value) == ["/dev/ttyUSB1,gid=44", "/dev/loop0,mode=0666", "/dev/nvidia-uvm,required=0"])
+        #expect(sync.rules.map(\.description).contains("lxc.cgroup.devices.allow = b 7:0 rw"))
+        #expect(document.blockContent.contains { $0.hasPrefix("# dev3 /dev/nvidia-uvm: pending") })
+        #expect(administration().existingKey(for: "/dev/loop0", in: document)?.description == "dev2")
+        #expect(administration().existingKey(for: "/dev/loop1", in: document) == nil)
+
+        var again = document
+        let refused = [NewEntry(path: "/dev/ttyUSB0"), NewEntry(path: "/dev/nope")]
+        #expect { try administration().add(&again, [NewEntry(path: "/dev/loop0", required: false)] + refused, include: "/p") } throws: { "\($0)".contains("/dev/nope") }
+        #expect { try administration().add(&again, [NewEntry(path: "/dev/ttyUSB0"), NewEntry(path: "/dev/ttyUSB0")], include: "/p") } throws: { "\($0)".contains("same path") }
+        #expect(again == document, "a refused add of many writes none of them")
+    }
+
     @Test func addRefusesAnUnmappedID() {
         var document = ConfigDocument("lxc.idmap = u 0 100000 65536\nlxc.idmap = g 0 100000 65536\n")
         #expect { try administration().add(&document, path: "/dev/ttyUSB0", mode: nil, uid: 70000, gid: nil, denyWrite: false, include: "/p") } throws: { "\($0)".contains("uid 70000") }

@@ -26,4 +26,25 @@ struct ReportFormatTests {
         #expect(lines.count == 2)
         #expect(lines[0].firstRange(of: "PATH")?.lowerBound.utf16Offset(in: lines[0]) == lines[1].firstRange(of: "/dev/x")?.lowerBound.utf16Offset(in: lines[1]))
     }
+
+    @Test func everyContainerGetsAnObjectAndItsRowsAColumn() {
+        let report = DeviceReport(key: "dev0", path: "/dev/x", denyWrite: false, status: .invalid)
+        let json = ReportFormat.json(containers: [("a", [report, report]), ("b", [])])
+        #expect(json == """
+            [
+              {"container": "a", "devices": [
+                \(ReportFormat.object(report)),
+                \(ReportFormat.object(report))
+              ]},
+              {"container": "b", "devices": []}
+            ]
+
+            """)
+        #expect(ReportFormat.json(containers: []) == "[]\n")
+        let table = ReportFormat.table(containers: [("a", [report]), ("b", []), ("c\u{1b}", [report])]).split(separator: "\n")
+        #expect(table.count == 3)
+        #expect(table[0].hasPrefix("CONTAINER  KEY "))
+        #expect(table[1].hasPrefix("a          dev0  /dev/x"))
+        #expect(table[2].hasPrefix("c\\033      dev0"), "a name is escaped for the terminal")
+    }
 }
