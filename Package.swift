@@ -52,6 +52,10 @@ let package = Package(
         .testTarget(name: "PassthroughSystemTests", dependencies: ["PassthroughSystem", "CLinuxShims"]),
         .testTarget(name: "PassthroughHooksTests", dependencies: ["PassthroughHooks"]),
         .testTarget(name: "PassthroughAdminTests", dependencies: ["PassthroughAdmin", "PassthroughContainerEntry"]),
+        // The command line itself: QuickCommandLine against ArgumentParser.
+        .testTarget(
+            name: "LXCPassthroughCommandTests",
+            dependencies: ["lxc-passthrough", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // DenySyscall/deny-syscall.c is compiled by the tests themselves, at run time.
         .testTarget(name: "EndToEndTests", exclude: ["DenySyscall"]),
     ]

@@ -62,7 +62,7 @@ struct Add: ParsableCommand {
     }
 
     func run() throws {
-        let administration = try options.administration()
+        let administration = options.administration()
         try reportingErrors { () throws(AdminError) in
             let accounts = ContainerAccounts(administration, live: LinuxLiveSystem())
             let (entries, many) = try requested(accounts)

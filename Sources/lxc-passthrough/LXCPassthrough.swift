@@ -35,6 +35,16 @@ struct LXCPassthrough: ParsableCommand {
         subcommands: [Add.self, Remove.self, Attach.self, Detach.self, Sync.self, List.self, Check.self, Watch.self, Hierarchy.self])
 
     @OptionGroup var path: PathOption
+
+    /// The plain forms of `attach` and `detach` are read without
+    /// ArgumentParser's reflection (`QuickCommandLine`); everything else by it.
+    static func main() {
+        switch QuickCommandLine.parse(Array(CommandLine.arguments.dropFirst())) {
+        case .attach(let invocation): Glibc.exit(invocation.perform() ? 0 : 1)
+        case .detach(let invocation): Glibc.exit(invocation.perform() ? 0 : 1)
+        case nil: main(nil)
+        }
+    }
 }
 
 /// `-P DIR`, the container path: before the subcommand or after it, as
@@ -73,6 +83,7 @@ struct ContainerOptions: ParsableArguments {
             positional = nil
         }
         if nameRequired && !isNamed { throw ValidationError("Missing the container's name: NAME or -n NAME") }
+        if isNamed, let problem = ManagedContainer.problem(name: name) { throw ValidationError(problem) }
         return next
     }
 
@@ -83,8 +94,9 @@ struct ContainerOptions: ParsableArguments {
         }
     }
 
-    func administration() throws -> Administration {
-        try Self.administration(name: name, lxcPath: path.lxcPath)
+    /// The named container's; the name was checked by `settle`.
+    func administration() -> Administration {
+        Administration(container: ManagedContainer(name: name, lxcPath: path.lxcPath))
     }
 
     static func administration(name: String, lxcPath: String) throws -> Administration {

@@ -32,7 +32,7 @@ struct List: ParsableCommand {
 
     func run() throws {
         guard options.isNamed else { return try listAll() }
-        let administration = try options.administration()
+        let administration = options.administration()
         let reports = try reportingErrors { () throws(AdminError) in try Self.reports(of: administration, live: LinuxLiveSystem()) }
         print(json ? ReportFormat.json(reports) : ReportFormat.table(reports), terminator: "")
     }

@@ -35,19 +35,14 @@ struct Attach: ParsableCommand {
         if path == nil { throw ValidationError("Missing expected argument 'path'") }
     }
 
+    var invocation: AttachInvocation {
+        AttachInvocation(
+            lxcpath: options.path.lxcpath, name: options.name, path: path!, mode: node.mode, uid: node.uid, gid: node.gid,
+            denyWrite: node.denyWrite, mp: node.mp, temporary: temporary)
+    }
+
     func run() throws {
-        let administration = try options.administration()
-        let live = LinuxLiveSystem()
-        try reportingErrors { () throws(AdminError) in
-            let owner = try node.owner(ContainerAccounts(administration, live: live))
-            let request = AttachRequest(
-                path: path!, mode: node.modeBits, uid: owner.uid, gid: owner.gid, denyWrite: node.denyWrite, mountPath: node.mp,
-                temporary: temporary)
-            let result = try administration.attach(request, live: live, include: includePath)
-            let entry = result.key.map { " as \($0)" } ?? " (temporary)"
-            print("\(options.name): attached \(result.node.containerPath)\(entry): \(result.node.type.rawValue) \(result.node.number), mode \(octal(result.node.mode))")
-            if let sync = result.sync { report(sync, container: options.name) }
-        }
+        guard invocation.perform() else { throw ExitCode.failure }
     }
 }
 
@@ -81,29 +76,11 @@ struct Detach: ParsableCommand {
         if target == nil { throw ValidationError("Missing expected argument 'devN|PATH'") }
     }
 
+    var invocation: DetachInvocation {
+        DetachInvocation(lxcpath: options.path.lxcpath, name: options.name, target: target!, temporary: temporary)
+    }
+
     func run() throws {
-        let administration = try options.administration()
-        try reportingErrors { () throws(AdminError) in
-            let result = try administration.detach(target!, temporary: temporary, live: LinuxLiveSystem(), include: includePath)
-            let path = result.grant.containerPath
-            let entry = result.key.map { " and removed \($0)" } ?? ""
-            print("\(options.name): detached \(path)\(entry)")
-            if !result.removal.removedAtPath {
-                printWarning("the node lxc-passthrough put at \(path) was no longer there (the container moved or removed it); its access is taken back")
-            }
-            if result.removal.stacked > 0 {
-                printWarning("the container had stacked \(result.removal.stacked) mount(s) on \(path); they were taken out with it")
-            }
-            for copy in result.removal.copies {
-                printWarning("the container had bound \(path) at \(OctalEscape.escapeForTerminal(copy)) too; taken out as well")
-            }
-            for copy in result.removal.unreachable {
-                printWarning("the container lists a mount of \(path) at \(OctalEscape.escapeForTerminal(copy)) that could not be reached; the device rules refuse it")
-            }
-            for holder in result.holders {
-                printWarning("\(holder) still has \(path) open; the kernel lets it keep using the device until it closes it")
-            }
-            if let sync = result.sync { report(sync, container: options.name) }
-        }
+        guard invocation.perform() else { throw ExitCode.failure }
     }
 }

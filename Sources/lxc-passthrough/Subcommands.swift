@@ -22,7 +22,7 @@ struct Sync: ParsableCommand {
     }
 
     func run() throws {
-        let administration = try options.administration()
+        let administration = options.administration()
         try reportingErrors { () throws(AdminError) in
             let result = try ConfigStore.update(administration.container) { document throws(AdminError) in
                 try administration.sync(&document, include: includePath)
@@ -47,7 +47,7 @@ struct Remove: ParsableCommand {
     }
 
     func run() throws {
-        let administration = try options.administration()
+        let administration = options.administration()
         try reportingErrors { () throws(AdminError) in
             let (key, result) = try ConfigStore.update(administration.container) { document throws(AdminError) in
                 try administration.remove(&document, target: target!, include: includePath)
@@ -71,7 +71,7 @@ struct Check: ParsableCommand {
     }
 
     func run() throws {
-        let administration = try options.administration()
+        let administration = options.administration()
         let (problems, warnings) = try reportingErrors { () throws(AdminError) in
             let document = try ConfigStore.read(administration.container)
             return (try administration.problems(document),
@@ -110,14 +110,10 @@ struct NodeOptions: ParsableArguments {
 
     /// The owner as numbers: names looked up in the container (each told).
     func owner(_ accounts: ContainerAccounts) throws(AdminError) -> (uid: UInt32?, gid: UInt32?) {
-        let user = try accounts.resolve(uid, .users), group = try accounts.resolve(gid, .groups)
-        for note in [user.note, group.note].compactMap({ $0 }) { print("\(accounts.administration.container.name): \(note)") }
-        return (user.id, group.id)
+        try resolvedOwner(uid: uid, gid: gid, accounts)
     }
 
     func validate() throws {
-        if let mode, (try? DeviceSpec.parse("/dev/x,mode=\(mode)")) == nil {
-            throw ValidationError("invalid --mode '\(mode)': expected 0 and three octal digits, such as 0660")
-        }
+        if let mode, let problem = modeProblem(mode) { throw ValidationError(problem) }
     }
 }

@@ -1,0 +1,67 @@
+import ArgumentParser
+@testable import lxc_passthrough
+import Testing
+
+@Suite("attach and detach: the plain forms QuickCommandLine reads are read alike by ArgumentParser")
+struct QuickCommandLineTests {
+    /// What ArgumentParser makes of `arguments`, when it is an attach or a detach it accepts.
+    static func byArgumentParser(_ arguments: [String]) -> QuickCommandLine.Invocation? {
+        switch try? LXCPassthrough.parseAsRoot(arguments) {
+        case let attach as Attach: return .attach(attach.invocation)
+        case let detach as Detach: return .detach(detach.invocation)
+        default: return nil
+        }
+    }
+
+    static let plain: [[String]] = [
+        ["attach", "ct", "/dev/ttyUSB0"],
+        ["attach", "ct", "/dev/loop3", "--temporary"],
+        ["attach", "-n", "ct", "/dev/ttyUSB0", "--mode", "0640", "--uid", "jellyfin", "--gid", "render"],
+        ["attach", "/dev/ttyUSB0", "-n", "ct", "--deny-write", "--mp", "/dev/zigbee"],
+        ["-P", "/srv/lxc", "attach", "ct", "/dev/x"],
+        ["--lxcpath", "/srv/lxc", "attach", "--temporary", "ct", "/dev/x", "--gid", "44"],
+        ["attach", "/dev/x", "-P", "/srv/lxc", "--name", "other"],
+        ["detach", "ct", "dev3"],
+        ["detach", "-n", "ct", "/dev/ttyUSB0", "--temporary"],
+        ["-P", "/srv/lxc", "detach", "--temporary", "ct", "dev0"],
+    ]
+
+    @Test("the plain forms are read without ArgumentParser, and as it reads them", arguments: plain)
+    func plainForms(arguments: [String]) {
+        let quick = QuickCommandLine.parse(arguments)
+        #expect(quick != nil)
+        #expect(quick == Self.byArgumentParser(arguments))
+    }
+
+    static let others: [[String]] = [
+        [], ["attach"], ["attach", "ct"], ["attach", "--help"], ["attach", "-h"], ["--version"], ["attach", "ct", "/dev/x", "--help"],
+        ["attach", "ct", "/dev/x", "--mode=0640"], ["attach", "ct", "/dev/x", "--mode", "0999"], ["attach", "ct", "/dev/x", "--mode", "-1"],
+        ["attach", "ct", "/dev/x", "--", "--temporary"], ["attach", "ct", "/dev/x", "--bogus"], ["attach", "ct", "/dev/x", "extra"],
+        ["attach", "-n", "ct", "ct2", "/dev/x"], ["attach", "ct", "/dev/x", "--temporary", "--temporary"],
+        ["attach", "ct", "/dev/x", "--uid", "1", "--uid", "2"], ["attach", "../etc", "/dev/x"], ["attach", "", "/dev/x"],
+        ["-P", "/a", "attach", "-P", "/b", "ct", "/dev/x"], ["-n", "ct", "attach", "/dev/x"], ["attach", "-Pdir", "ct", "/dev/x"],
+        ["detach", "ct", "dev0", "--mode", "0600"], ["detach", "ct", "dev0", "--deny-write"], ["detach", "ct"],
+        ["add", "ct", "/dev/x"], ["list"], ["help", "attach"],
+    ]
+
+    @Test("everything else is left to ArgumentParser", arguments: others)
+    func otherForms(arguments: [String]) {
+        #expect(QuickCommandLine.parse(arguments) == nil)
+    }
+
+    @Test("whatever mix of words QuickCommandLine reads, ArgumentParser reads the same way")
+    func mixtures() {
+        let words = ["attach", "detach", "ct", "other", "/dev/x", "dev2", "-P", "--lxcpath", "/srv", "-n", "--name", "--mode", "0640", "0999",
+                     "--uid", "--gid", "render", "--mp", "/dev/y", "--deny-write", "--temporary", "--", "-h", "--mode=0600", ""]
+        var generator = SystemRandomNumberGenerator()
+        var read = 0
+        for _ in 0..<3000 {
+            var arguments = (0..<Int.random(in: 1...7, using: &generator)).map { _ in words.randomElement(using: &generator)! }
+            if Bool.random(using: &generator) { arguments.insert(["attach", "detach"].randomElement(using: &generator)!, at: 0) }
+            guard let quick = QuickCommandLine.parse(arguments) else { continue }
+            read += 1
+            #expect(quick == Self.byArgumentParser(arguments), "\(arguments)")
+        }
+        #expect(read > 50, "enough mixtures were plain forms to compare")
+    }
+}
