@@ -8,4 +8,13 @@ extension DeviceRule.Hierarchy {
         }
         self = devicesOnV1 ? .v1 : .v2
     }
+
+    /// The same, read from `/proc/PID/mountinfo` as it is.
+    public init(mountinfo: [UInt8]) {
+        let devicesOnV1 = MountTable.rows(mountinfo).contains { row in
+            row.fileSystemType.elementsEqual("cgroup".utf8)
+                && row.superOptions.split(separator: UInt8(ascii: ",")).contains { $0.elementsEqual("devices".utf8) }
+        }
+        self = devicesOnV1 ? .v1 : .v2
+    }
 }

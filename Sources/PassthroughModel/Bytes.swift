@@ -11,10 +11,10 @@ extension Collection where Element == UInt8 {
     }
 
     /// Whether every byte is an ASCII digit (and there is at least one).
-    var isDecimalDigits: Bool { !isEmpty && allSatisfy { $0 >= 0x30 && $0 <= 0x39 } }
+    package var isDecimalDigits: Bool { !isEmpty && allSatisfy { $0 >= 0x30 && $0 <= 0x39 } }
 
     /// An unsigned decimal number that fits `UInt32`, or nil.
-    var decimalUInt32: UInt32? {
+    package var decimalUInt32: UInt32? {
         guard isDecimalDigits else { return nil }
         var value: UInt64 = 0
         for byte in self {
@@ -25,7 +25,7 @@ extension Collection where Element == UInt8 {
     }
 
     /// An unsigned decimal number that fits `UInt64`, or nil.
-    var decimalUInt64: UInt64? {
+    package var decimalUInt64: UInt64? {
         guard isDecimalDigits else { return nil }
         var value: UInt64 = 0
         for byte in self {

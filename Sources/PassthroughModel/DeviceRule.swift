@@ -56,25 +56,48 @@ public struct DeviceRule: Equatable, Hashable, Sendable, CustomStringConvertible
 
     /// Parses a config assignment; nil when `key` is not a device rule key or the value does not parse.
     public init?(key: String, value: String) {
-        guard let hierarchy = Hierarchy.allCases.first(where: { key.hasPrefix($0.rawValue + ".") }),
-              let verdict = Verdict(rawValue: String(key.dropFirst(hierarchy.rawValue.count + 1)))
-        else { return nil }
-        let fields = value.split(whereSeparator: { $0 == " " || $0 == "\t" })
-        if fields == ["a"] || (fields.first == "a" && fields.count <= 3) {
+        let hierarchy: Hierarchy, verdict: Verdict
+        switch key {
+        case "lxc.cgroup.devices.allow": (hierarchy, verdict) = (.v1, .allow)
+        case "lxc.cgroup.devices.deny": (hierarchy, verdict) = (.v1, .deny)
+        case "lxc.cgroup2.devices.allow": (hierarchy, verdict) = (.v2, .allow)
+        case "lxc.cgroup2.devices.deny": (hierarchy, verdict) = (.v2, .deny)
+        default: return nil
+        }
+        self.init(hierarchy, verdict, value: value)
+    }
+
+    /// Parses a rule's value (`c 188:0 rw`, `a`). Works on UTF-8 bytes, as
+    /// LXC does: every separator is ASCII, and rules are parsed at every
+    /// start, from the config and its includes and from the host's record.
+    public init?(_ hierarchy: Hierarchy, _ verdict: Verdict, value: String) {
+        let fields = value.utf8.split(whereSeparator: { $0 == 0x20 || $0 == 0x09 })
+        if let first = fields.first, first.elementsEqual("a".utf8), fields.count <= 3 {
             self.init(hierarchy, verdict, nil, major: nil, minor: nil, access: Set(Access.allCases))
             return
         }
-        guard fields.count == 3, let type = DeviceType(rawValue: String(fields[0])) else { return nil }
-        let numbers = fields[1].split(separator: ":", omittingEmptySubsequences: false)
+        guard fields.count == 3, fields[0].count == 1 else { return nil }
+        let type: DeviceType
+        switch fields[0].first {
+        case UInt8(ascii: "c"): type = .character
+        case UInt8(ascii: "b"): type = .block
+        default: return nil
+        }
+        let numbers = fields[1].split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false)
         guard numbers.count == 2 else { return nil }
-        func number(_ text: Substring) -> UInt32?? { text == "*" ? .some(nil) : UInt32(text).map { .some($0) } }
+        func number(_ text: Substring.UTF8View) -> UInt32?? {
+            text.elementsEqual("*".utf8) ? .some(nil) : UInt32(Substring(text)).map { .some($0) }
+        }
         guard let major = number(numbers[0]), let minor = number(numbers[1]) else { return nil }
         var access = Set<Access>()
-        for character in fields[2] {
-            guard let one = Access(rawValue: character) else { return nil }
-            access.insert(one)
+        for byte in fields[2] {
+            switch byte {
+            case UInt8(ascii: "r"): access.insert(.read)
+            case UInt8(ascii: "w"): access.insert(.write)
+            case UInt8(ascii: "m"): access.insert(.mknod)
+            default: return nil
+            }
         }
-        guard !access.isEmpty else { return nil }
         self.init(hierarchy, verdict, type, major: major, minor: minor, access: access)
     }
 

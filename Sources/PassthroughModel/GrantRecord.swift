@@ -178,16 +178,18 @@ public struct GrantRecord: Equatable, Sendable {
         var rules: [DeviceRule] = [], own: [DeviceRule] = [], grants: [Grant] = [], withheld: [Withheld] = []
         for index in 3..<lines.count {
             let fail = { (message: String) in Failure(line: index + 1, message: message) }
-            let line = String(utf8Slice: lines[index])
-            if line.hasPrefix("rule ") || line.hasPrefix("own ") {
-                let parts = line.split(separator: " ", maxSplits: 2)
-                guard parts.count == 3, let rule = DeviceRule(key: "\(hierarchy.rawValue).\(parts[1])", value: String(parts[2])) else {
-                    throw fail("bad rule '\(line)'")
+            let bytes = lines[index]
+            if bytes.starts(with: "rule ") || bytes.starts(with: "own ") {
+                let parts = bytes.split(separator: UInt8(ascii: " "), maxSplits: 2)
+                guard parts.count == 3, let verdict = DeviceRule.Verdict(rawValue: String(utf8Slice: parts[1])),
+                      let rule = DeviceRule(hierarchy, verdict, value: String(utf8Slice: parts[2]))
+                else {
+                    throw fail("bad rule '\(String(utf8Slice: bytes))'")
                 }
-                if parts[0] == "rule" { rules.append(rule) } else { own.append(rule) }
-            } else if line.hasPrefix("grant ") {
+                if parts[0].equals("rule") { rules.append(rule) } else { own.append(rule) }
+            } else if bytes.starts(with: "grant ") {
                 grants.append(try decodeGrant(fields(index), fail: fail))
-            } else if line.hasPrefix("withheld ") {
+            } else if bytes.starts(with: "withheld ") {
                 let parts = fields(index)
                 guard parts.count == 3, let key = DeviceKey(String(utf8Slice: parts[1])) else { throw fail("bad withheld entry") }
                 guard let path = OctalEscape.unescapePath(parts[2]), DevicePath.problem(path) == nil else { throw fail("bad withheld path") }

@@ -22,20 +22,37 @@ public struct MountTable: Equatable, Sendable {
     /// Parses `ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - TYPE SOURCE SUPEROPTIONS`.
     /// Lines that do not have this shape are skipped.
     public init(mountinfo: String) {
-        entries = mountinfo.utf8.split(separator: UInt8(ascii: "\n")).compactMap { line in
-            let fields = line.split(separator: UInt8(ascii: " "))
-            // The separator comes after the six fixed fields: a mount point of "-" is not it.
-            guard fields.count >= 9, let dash = fields[6...].firstIndex(where: { $0.elementsEqual("-".utf8) }),
-                  fields.count >= dash + 3
-            else { return nil }
-            func text(_ index: Int) -> String { MountTable.unescape(fields[index]) }
-            let numbers = fields[2].split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false)
+        entries = MountTable.rows(Array(mountinfo.utf8)).map { row in
+            func text(_ index: Int) -> String { MountTable.unescape(row.fields[index]) }
+            let numbers = row.fields[2].split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false)
             let device = numbers.count == 2 ? numbers[0].decimalUInt32.flatMap { major in
                 numbers[1].decimalUInt32.map { DeviceNumber(major: major, minor: $0) }
             } : nil
             return Entry(
-                device: device, root: text(3), mountPoint: text(4), fileSystemType: text(dash + 1), source: text(dash + 2),
-                superOptions: dash + 3 < fields.count ? text(dash + 3) : "")
+                device: device, root: text(3), mountPoint: text(4), fileSystemType: text(row.dash + 1), source: text(row.dash + 2),
+                superOptions: row.dash + 3 < row.fields.count ? text(row.dash + 3) : "")
+        }
+    }
+
+    /// One line's fields, as the kernel wrote them (escaped), and where the
+    /// `-` separator is: for a reader that needs a field or two, without
+    /// making strings of every field of every mount.
+    public struct Row {
+        public var fields: [ArraySlice<UInt8>]
+        public var dash: Int
+        public var fileSystemType: ArraySlice<UInt8> { fields[dash + 1] }
+        public var superOptions: ArraySlice<UInt8> { dash + 3 < fields.count ? fields[dash + 3] : [] }
+    }
+
+    /// The lines of the shape `init(mountinfo:)` reads.
+    public static func rows(_ mountinfo: [UInt8]) -> [Row] {
+        mountinfo.split(separator: UInt8(ascii: "\n")).compactMap { line in
+            let fields = Array(line.split(separator: UInt8(ascii: " ")))
+            // The separator comes after the six fixed fields: a mount point of "-" is not it.
+            guard fields.count >= 9, let dash = fields[6...].firstIndex(where: { $0.elementsEqual("-".utf8) }),
+                  fields.count >= dash + 3
+            else { return nil }
+            return Row(fields: fields, dash: dash)
         }
     }
 
@@ -50,7 +67,7 @@ public struct MountTable: Equatable, Sendable {
     }
 
     /// The kernel writes space, tab, newline and backslash as `\ooo`.
-    static func unescape(_ field: Substring.UTF8View.SubSequence) -> String {
+    static func unescape(_ field: ArraySlice<UInt8>) -> String {
         String(decoding: OctalEscape.unescape(field, strict: false) ?? [], as: UTF8.self)
     }
 }

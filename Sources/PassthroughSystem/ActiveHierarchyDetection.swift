@@ -5,6 +5,6 @@ extension DeviceRule.Hierarchy {
     /// process's mount table; v2 when it cannot be read.
     public static func detect(mountinfo: String = "/proc/self/mountinfo") -> DeviceRule.Hierarchy {
         guard let bytes = try? FileSystem.readFile(mountinfo, limit: 4 << 20) else { return .v2 }
-        return DeviceRule.Hierarchy(activeIn: MountTable(mountinfo: String(decoding: bytes, as: UTF8.self)))
+        return DeviceRule.Hierarchy(mountinfo: bytes)
     }
 }

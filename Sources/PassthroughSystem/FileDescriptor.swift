@@ -211,7 +211,9 @@ public struct FileDescriptor: ~Copyable {
     /// `read(2)` to the end of the file; a file longer than `limit` bytes is an EFBIG error.
     public func readAll(limit: Int) throws(SystemError) -> [UInt8] {
         var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
+        // Not zeroed: read(2) fills what is used, and most files read are a
+        // few hundred bytes (zeroing 64 KiB for each was most of reading one).
+        var chunk = [UInt8](unsafeUninitializedCapacity: 65536) { _, initialized in initialized = 65536 }
         while true {
             let count = chunk.withUnsafeMutableBytes { buffer in
                 retryingOnInterrupt { Glibc.read(rawValue, buffer.baseAddress!, buffer.count) }

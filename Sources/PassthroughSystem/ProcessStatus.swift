@@ -10,12 +10,12 @@ public struct ProcessStatus: Equatable, Sendable {
     /// Reads /proc/PID/stat (`self` for this process).
     public static func read(_ pid: String) throws(SystemError) -> ProcessStatus {
         let path = "/proc/\(pid)/stat"
-        let text = String(decoding: try FileSystem.readFile(path, limit: 4096), as: UTF8.self)
+        let bytes = try FileSystem.readFile(path, limit: 4096)
         // The command, in parentheses, may hold spaces and parentheses: fields follow the last ')'.
-        guard let close = text.lastIndex(of: ")") else { throw SystemError(call: "read", path: path, errno: EINVAL) }
-        let fields = text[text.index(after: close)...].split(separator: " ")
+        guard let close = bytes.lastIndex(of: UInt8(ascii: ")")) else { throw SystemError(call: "read", path: path, errno: EINVAL) }
+        let fields = bytes[(close + 1)...].split(separator: UInt8(ascii: " "))
         // State is field 3 of the file, the first here; ppid 4; starttime 22.
-        guard fields.count > 19, let parent = Int32(fields[1]), let ticks = UInt64(fields[19]) else {
+        guard fields.count > 19, let parent = fields[1].decimalUInt32.flatMap(Int32.init(exactly:)), let ticks = fields[19].decimalUInt64 else {
             throw SystemError(call: "read", path: path, errno: EINVAL)
         }
         let perSecond = UInt64(max(1, sysconf(Int32(_SC_CLK_TCK))))
