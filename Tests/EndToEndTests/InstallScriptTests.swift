@@ -61,13 +61,16 @@ extension EndToEndTests {
             #expect((linked.output + linked.error).contains("not a dynamic executable"), "\(linked)")
         }
 
-        @Test("lxc-passthrough carries its Swift runtime and loads liblxc",
+        @Test("lxc-passthrough carries its Swift runtime and C++ library, loads liblxc, and is linked at a fixed address (its start-up is short)",
               .enabled(if: FileManager.default.isExecutableFile(atPath: repositoryRoot + "/.build-install-admin/release/lxc-passthrough"),
                        "needs the release build of lxc-passthrough (./install.sh makes it)"))
         func commandLinksLiblxcOnly() {
             let linked = run(["ldd", repositoryRoot + "/.build-install-admin/release/lxc-passthrough"])
             #expect(linked.succeeded && linked.output.contains("liblxc.so.1"), "\(linked)")
             #expect(!linked.output.contains("libswift") && !linked.output.contains("libFoundation"), "no Swift runtime library: \(linked)")
+            #expect(!linked.output.contains("libstdc++"), "the C++ library is linked in, not loaded and relocated at every start: \(linked)")
+            let header = run(["readelf", "-h", repositoryRoot + "/.build-install-admin/release/lxc-passthrough"])
+            #expect(header.succeeded && header.output.contains("EXEC (Executable file)"), "not position-independent: \(header.output)")
         }
     }
 }
