@@ -52,9 +52,11 @@ static void pause_50us(void) {
 
 /* Whether the path opens as a device node (not the empty file a node is
  * mounted onto, which opens too). */
+static int open_error;
+
 static int opens(const char *path) {
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0) return 0;
+    if (fd < 0) { open_error = errno; return 0; }
     struct stat st;
     int node = fstat(fd, &st) == 0 && (S_ISBLK(st.st_mode) || S_ISCHR(st.st_mode));
     close(fd);
@@ -81,8 +83,11 @@ static double wait_for(const char *path, int want, double start, double *seen) {
         if (want) {
             if (*seen < 0 && exists(path)) *seen = now_us() - start;
             if (opens(path)) return now_us() - start;
-            /* The node was there, and did not open: usable only later. */
-            if (*seen >= 0) refused_after_seen = 1;
+            /* The node was there, and did not open: usable only later.
+             * EPERM is the device rules refusing it (the node came before
+             * its rule); another error, the device itself not ready yet
+             * (a loop device just made may answer ENXIO for a moment). */
+            if (*seen >= 0 && exists(path)) refused_after_seen |= open_error == EPERM ? 1 : 2;
         } else {
             if (done < 0 && !opens(path)) done = now_us() - start;
             if (done >= 0 && !exists(path)) { *seen = now_us() - start; return done; }

@@ -1,6 +1,8 @@
 # bench/watch.sh's raw figures (watch.txt) as a Markdown table.
-#   KIND WHAT add SEEN_US DONE_US REFUSED    one round (-1: not within 5 s; REFUSED 1:
-#                                            an open failed while the node was there)
+#   KIND WHAT add SEEN_US DONE_US REFUSED    one round (-1: not within 5 s; REFUSED, bits:
+#                                            1 an open failed with EPERM while the node was
+#                                            there (refused by the device rules), 2 with
+#                                            another errno (the device not ready yet))
 #   KIND WHAT remove GONE_US DONE_US
 #   idle SECONDS CPU_TICKS WAKEUPS
 #   memory RSS_KB HWM_KB
@@ -13,17 +15,17 @@ $1 == "memory" { rss = $2; hwm = $3; next }
     if (!(key in known)) { known[key] = 1; order[++keys] = key }
     if ($5 < 0) { failed[key]++; next }
     values[key, ++count[key]] = $5 / 1000
-    if ($3 == "add") refused[key] += $6
+    if ($3 == "add") { refused[key] += $6 % 2; unready[key] += int($6 / 2) % 2 }
 }
 END {
     printf "# lxc-passthrough watch: reaction, idle cost, memory\n\n%s, %s\n\n", host, date
     printf "Time until the node opens in the container (a removal: until it no longer does), ms; timed from the host, polling every 50 us.\n\n"
-    printf "| container | change | n | median | p90 | p99 | max | rounds where the node was there but did not open yet | not within 5 s |\n|---|---|---|---|---|---|---|---|---|\n"
+    printf "| container | change | n | median | p90 | p99 | max | rounds where the node was there before its rule (EPERM) | rounds where the device was there but not ready (other errno) | not within 5 s |\n|---|---|---|---|---|---|---|---|---|---|\n"
     for (k = 1; k <= keys; k++) {
         key = order[k]; n = count[key] + 0
         split(key, part, " ")
         if (n == 0) {
-            printf "| %s | %s | 0 | - | - | - | - | - | %d (it does not work here) |\n", part[1], part[2] == "lxc-device" ? "lxc-device add" : part[2], failed[key]
+            printf "| %s | %s | 0 | - | - | - | - | - | - | %d (it does not work here) |\n", part[1], part[2] == "lxc-device" ? "lxc-device add" : part[2], failed[key]
             continue
         }
         for (i = 1; i <= n; i++) v[i] = values[key, i]
@@ -32,7 +34,8 @@ END {
         else if (part[2] == "link") what = part[3] == "add" ? "watch: stable link made -> usable" : "watch: stable link removed -> unusable"
         else what = part[2] == "lxc-device" ? "lxc-device add -> usable (no watcher)" : "lxc-passthrough attach -> usable (no watcher)"
         gap = part[3] == "add" ? sprintf("%d of %d", refused[key], n) : "-"
-        printf "| %s | %s | %d | %.2f | %.2f | %.2f | %.2f | %s | %d |\n", part[1], what, n, pct(v, n, 0.5), pct(v, n, 0.9), pct(v, n, 0.99), v[n], gap, failed[key] + 0
+        wait = part[3] == "add" ? sprintf("%d of %d", unready[key], n) : "-"
+        printf "| %s | %s | %d | %.2f | %.2f | %.2f | %.2f | %s | %s | %d |\n", part[1], what, n, pct(v, n, 0.5), pct(v, n, 0.9), pct(v, n, 0.99), v[n], gap, wait, failed[key] + 0
     }
     printf "\nIdle, %d s: %d clock ticks of CPU time, %d wake-ups (voluntary context switches).\n", idle, cpu, wakeups
     printf "Memory, 50 containers of 256 entries: %.1f MB resident (peak %.1f MB).\n", rss / 1024, hwm / 1024
