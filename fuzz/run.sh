@@ -20,7 +20,7 @@ mkdir -p "$out"
 binary=$out/fuzz-parsers
 # A failed build must not leave the last good binary to be run.
 rm -f "$binary"
-if ! swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name PassthroughFuzz \
+if ! swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name PassthroughFuzz -package-name lxc_passthrough \
     $(find "$repo/Sources/PassthroughModel" -name '*.swift' | sort) "$here"/targets/*.swift -o "$binary" > "$out/build.log" 2>&1; then
     grep -v 'Cannot export local symbol' "$out/build.log" >&2 || true
     echo "fuzz: build failed" >&2
