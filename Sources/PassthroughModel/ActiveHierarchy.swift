@@ -1,15 +1,7 @@
 extension DeviceRule.Hierarchy {
-    /// The hierarchy LXC uses for device rules on a host with these mounts:
-    /// v1 when a cgroup v1 hierarchy has the devices controller (hybrid
-    /// hosts), else v2.
-    public init(activeIn mounts: MountTable) {
-        let devicesOnV1 = mounts.entries.contains { entry in
-            entry.fileSystemType == "cgroup" && entry.superOptions.split(separator: ",").contains("devices")
-        }
-        self = devicesOnV1 ? .v1 : .v2
-    }
-
-    /// The same, read from `/proc/PID/mountinfo` as it is.
+    /// The hierarchy LXC uses for device rules on a host with these mounts
+    /// (`/proc/PID/mountinfo` as it is): v1 when a cgroup v1 hierarchy has
+    /// the devices controller (hybrid hosts), else v2.
     public init(mountinfo: [UInt8]) {
         let devicesOnV1 = MountTable.rows(mountinfo).contains { row in
             row.fileSystemType.elementsEqual("cgroup".utf8)

@@ -19,15 +19,16 @@ public enum GPUNodes {
     public static let lazyNVIDIA = ["nvidia-uvm", "nvidia-uvm-tools"]
 
     /// The GPU nodes among character device nodes: `dri` names the nodes in
-    /// `/dev/dri`, `dev` those in `/dev`, `nvidiaCaps` those in `/dev/nvidia-caps`.
+    /// `/dev/dri`, `dev` those in `/dev`, `nvidiaCaps` those in `/dev/nvidia-caps`
+    /// (`devices` names the directory taken for `/dev`).
     /// Empty when the host has no GPU.
-    public static func select(dri: [String], dev: [String], nvidiaCaps: [String]) -> [Node] {
+    public static func select(dri: [String], dev: [String], nvidiaCaps: [String], devices: String = "/dev") -> [Node] {
         var nodes: [Node] = []
         for name in numbered(dri, prefix: "card") {
-            nodes.append(Node(path: "/dev/dri/\(name)", group: "video", mode: nil, required: true))
+            nodes.append(Node(path: "\(devices)/dri/\(name)", group: "video", mode: nil, required: true))
         }
         for name in numbered(dri, prefix: "renderD") {
-            nodes.append(Node(path: "/dev/dri/\(name)", group: "render", mode: nil, required: true))
+            nodes.append(Node(path: "\(devices)/dri/\(name)", group: "render", mode: nil, required: true))
         }
         let present = Set(dev)
         let boards = numbered(dev, prefix: "nvidia")
@@ -36,13 +37,13 @@ public enum GPUNodes {
             return nodes
         }
         for name in boards + fixed {
-            nodes.append(Node(path: "/dev/\(name)", group: nil, mode: nvidiaMode, required: true))
+            nodes.append(Node(path: "\(devices)/\(name)", group: nil, mode: nvidiaMode, required: true))
         }
         for name in lazyNVIDIA {
-            nodes.append(Node(path: "/dev/\(name)", group: nil, mode: nvidiaMode, required: false))
+            nodes.append(Node(path: "\(devices)/\(name)", group: nil, mode: nvidiaMode, required: false))
         }
         for name in nvidiaCaps.sorted(by: numericOrder) {
-            nodes.append(Node(path: "/dev/nvidia-caps/\(name)", group: nil, mode: nvidiaMode, required: true))
+            nodes.append(Node(path: "\(devices)/nvidia-caps/\(name)", group: nil, mode: nvidiaMode, required: true))
         }
         return nodes
     }

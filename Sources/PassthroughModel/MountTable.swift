@@ -22,7 +22,12 @@ public struct MountTable: Equatable, Sendable {
     /// Parses `ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - TYPE SOURCE SUPEROPTIONS`.
     /// Lines that do not have this shape are skipped.
     public init(mountinfo: String) {
-        entries = MountTable.rows(Array(mountinfo.utf8)).map { row in
+        self.init(mountinfo: Array(mountinfo.utf8))
+    }
+
+    /// The same, from the bytes of `/proc/PID/mountinfo` as they were read.
+    public init(mountinfo: [UInt8]) {
+        entries = MountTable.rows(mountinfo).map { row in
             func text(_ index: Int) -> String { MountTable.unescape(row.fields[index]) }
             let numbers = row.fields[2].split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false)
             let device = numbers.count == 2 ? numbers[0].decimalUInt32.flatMap { major in

@@ -60,15 +60,10 @@ public enum DeviceNodes {
 
     /// The GPU nodes this host has, as `add --gpu` passes them.
     public static func gpus(devices: String = "/dev") throws(SystemError) -> [GPUNodes.Node] {
-        let selected = GPUNodes.select(
+        GPUNodes.select(
             dri: try characterNodes(in: devices + "/dri") { _ in true },
             dev: try characterNodes(in: devices) { $0.hasPrefix("nvidia") },
-            nvidiaCaps: try characterNodes(in: devices + "/nvidia-caps") { _ in true })
-        guard devices != "/dev" else { return selected }
-        return selected.map { node in
-            var moved = node
-            moved.path = devices + node.path.dropFirst("/dev".count)
-            return moved
-        }
+            nvidiaCaps: try characterNodes(in: devices + "/nvidia-caps") { _ in true },
+            devices: devices)
     }
 }

@@ -113,12 +113,8 @@ var includePath: String {
 
 /// Runs a subcommand's body; an `AdminError` becomes one line on stderr and exit status 1.
 func reportingErrors<T>(_ body: () throws(AdminError) -> T) throws -> T {
-    do {
-        return try body()
-    } catch {
-        printError(error.description)
-        throw ExitCode.failure
-    }
+    guard let result = reported(body) else { throw ExitCode.failure }
+    return result
 }
 
 func printError(_ message: String) {

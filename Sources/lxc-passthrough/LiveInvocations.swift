@@ -72,12 +72,16 @@ struct DetachInvocation: Equatable {
 
 /// Runs `body`; an `AdminError` becomes one line on stderr. Returns whether it succeeded.
 func performing(_ body: () throws(AdminError) -> Void) -> Bool {
+    reported(body) != nil
+}
+
+/// Runs `body`; an `AdminError` becomes one line on stderr, and nil.
+func reported<T>(_ body: () throws(AdminError) -> T) -> T? {
     do {
-        try body()
-        return true
+        return try body()
     } catch {
         printError(error.description)
-        return false
+        return nil
     }
 }
 

@@ -3,11 +3,11 @@
 /// host's own table (which cgroup hierarchy LXC uses) goes through the same parser.
 func fuzzMountTable(_ data: UnsafeRawPointer, _ size: Int) -> CInt {
     let bytes = UnsafeRawBufferPointer(start: data, count: size)
-    let table = MountTable(mountinfo: String(decoding: bytes, as: UTF8.self))
+    let table = MountTable(mountinfo: Array(bytes))
     for entry in table.entries {
         precondition(table.topMount(at: entry.mountPoint) != nil, "every listed mount point is found")
     }
-    _ = DeviceRule.Hierarchy(activeIn: table)
+    _ = DeviceRule.Hierarchy(mountinfo: Array(bytes))
     // Any path the kernel escapes comes back byte for byte.
     let path = String(decoding: bytes.prefix(256), as: UTF8.self)
     let line = "46 91 0:53 /read-only \(escapeLikeTheKernel(path)) rw shared:1 - tmpfs lxc-passthrough rw\n"

@@ -196,7 +196,7 @@ public struct LinuxLiveSystem: LiveSystem {
     public func remove(_ grant: GrantRecord.Grant, from running: RunningContainer) throws(AdminError) -> Removal {
         let mountinfo = "/proc/\(running.pid)/mountinfo"
         let table = try translatingErrors({ () throws(SystemError) in
-            MountTable(mountinfo: String(decoding: try FileSystem.readFile(mountinfo, limit: 16 << 20), as: UTF8.self))
+            MountTable(mountinfo: try FileSystem.readFile(mountinfo, limit: 16 << 20))
         }, { AdminError("cannot read the container's mounts: \($0)") })
         guard let root = running.idMap.mappedRoot else {
             throw AdminError("container '\(running.name)''s root is not mapped to a host user: nothing is done in it as an unmapped root")
