@@ -8,7 +8,14 @@ import PassthroughSystem
 /// so the logic is tested without devices.
 public struct Administration {
     public var container: ManagedContainer
-    public var hierarchy: DeviceRule.Hierarchy
+    /// The hierarchy of LXC's device rules here: the one given, or this
+    /// process's mount table's, read when first asked (a live change asks the
+    /// host's record of the container instead, and never reads it).
+    public var hierarchy: DeviceRule.Hierarchy {
+        get { onDemand.value }
+        set { onDemand = HierarchyOnDemand(newValue) }
+    }
+    private var onDemand: HierarchyOnDemand
     public var lookUp: (String) -> HostLookup
     /// Reads files the config includes (and the config itself when it is not `document`).
     public var readFile: (String) throws(ConfigFailure) -> FileContent
@@ -16,12 +23,12 @@ public struct Administration {
     public static let defaultInclude = "/usr/share/lxc/config/passthrough.conf"
 
     public init(
-        container: ManagedContainer, hierarchy: DeviceRule.Hierarchy = .detect(),
+        container: ManagedContainer, hierarchy: DeviceRule.Hierarchy? = nil,
         lookUp: @escaping (String) -> HostLookup = HostLookup.live,
         readFile: @escaping (String) throws(ConfigFailure) -> FileContent = ConfigFiles.content(of:)
     ) {
         self.container = container
-        self.hierarchy = hierarchy
+        self.onDemand = HierarchyOnDemand(hierarchy)
         self.lookUp = lookUp
         self.readFile = readFile
     }
@@ -62,5 +69,19 @@ public struct Administration {
         case .device(let device): return device
         case .missing(let why), .notADevice(let why): throw AdminError("\(path): \(why)")
         }
+    }
+}
+
+/// A hierarchy detected once, when first needed.
+private final class HierarchyOnDemand {
+    private var known: DeviceRule.Hierarchy?
+
+    init(_ known: DeviceRule.Hierarchy?) { self.known = known }
+
+    var value: DeviceRule.Hierarchy {
+        if let known { return known }
+        let detected = DeviceRule.Hierarchy.detect()
+        known = detected
+        return detected
     }
 }

@@ -11,10 +11,10 @@ extension Collection where Element == UInt8 {
     }
 
     /// Whether every byte is an ASCII digit (and there is at least one).
-    package var isDecimalDigits: Bool { !isEmpty && allSatisfy { $0 >= 0x30 && $0 <= 0x39 } }
+    @inlinable package var isDecimalDigits: Bool { !isEmpty && allSatisfy { $0 >= 0x30 && $0 <= 0x39 } }
 
     /// An unsigned decimal number that fits `UInt32`, or nil.
-    package var decimalUInt32: UInt32? {
+    @inlinable package var decimalUInt32: UInt32? {
         guard isDecimalDigits else { return nil }
         var value: UInt64 = 0
         for byte in self {
@@ -25,7 +25,7 @@ extension Collection where Element == UInt8 {
     }
 
     /// An unsigned decimal number that fits `UInt64`, or nil.
-    package var decimalUInt64: UInt64? {
+    @inlinable package var decimalUInt64: UInt64? {
         guard isDecimalDigits else { return nil }
         var value: UInt64 = 0
         for byte in self {
@@ -44,6 +44,32 @@ extension Collection where Element == UInt8 {
 
     func equals(_ text: StaticString) -> Bool {
         elementsEqual(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+}
+
+/// The fields of a line of bytes between runs of blanks (spaces and tabs),
+/// one at a time: no array of pieces is made, as `split` makes for each line.
+package struct BlankSeparatedFields: IteratorProtocol {
+    private var rest: ArraySlice<UInt8>
+
+    package init(_ line: ArraySlice<UInt8>) { rest = line }
+
+    static func isBlank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
+
+    package mutating func next() -> ArraySlice<UInt8>? {
+        guard let start = rest.firstIndex(where: { !Self.isBlank($0) }) else {
+            rest = rest[rest.endIndex...]
+            return nil
+        }
+        let end = rest[start...].firstIndex(where: Self.isBlank) ?? rest.endIndex
+        defer { rest = rest[end...] }
+        return rest[start..<end]
+    }
+
+    /// What follows the next field's separating blanks, as it is (blanks within kept).
+    package mutating func remainder() -> ArraySlice<UInt8> {
+        rest = rest.drop(while: Self.isBlank)
+        return rest
     }
 }
 

@@ -16,23 +16,26 @@ public struct ConfigDocument: Equatable, Sendable {
     var lines: [Line]
 
     public init(_ text: String) {
-        var lines: [Line] = []
-        var rest = Substring(text).utf8[...]
-        while !rest.isEmpty {
-            guard let newline = rest.firstIndex(of: UInt8(ascii: "\n")) else {
-                lines.append(Line(content: String(Substring(rest)), terminator: ""))
-                break
+        var text = text
+        lines = text.withUTF8 { bytes in
+            var lines: [Line] = []
+            var start = 0
+            while start < bytes.count {
+                guard let newline = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) else {
+                    lines.append(Line(content: String(decoding: UnsafeBufferPointer(rebasing: bytes[start...]), as: UTF8.self), terminator: ""))
+                    break
+                }
+                var end = newline
+                var terminator = "\n"
+                if end > start, bytes[end - 1] == UInt8(ascii: "\r") {
+                    end -= 1
+                    terminator = "\r\n"
+                }
+                lines.append(Line(content: String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self), terminator: terminator))
+                start = newline + 1
             }
-            var content = rest[..<newline]
-            var terminator = "\n"
-            if content.last == UInt8(ascii: "\r") {
-                content = content.dropLast()
-                terminator = "\r\n"
-            }
-            lines.append(Line(content: String(Substring(content)), terminator: terminator))
-            rest = rest[rest.index(after: newline)...]
+            return lines
         }
-        self.lines = lines
     }
 
     public var text: String { lines.map { $0.content + $0.terminator }.joined() }

@@ -66,18 +66,19 @@ public struct DevicePolicy: Equatable, Sendable {
     }
 
     /// Whether `access` to the device is allowed.
-    public func permits(_ type: DeviceType, _ number: DeviceNumber, _ access: Set<DeviceRule.Access>) -> Bool {
-        let matching = exceptions.filter { $0.matches(type, number) }
+    public func permits(_ type: DeviceType, _ number: DeviceNumber, _ access: DeviceRule.Access) -> Bool {
         switch hierarchy {
         case .v1:
-            if deniesByDefault { return matching.contains { access.isSubset(of: $0.access) } }
-            return !matching.contains { !$0.access.isDisjoint(with: access) }
+            if deniesByDefault { return exceptions.contains { $0.matches(type, number) && access.isSubset(of: $0.access) } }
+            return !exceptions.contains { $0.matches(type, number) && !$0.access.isDisjoint(with: access) }
         case .v2:
             guard hasProgram else { return true }
             // LXC's program matches a rule only when the access asked for is a
             // subset of the rule's: `deny w` does not stop a read-write open.
-            let deciding = matching.filter { ($0.verdict == .deny) != deniesByDefault && access.isSubset(of: $0.access) }
-            return deniesByDefault ? !deciding.isEmpty : deciding.isEmpty
+            let decided = exceptions.contains {
+                $0.matches(type, number) && ($0.verdict == .deny) != deniesByDefault && access.isSubset(of: $0.access)
+            }
+            return deniesByDefault == decided
         }
     }
 
@@ -85,7 +86,7 @@ public struct DevicePolicy: Equatable, Sendable {
     /// same state: the default as an `a` rule, then the exceptions.
     public var normalizedRules: [DeviceRule] {
         guard hasProgram else { return [] }
-        let all = DeviceRule(hierarchy, deniesByDefault ? .deny : .allow, nil, major: nil, minor: nil, access: Set(DeviceRule.Access.allCases))
+        let all = DeviceRule(hierarchy, deniesByDefault ? .deny : .allow, nil, major: nil, minor: nil, access: .all)
         return [all] + exceptions
     }
 }

@@ -8,10 +8,43 @@ public struct DeviceRule: Equatable, Hashable, Sendable, CustomStringConvertible
 
     public enum Verdict: String, Sendable { case allow, deny }
 
-    public enum Access: Character, CaseIterable, Sendable, Comparable {
-        case read = "r", write = "w", mknod = "m"
-        public static func < (a: Access, b: Access) -> Bool {
-            allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+    /// What a rule allows or denies of its devices: any of `r`, `w` and `m`.
+    /// A bit set: rules are parsed at every container start and every live
+    /// change, and a `Set` of cases cost a hashed allocation per rule.
+    public struct Access: OptionSet, Hashable, Sendable {
+        public let rawValue: UInt8
+        public init(rawValue: UInt8) { self.rawValue = rawValue }
+
+        public static let read = Access(rawValue: 1)
+        public static let write = Access(rawValue: 2)
+        public static let mknod = Access(rawValue: 4)
+        /// `rwm`.
+        public static let all: Access = [.read, .write, .mknod]
+
+        /// Each access in this one on its own, in LXC's order: `r`, `w`, `m`.
+        public var each: [Access] { [Access.read, .write, .mknod].filter { contains($0) } }
+
+        /// As LXC writes it: `rw`, `rwm`, `m` (empty for none).
+        public var letters: String {
+            var text = ""
+            if contains(.read) { text.append("r") }
+            if contains(.write) { text.append("w") }
+            if contains(.mknod) { text.append("m") }
+            return text
+        }
+
+        /// From LXC's letters, in any order and repeated; nil for any other byte.
+        init?(letters: ArraySlice<UInt8>) {
+            var access: Access = []
+            for byte in letters {
+                switch byte {
+                case UInt8(ascii: "r"): access.insert(.read)
+                case UInt8(ascii: "w"): access.insert(.write)
+                case UInt8(ascii: "m"): access.insert(.mknod)
+                default: return nil
+                }
+            }
+            self = access
         }
     }
 
@@ -22,9 +55,9 @@ public struct DeviceRule: Equatable, Hashable, Sendable, CustomStringConvertible
     /// nil for `*`.
     public var major: UInt32?
     public var minor: UInt32?
-    public var access: Set<Access>
+    public var access: Access
 
-    public init(_ hierarchy: Hierarchy, _ verdict: Verdict, _ type: DeviceType?, major: UInt32?, minor: UInt32?, access: Set<Access>) {
+    public init(_ hierarchy: Hierarchy, _ verdict: Verdict, _ type: DeviceType?, major: UInt32?, minor: UInt32?, access: Access) {
         self.hierarchy = hierarchy
         self.verdict = verdict
         self.type = type
@@ -34,7 +67,7 @@ public struct DeviceRule: Equatable, Hashable, Sendable, CustomStringConvertible
     }
 
     /// A rule for exactly one device.
-    public init(_ hierarchy: Hierarchy, _ verdict: Verdict, _ type: DeviceType, _ number: DeviceNumber, _ access: Set<Access>) {
+    public init(_ hierarchy: Hierarchy, _ verdict: Verdict, _ type: DeviceType, _ number: DeviceNumber, _ access: Access) {
         self.init(hierarchy, verdict, type, major: number.major, minor: number.minor, access: access)
     }
 
@@ -47,9 +80,14 @@ public struct DeviceRule: Equatable, Hashable, Sendable, CustomStringConvertible
     /// The value as LXC writes it: `c 188:0 rw`, or `a`.
     public var value: String {
         guard let type else { return "a" }
-        let major = self.major.map(String.init) ?? "*"
-        let minor = self.minor.map(String.init) ?? "*"
-        return "\(type.rawValue) \(major):\(minor) \(String(access.sorted().map(\.rawValue)))"
+        var text = type.rawValue
+        text.append(" ")
+        text.append(major.map { String($0) } ?? "*")
+        text.append(":")
+        text.append(minor.map { String($0) } ?? "*")
+        text.append(" ")
+        text.append(access.letters)
+        return text
     }
 
     public var description: String { "\(key) = \(value)" }
@@ -67,37 +105,39 @@ public struct DeviceRule: Equatable, Hashable, Sendable, CustomStringConvertible
         self.init(hierarchy, verdict, value: value)
     }
 
-    /// Parses a rule's value (`c 188:0 rw`, `a`). Works on UTF-8 bytes, as
-    /// LXC does: every separator is ASCII, and rules are parsed at every
-    /// start, from the config and its includes and from the host's record.
+    /// Parses a rule's value (`c 188:0 rw`, `a`).
     public init?(_ hierarchy: Hierarchy, _ verdict: Verdict, value: String) {
-        let fields = value.utf8.split(whereSeparator: { $0 == 0x20 || $0 == 0x09 })
-        if let first = fields.first, first.elementsEqual("a".utf8), fields.count <= 3 {
-            self.init(hierarchy, verdict, nil, major: nil, minor: nil, access: Set(Access.allCases))
+        self.init(hierarchy, verdict, value: Array(value.utf8)[...])
+    }
+
+    /// Parses a rule's value from its UTF-8 bytes, as LXC does: every
+    /// separator is ASCII, and rules are parsed at every start (from the
+    /// config and its includes) and every live change (from the host's record).
+    public init?(_ hierarchy: Hierarchy, _ verdict: Verdict, value: ArraySlice<UInt8>) {
+        var fields = BlankSeparatedFields(value)
+        guard let first = fields.next() else { return nil }
+        if first.count == 1, first.first == UInt8(ascii: "a") {
+            // LXC takes `a` with anything after it, up to two more fields.
+            _ = fields.next()
+            _ = fields.next()
+            guard fields.next() == nil else { return nil }
+            self.init(hierarchy, verdict, nil, major: nil, minor: nil, access: .all)
             return
         }
-        guard fields.count == 3, fields[0].count == 1 else { return nil }
+        guard first.count == 1, let numbers = fields.next(), let letters = fields.next(), fields.next() == nil else { return nil }
         let type: DeviceType
-        switch fields[0].first {
+        switch first.first {
         case UInt8(ascii: "c"): type = .character
         case UInt8(ascii: "b"): type = .block
         default: return nil
         }
-        let numbers = fields[1].split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false)
-        guard numbers.count == 2 else { return nil }
-        func number(_ text: Substring.UTF8View) -> UInt32?? {
-            text.elementsEqual("*".utf8) ? .some(nil) : UInt32(Substring(text)).map { .some($0) }
+        guard let colon = numbers.firstIndex(of: UInt8(ascii: ":")) else { return nil }
+        func number(_ text: ArraySlice<UInt8>) -> UInt32?? {
+            text.count == 1 && text.first == UInt8(ascii: "*") ? .some(nil) : text.decimalUInt32.map { .some($0) }
         }
-        guard let major = number(numbers[0]), let minor = number(numbers[1]) else { return nil }
-        var access = Set<Access>()
-        for byte in fields[2] {
-            switch byte {
-            case UInt8(ascii: "r"): access.insert(.read)
-            case UInt8(ascii: "w"): access.insert(.write)
-            case UInt8(ascii: "m"): access.insert(.mknod)
-            default: return nil
-            }
-        }
+        guard let major = number(numbers[..<colon]), let minor = number(numbers[numbers.index(after: colon)...]),
+              let access = Access(letters: letters)
+        else { return nil }
         self.init(hierarchy, verdict, type, major: major, minor: minor, access: access)
     }
 

@@ -170,23 +170,26 @@ public struct GrantRecord: Equatable, Sendable {
             throw Failure(line: 2, message: "expected 'made NANOSECONDS'")
         }
         let hierarchy: DeviceRule.Hierarchy
-        switch String(utf8Slice: lines[2]) {
-        case "hierarchy v1": hierarchy = .v1
-        case "hierarchy v2": hierarchy = .v2
-        default: throw Failure(line: 3, message: "expected 'hierarchy v1' or 'hierarchy v2'")
+        if lines[2].equals("hierarchy v1") {
+            hierarchy = .v1
+        } else if lines[2].equals("hierarchy v2") {
+            hierarchy = .v2
+        } else {
+            throw Failure(line: 3, message: "expected 'hierarchy v1' or 'hierarchy v2'")
         }
         var rules: [DeviceRule] = [], own: [DeviceRule] = [], grants: [Grant] = [], withheld: [Withheld] = []
         for index in 3..<lines.count {
             let fail = { (message: String) in Failure(line: index + 1, message: message) }
             let bytes = lines[index]
             if bytes.starts(with: "rule ") || bytes.starts(with: "own ") {
-                let parts = bytes.split(separator: UInt8(ascii: " "), maxSplits: 2)
-                guard parts.count == 3, let verdict = DeviceRule.Verdict(rawValue: String(utf8Slice: parts[1])),
-                      let rule = DeviceRule(hierarchy, verdict, value: String(utf8Slice: parts[2]))
-                else {
+                var fields = BlankSeparatedFields(bytes)
+                let isOwn = fields.next()?.equals("own") == true
+                let word = fields.next()
+                let verdict: DeviceRule.Verdict? = word?.equals("allow") == true ? .allow : word?.equals("deny") == true ? .deny : nil
+                guard let verdict, let rule = DeviceRule(hierarchy, verdict, value: fields.remainder()) else {
                     throw fail("bad rule '\(String(utf8Slice: bytes))'")
                 }
-                if parts[0].equals("rule") { rules.append(rule) } else { own.append(rule) }
+                if isOwn { own.append(rule) } else { rules.append(rule) }
             } else if bytes.starts(with: "grant ") {
                 grants.append(try decodeGrant(fields(index), fail: fail))
             } else if bytes.starts(with: "withheld ") {

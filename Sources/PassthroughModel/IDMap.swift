@@ -65,13 +65,13 @@ extension IDMap {
     /// and `gid_map`, lines of `INSIDE OUTSIDE COUNT`), or nil when a line
     /// does not parse. The whole id space mapped to itself (a process in the
     /// host's user namespace) is a privileged container's: no ranges.
-    public init?(uidMap: String, gidMap: String) {
+    public init?(uidMap: [UInt8], gidMap: [UInt8]) {
         var ranges: [Range] = []
         for (kind, text) in [(Kind.user, uidMap), (.group, gidMap)] {
-            for line in text.split(separator: "\n") {
-                let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
-                guard fields.count == 3, let inside = UInt32(fields[0]), let outside = UInt32(fields[1]),
-                      let count = UInt32(fields[2]), count > 0
+            for line in text.split(separator: UInt8(ascii: "\n")) {
+                let fields = line.split(whereSeparator: { $0 == 0x20 || $0 == 0x09 })
+                guard fields.count == 3, let inside = fields[0].decimalUInt32, let outside = fields[1].decimalUInt32,
+                      let count = fields[2].decimalUInt32, count > 0
                 else { return nil }
                 ranges.append(Range(kind: kind, containerStart: inside, hostStart: outside, count: count))
             }

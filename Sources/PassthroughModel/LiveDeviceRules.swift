@@ -35,7 +35,7 @@ public struct LiveDeviceRules: Equatable, Sendable {
             rule.enterInLXCList(&entries)
             // A list without an `a` rule denies by default (LXC's allowlist).
             let all = current.hasProgram ? Array(current.normalizedRules.prefix(1))
-                : [DeviceRule(.v2, .deny, nil, major: nil, minor: nil, access: Set(DeviceRule.Access.allCases))]
+                : [DeviceRule(.v2, .deny, nil, major: nil, minor: nil, access: .all)]
             rules = all + entries
         }
     }
@@ -48,10 +48,10 @@ public struct LiveDeviceRules: Equatable, Sendable {
 
     /// What one device must be allowed, and what it must be denied.
     public struct Goal: Equatable, Sendable {
-        public var allowed: Set<DeviceRule.Access>
-        public var denied: Set<DeviceRule.Access>
+        public var allowed: DeviceRule.Access
+        public var denied: DeviceRule.Access
 
-        public init(allowed: Set<DeviceRule.Access>, denied: Set<DeviceRule.Access>) {
+        public init(allowed: DeviceRule.Access, denied: DeviceRule.Access) {
             self.allowed = allowed
             self.denied = denied
         }
@@ -63,8 +63,8 @@ public struct LiveDeviceRules: Equatable, Sendable {
 
         /// A device taken out: nothing is left but what `standing` (the
         /// container's own rules) gives it.
-        public static func revoked(keeping standing: Set<DeviceRule.Access>) -> Goal {
-            Goal(allowed: standing, denied: Set(DeviceRule.Access.allCases).subtracting(standing))
+        public static func revoked(keeping standing: DeviceRule.Access) -> Goal {
+            Goal(allowed: standing, denied: DeviceRule.Access.all.subtracting(standing))
         }
     }
 
@@ -75,8 +75,8 @@ public struct LiveDeviceRules: Equatable, Sendable {
     public func meets(_ goal: Goal, _ type: DeviceType, _ number: DeviceNumber) -> Bool {
         let policy = self.policy
         return (goal.allowed.isEmpty || policy.permits(type, number, goal.allowed))
-            && goal.allowed.allSatisfy { policy.permits(type, number, [$0]) }
-            && goal.denied.allSatisfy { !policy.permits(type, number, [$0]) }
+            && goal.allowed.each.allSatisfy { policy.permits(type, number, $0) }
+            && goal.denied.each.allSatisfy { !policy.permits(type, number, $0) }
     }
 
     /// The rules to write so that the device meets `goal`, changing no other
@@ -86,22 +86,25 @@ public struct LiveDeviceRules: Equatable, Sendable {
         if meets(goal, type, number) { return [] }
         var written: [DeviceRule] = []
         var state = self
-        func write(_ verdict: DeviceRule.Verdict, _ access: Set<DeviceRule.Access>) {
+        // The state's policy, made again only when a rule is written.
+        var policy = state.policy
+        func write(_ verdict: DeviceRule.Verdict, _ access: DeviceRule.Access) {
             guard !access.isEmpty else { return }
             let rule = DeviceRule(hierarchy, verdict, type, number, access)
             written.append(rule)
             state.apply(rule)
+            policy = state.policy
         }
         /// The rules naming exactly this device (not a wildcard): the only ones that can change for it alone.
         func exact() -> [DeviceRule] {
-            state.policy.exceptions.filter { $0.type == type && $0.major == number.major && $0.minor == number.minor }
+            policy.exceptions.filter { $0.type == type && $0.major == number.major && $0.minor == number.minor }
         }
-        func allowedTogether() -> Bool { goal.allowed.isEmpty || state.policy.permits(type, number, goal.allowed) }
-        func anyDeniedAllowed() -> Bool { goal.denied.contains { state.policy.permits(type, number, [$0]) } }
+        func allowedTogether() -> Bool { goal.allowed.isEmpty || policy.permits(type, number, goal.allowed) }
+        func anyDeniedAllowed() -> Bool { goal.denied.each.contains { policy.permits(type, number, $0) } }
         switch hierarchy {
         case .v1:
             // One exception per device: what is allowed when the default denies, what is denied when it allows.
-            if state.policy.deniesByDefault {
+            if policy.deniesByDefault {
                 write(.deny, (exact().first?.access ?? []).intersection(goal.denied))
                 if !allowedTogether() { write(.allow, goal.allowed) }
             } else {
@@ -109,16 +112,17 @@ public struct LiveDeviceRules: Equatable, Sendable {
                 if anyDeniedAllowed() { write(.deny, goal.denied) }
             }
         case .v2:
-            if !state.policy.hasProgram {
+            if !policy.hasProgram {
                 // Without rules everything is allowed; a deny needs the `a` default first.
                 guard !goal.denied.isEmpty else { return [] }
-                let all = DeviceRule(.v2, .allow, nil, major: nil, minor: nil, access: Set(DeviceRule.Access.allCases))
+                let all = DeviceRule(.v2, .allow, nil, major: nil, minor: nil, access: .all)
                 written.append(all)
                 state.apply(all)
+                policy = state.policy
             }
             // An entry in the way is switched with its own access string; then one
             // entry with the whole access is added (a rule matches subsets of its access).
-            if state.policy.deniesByDefault {
+            if policy.deniesByDefault {
                 for entry in exact() where entry.verdict == .allow && !entry.access.isDisjoint(with: goal.denied) {
                     write(.deny, entry.access)
                 }
@@ -139,10 +143,10 @@ public struct LiveDeviceRules: Equatable, Sendable {
     /// container that allows everything give nothing of their own.
     public static func standingAccess(
         _ type: DeviceType, _ number: DeviceNumber, own: [DeviceRule], hierarchy: DeviceRule.Hierarchy
-    ) -> Set<DeviceRule.Access> {
+    ) -> DeviceRule.Access {
         let policy = DevicePolicy(hierarchy: hierarchy, rules: own)
         guard policy.hasProgram, policy.deniesByDefault else { return [] }
-        return Set(DeviceRule.Access.allCases.filter { policy.permits(type, number, [$0]) })
+        return DeviceRule.Access(DeviceRule.Access.all.each.filter { policy.permits(type, number, $0) })
     }
 
     /// The rules that undo `written` when writing them failed half way, last

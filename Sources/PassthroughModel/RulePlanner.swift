@@ -57,7 +57,7 @@ public enum RulePlanner {
     }
 
     /// The access a device must have, for checking rules.
-    public static func requiredAccess(denyWrite: Bool) -> (allowed: Set<DeviceRule.Access>, denied: Set<DeviceRule.Access>) {
+    public static func requiredAccess(denyWrite: Bool) -> (allowed: DeviceRule.Access, denied: DeviceRule.Access) {
         denyWrite ? ([.read], [.write]) : ([.read, .write], [])
     }
 
@@ -65,7 +65,7 @@ public enum RulePlanner {
     public static func isSatisfied(_ device: Device, by policy: DevicePolicy) -> Bool {
         let (allowed, denied) = requiredAccess(denyWrite: device.denyWrite)
         return policy.permits(device.type, device.number, allowed)
-            && denied.allSatisfy { !policy.permits(device.type, device.number, [$0]) }
+            && denied.each.allSatisfy { !policy.permits(device.type, device.number, $0) }
     }
 
     /// Why pre-start refuses the device under `policy` (a device plugged in

@@ -23,10 +23,13 @@ extension FileDescriptor {
     /// The pid of the process a process descriptor refers to, from
     /// `/proc/self/fdinfo/N` (`Pid:`); nil once that process has exited.
     public func processID() throws(SystemError) -> Int32? {
-        let text = String(decoding: try FileSystem.readFile("/proc/self/fdinfo/\(rawValue)", limit: 4096), as: UTF8.self)
-        for line in text.split(separator: "\n") where line.hasPrefix("Pid:") {
-            guard let pid = Int32(line.dropFirst(4).drop(while: { $0 == " " || $0 == "\t" })) else { break }
-            return pid > 0 ? pid : nil
+        let bytes = try FileSystem.readFile("/proc/self/fdinfo/\(rawValue)", limit: 4096)
+        for line in bytes.split(separator: UInt8(ascii: "\n")) where line.starts(with: "Pid:".utf8) {
+            let field = line.dropFirst(4).drop(while: { $0 == 0x20 || $0 == 0x09 })
+            // -1 once the process is gone.
+            let negative = field.first == UInt8(ascii: "-")
+            guard let pid = field.dropFirst(negative ? 1 : 0).decimalUInt32 else { break }
+            return negative || pid == 0 ? nil : Int32(exactly: pid)
         }
         throw SystemError(call: "read", path: "/proc/self/fdinfo/\(rawValue) (no Pid: line: not a process descriptor)", errno: EINVAL)
     }

@@ -1,4 +1,5 @@
 import Glibc
+import PassthroughModel
 
 /// What /proc/PID/stat says of a process: its parent and when it started.
 public struct ProcessStatus: Equatable, Sendable {
@@ -13,9 +14,12 @@ public struct ProcessStatus: Equatable, Sendable {
         let bytes = try FileSystem.readFile(path, limit: 4096)
         // The command, in parentheses, may hold spaces and parentheses: fields follow the last ')'.
         guard let close = bytes.lastIndex(of: UInt8(ascii: ")")) else { throw SystemError(call: "read", path: path, errno: EINVAL) }
-        let fields = bytes[(close + 1)...].split(separator: UInt8(ascii: " "))
         // State is field 3 of the file, the first here; ppid 4; starttime 22.
-        guard fields.count > 19, let parent = fields[1].decimalUInt32.flatMap(Int32.init(exactly:)), let ticks = fields[19].decimalUInt64 else {
+        var fields = BlankSeparatedFields(bytes[(close + 1)...])
+        _ = fields.next()
+        let parentField = fields.next()
+        for _ in 2..<19 { _ = fields.next() }
+        guard let parent = parentField?.decimalUInt32.flatMap(Int32.init(exactly:)), let ticks = fields.next()?.decimalUInt64 else {
             throw SystemError(call: "read", path: path, errno: EINVAL)
         }
         let perSecond = UInt64(max(1, sysconf(Int32(_SC_CLK_TCK))))

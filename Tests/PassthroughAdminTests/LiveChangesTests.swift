@@ -32,7 +32,7 @@ struct LiveChangesTests {
             })
     }
 
-    func rule(_ hierarchy: DeviceRule.Hierarchy, _ verdict: DeviceRule.Verdict, _ access: Set<DeviceRule.Access>, _ number: DeviceNumber = loop) -> DeviceRule {
+    func rule(_ hierarchy: DeviceRule.Hierarchy, _ verdict: DeviceRule.Verdict, _ access: DeviceRule.Access, _ number: DeviceNumber = loop) -> DeviceRule {
         DeviceRule(hierarchy, verdict, .block, number, access)
     }
 

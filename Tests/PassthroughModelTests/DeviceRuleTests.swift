@@ -10,9 +10,16 @@ struct DeviceRuleTests {
         #expect(parsed.description == "lxc.cgroup2.devices.allow = \(value)")
     }
 
-    @Test(arguments: ["c 188 rw", "x 1:2 r", "c 1:2 q", "c 1:2", "c a:2 r"])
+    @Test(arguments: ["c 188 rw", "x 1:2 r", "c 1:2 q", "c 1:2", "c a:2 r", "c +1:2 r", "c 1:2:3 r", "c 1: r", "c :2 r", "c 4294967296:0 r", "cc 1:2 r"])
     func badRulesDoNotParse(value: String) {
         #expect(DeviceRule(key: "lxc.cgroup.devices.allow", value: value) == nil)
+    }
+
+    @Test func accessLettersComeInAnyOrderAndAreWrittenInLXCs() throws {
+        let rule = try #require(DeviceRule(key: "lxc.cgroup.devices.allow", value: "c 1:3 mwrr"))
+        #expect(rule.access == .all && rule.value == "c 1:3 rwm")
+        #expect(DeviceRule(.v2, .deny, .block, DeviceNumber(major: 7, minor: 0), [.write, .read]).value == "b 7:0 rw")
+        #expect(DeviceRule.Access.all.each == [.read, .write, .mknod] && DeviceRule.Access.mknod.letters == "m")
     }
 
     @Test func otherKeysAreNotRules() {

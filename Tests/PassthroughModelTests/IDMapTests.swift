@@ -36,4 +36,21 @@ struct IDMapTests {
 
     @Test(arguments: ["b 0 1 1", "u 0 1", "u 0 1 0", "u -1 1 1", "u 0 1 1 1", "x 0 1 1"])
     func badRangesDoNotParse(text: String) { #expect(IDMap.Range(text) == nil) }
+
+    @Test func theKernelsMapsParseAndTheWholeSpaceIsPrivileged() throws {
+        let unprivileged = try #require(IDMap(
+            uidMap: Array("         0     100000      65536\n".utf8), gidMap: Array("         0     100000      65536\n      1000       1000          1\n".utf8)))
+        #expect(unprivileged.ranges == [
+            IDMap.Range(kind: .user, containerStart: 0, hostStart: 100000, count: 65536),
+            IDMap.Range(kind: .group, containerStart: 0, hostStart: 100000, count: 65536),
+            IDMap.Range(kind: .group, containerStart: 1000, hostStart: 1000, count: 1),
+        ])
+        let whole = Array("         0          0 4294967295\n".utf8)
+        #expect(IDMap(uidMap: whole, gidMap: whole)?.isPrivileged == true)
+    }
+
+    @Test(arguments: ["0 1\n", "0 1 0\n", "-1 1 1\n", "0 1 1 1\n", "0 1 x\n", "0 1 4294967296\n"])
+    func badKernelMapsDoNotParse(line: String) {
+        #expect(IDMap(uidMap: Array(line.utf8), gidMap: Array("0 0 1\n".utf8)) == nil)
+    }
 }

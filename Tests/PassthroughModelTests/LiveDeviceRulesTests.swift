@@ -11,7 +11,7 @@ struct LiveDeviceRulesTests {
         LiveDeviceRules(hierarchy: hierarchy, started: started)
     }
 
-    func rule(_ hierarchy: DeviceRule.Hierarchy, _ verdict: DeviceRule.Verdict, _ access: Set<DeviceRule.Access>) -> DeviceRule {
+    func rule(_ hierarchy: DeviceRule.Hierarchy, _ verdict: DeviceRule.Verdict, _ access: DeviceRule.Access) -> DeviceRule {
         DeviceRule(hierarchy, verdict, .block, LiveDeviceRulesTests.loop0, access)
     }
 

@@ -16,7 +16,7 @@ struct RulePlannerTests {
                 let after = DevicePolicy(hierarchy: hierarchy, rules: baseline + rules)
                 #expect(RulePlanner.isSatisfied(device, by: after), "\(name) \(hierarchy): \(rules)")
                 for other in [(DeviceType.character, null), (.block, loop2), (.character, DeviceNumber(major: 188, minor: 0))] {
-                    for access: Set<DeviceRule.Access> in [[.read], [.write], [.read, .write]] {
+                    for access: DeviceRule.Access in [[.read], [.write], [.read, .write]] {
                         #expect(before.permits(other.0, other.1, access) == after.permits(other.0, other.1, access),
                                 "\(name) \(hierarchy): \(other) \(access) unchanged by \(rules)")
                     }

@@ -47,8 +47,8 @@ public struct LinuxLiveSystem: LiveSystem {
         let lookAt = { (error: SystemError) in AdminError("cannot look at container '\(container.name)''s init process: \(error)") }
         guard let pid = try translatingErrors({ () throws(SystemError) in try pidfd.processID() }, lookAt) else { throw stopped }
         let (idMap, monitorStartedAt) = try translatingErrors({ () throws(SystemError) -> (IDMap?, UInt64) in
-            let uidMap = String(decoding: try FileSystem.readFile("/proc/\(pid)/uid_map", limit: 1 << 16), as: UTF8.self)
-            let gidMap = String(decoding: try FileSystem.readFile("/proc/\(pid)/gid_map", limit: 1 << 16), as: UTF8.self)
+            let uidMap = try FileSystem.readFile("/proc/\(pid)/uid_map", limit: 1 << 16)
+            let gidMap = try FileSystem.readFile("/proc/\(pid)/gid_map", limit: 1 << 16)
             let monitor = try ProcessStatus.read(String(pid)).parent
             return (IDMap(uidMap: uidMap, gidMap: gidMap), try ProcessStatus.read(String(monitor)).startedAt)
         }, lookAt)
