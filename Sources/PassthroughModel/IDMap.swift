@@ -69,9 +69,9 @@ extension IDMap {
         var ranges: [Range] = []
         for (kind, text) in [(Kind.user, uidMap), (.group, gidMap)] {
             for line in text.split(separator: UInt8(ascii: "\n")) {
-                let fields = line.split(whereSeparator: { $0 == 0x20 || $0 == 0x09 })
-                guard fields.count == 3, let inside = fields[0].decimalUInt32, let outside = fields[1].decimalUInt32,
-                      let count = fields[2].decimalUInt32, count > 0
+                var fields = BlankSeparatedFields(line)
+                guard let inside = fields.next()?.decimalUInt32, let outside = fields.next()?.decimalUInt32,
+                      let count = fields.next()?.decimalUInt32, count > 0, fields.next() == nil
                 else { return nil }
                 ranges.append(Range(kind: kind, containerStart: inside, hostStart: outside, count: count))
             }
