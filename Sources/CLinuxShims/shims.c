@@ -2,6 +2,7 @@
 #define _GNU_SOURCE 1
 #include <fcntl.h>
 #include <sys/pidfd.h>
+#include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
 #include "CLinuxShims.h"
@@ -12,6 +13,15 @@ const int shim_O_PATH = O_PATH;
 
 int shim_pidfd_open(int pid, unsigned int flags) { return pidfd_open(pid, flags); }
 int shim_pidfd_getfd(int pidfd, int targetfd, unsigned int flags) { return pidfd_getfd(pidfd, targetfd, flags); }
+
+int shim_cached_type(const char *path, unsigned int *mode, unsigned int *rdev_major, unsigned int *rdev_minor) {
+    struct statx info;
+    if (statx(AT_FDCWD, path, AT_STATX_DONT_SYNC, STATX_TYPE, &info) != 0) return -1;
+    *mode = info.stx_mode;
+    *rdev_major = info.stx_rdev_major;
+    *rdev_minor = info.stx_rdev_minor;
+    return 0;
+}
 
 unsigned long long shim_makedev(unsigned int major, unsigned int minor) { return makedev(major, minor); }
 unsigned int shim_major(unsigned long long device) { return major(device); }

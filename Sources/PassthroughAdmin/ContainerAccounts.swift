@@ -58,7 +58,7 @@ public struct ContainerAccounts {
                 return try readAsItsRoot(kind, under: root, describedAs: name, owner: owner)
             }, failed)
             return (AccountDatabase(kind: kind, text: bytes), "from the running container, \(name)\(kind.rawValue)")
-        case .notRunning:
+        case .notRunning, .unverified:
             let (rootfs, owner) = try directoryRootfs()
             let bytes = try translatingErrors({ () throws(SystemError) -> [UInt8] in
                 let root = try FileDescriptor.open(rootfs, flags: O_PATH | O_DIRECTORY | O_NOFOLLOW)

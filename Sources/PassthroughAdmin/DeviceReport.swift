@@ -12,6 +12,9 @@ public struct DeviceReport: Equatable, Sendable {
         case pending
         /// Given to the running container, named by no entry (`attach --temporary`, or an entry removed since).
         case runningOnly = "running only"
+        /// Taken back from the running container, whose node could not be
+        /// taken out of it: the node is still there, denied.
+        case leftDenied = "left, denied"
     }
 
     /// What the host's record says the running container was given.
@@ -137,18 +140,27 @@ extension Administration {
 /// What the host's record says of a container, for `list`.
 public enum RecordedGrants {
     case notRunning
+    /// It may run, but its start left no record of its processes: started
+    /// before lxc-passthrough 0.6.0; not acted on until it restarts.
+    case unverified
     /// Running, and the host has no record of this run: it started before
     /// lxc-passthrough kept records, or with no device and nothing attached since.
     case unrecorded
-    case recorded([GrantRecord.Grant])
+    /// Its grants, and the nodes taken back but left in it.
+    case recorded([GrantRecord.Grant], left: [GrantRecord.Grant])
 }
 
 extension Administration {
     /// What the running container was given, from the host's record of this run.
     public func recordedGrants(live: LiveSystem) throws(AdminError) -> RecordedGrants {
-        guard case .running(let running) = try live.state(of: container) else { return .notRunning }
+        let running: RunningContainer
+        switch try live.state(of: container) {
+        case .running(let found): running = found
+        case .notRunning: return .notRunning
+        case .unverified: return .unverified
+        }
         guard let record = try recordOfThisRun(live, running) else { return .unrecorded }
-        return .recorded(record.grants)
+        return .recorded(record.grants, left: record.left)
     }
 }
 
@@ -156,7 +168,7 @@ extension DeviceReport {
     /// `reports` with what the running container was given: an entry gets
     /// the grant of its key when that grant is of the entry's device; each
     /// grant no entry takes becomes a row of its own, `running only`.
-    public static func adding(given grants: [GrantRecord.Grant], to reports: [DeviceReport]) -> [DeviceReport] {
+    public static func adding(given grants: [GrantRecord.Grant], left: [GrantRecord.Grant] = [], to reports: [DeviceReport]) -> [DeviceReport] {
         var rows = reports
         var taken = Set<Int>()
         for index in rows.indices {
@@ -173,6 +185,13 @@ extension DeviceReport {
                 denyWrite: grant.readOnly, status: .runningOnly,
                 problem: "in the running container only: no entry gives it, it is gone at the next start",
                 given: grant.readOnly ? .readOnly : .readWrite))
+        }
+        for node in left {
+            rows.append(DeviceReport(
+                key: node.key?.description ?? "-", path: node.containerPath, type: node.type, number: node.number, denyWrite: node.readOnly,
+                status: .leftDenied,
+                problem: "access taken back, but the node could not be taken out of the running container: it is there, denied, "
+                    + "and nothing is given at its path or of its number until it is gone (the watcher tries again; a restart clears it)"))
         }
         return rows
     }

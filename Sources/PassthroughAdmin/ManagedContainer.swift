@@ -1,4 +1,4 @@
-import PassthroughLXC
+import Glibc
 import PassthroughModel
 import PassthroughSystem
 
@@ -27,11 +27,18 @@ public struct ManagedContainer: Sendable {
         return "/var/lib/lxc"
     }
 
-    /// The names of every container under `lxcPath`, defined or running, as
-    /// liblxc lists them (`list_all_containers`), sorted.
+    /// The names of the containers defined under `lxcPath`: its directories
+    /// that hold a `config` file, whose names are container names (checked
+    /// as `problem(name:)` checks a name given on the command line), sorted.
+    /// Not liblxc's `list_all_containers`, which adds the names of the
+    /// command sockets it finds, and any local user can make one of those.
     public static func allNames(in lxcPath: String) throws(AdminError) -> [String] {
-        do throws(LXCError) {
-            return try LXCContainer.allNames(in: lxcPath).sorted()
+        do throws(SystemError) {
+            let directory = try FileDescriptor.open(lxcPath, flags: O_RDONLY | O_DIRECTORY)
+            return try directory.directoryEntries().filter { name in
+                guard problem(name: name) == nil, let info = try? directory.status(name + "/config") else { return false }
+                return info.st_mode & S_IFMT == S_IFREG
+            }.sorted()
         } catch {
             throw AdminError("cannot list the containers in \(lxcPath): \(error)")
         }

@@ -32,18 +32,21 @@ public struct HookContext: Equatable, Sendable {
         guard let config = environment["LXC_CONFIG_FILE"], !config.isEmpty else { throw .missingVariable("LXC_CONFIG_FILE") }
         let rootfs = environment["LXC_ROOTFS_MOUNT"]
         if needsRootfs && (rootfs ?? "").isEmpty { throw .missingVariable("LXC_ROOTFS_MOUNT") }
-        let calledAs: String?
-        if environment["LXC_HOOK_VERSION"] == "1" {
-            calledAs = environment["LXC_HOOK_TYPE"]
-        } else if arguments.count >= 3 && arguments[arguments.count - 2] == "lxc" {
-            calledAs = arguments.last
-        } else {
-            calledAs = environment["LXC_HOOK_TYPE"]
+        if let calledAs = HookContext.calledType(arguments: arguments, environment: environment), calledAs != type {
+            throw .wrongHookType(expected: type, found: calledAs)
         }
-        if let calledAs, calledAs != type { throw .wrongHookType(expected: type, found: calledAs) }
         containerName = name
         configFile = config
         rootfsMount = rootfs
+    }
+
+    /// The hook type LXC ran the program as: `LXC_HOOK_TYPE` for hook
+    /// version 1, the last of the arguments `NAME lxc TYPE` for version 0.
+    public static func calledType(arguments: [String], environment: [String: String]) -> String? {
+        if environment["LXC_HOOK_VERSION"] != "1", arguments.count >= 3, arguments[arguments.count - 2] == "lxc" {
+            return arguments.last
+        }
+        return environment["LXC_HOOK_TYPE"]
     }
 
     /// The container's directory (`/var/lib/lxc/NAME`): where its config file is.

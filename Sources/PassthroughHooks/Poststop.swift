@@ -3,7 +3,8 @@ import PassthroughSystem
 
 /// The post-stop hook: unmounts the device tmpfs and removes its directory,
 /// so a reboot or a monitor without its own mount namespace leaves nothing
-/// behind, and removes the host's record of what the container was given.
+/// behind, and removes the host's records of what the container was given
+/// and of which processes it was.
 public enum Poststop {
     /// What `pve-poststop-hook` runs: clears the tmpfs and delivers what a
     /// failed autodev hook left to lxc-start's terminal and log.
@@ -26,7 +27,10 @@ public enum Poststop {
         let autodevError = directory.autodevError().map(OctalEscape.escapeForTerminal)
         try directory.clear()
         // Best effort: a record left behind is told from the next run's by its time.
-        if let container = try? FileSystem.status(context.containerDirectory) { try? records.remove(for: container) }
+        if let container = try? FileSystem.status(context.containerDirectory) {
+            try? records.removeRun(for: container)
+            try? records.remove(for: container)
+        }
         return autodevError
     }
 }

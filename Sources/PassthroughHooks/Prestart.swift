@@ -25,8 +25,10 @@ public enum Prestart {
         records: GrantRecordStore = GrantRecordStore(), hierarchy: DeviceRule.Hierarchy? = nil
     ) throws(HookFailure) -> Outcome {
         let directory = PassthroughDirectory(containerDirectory: context.containerDirectory)
-        // A tmpfs left by an earlier start goes first, even if this start fails.
+        // A tmpfs left by an earlier start goes first, even if this start fails; and so does
+        // the record of an earlier run's processes (start-host writes this run's).
         try directory.clear()
+        if let container = try? FileSystem.status(context.containerDirectory) { try? records.removeRun(for: container) }
         let files = FileCache()
         let config = try ConfigLoader.load(context, proxmoxDirectory: proxmoxDirectory, files: files)
         let requested = try DevicePlanner.requestedDevices(entries: config.devices, idMap: config.idMap)

@@ -14,12 +14,15 @@
 ///     own deny a
 ///     grant dev0 b 7 0 rw 0:61 3 dev0 /dev/loop0
 ///     withheld dev1 /dev/ttyUSB0
+///     left dev2 c 188 0 rw 0:61 4 dev2 /dev/ttyUSB0
 ///
 /// `rule` lines are the device rules in force (`LiveDeviceRules`), `own` lines
 /// the container's own (its config without lxc-passthrough's block), `grant`
 /// lines `KEY|- TYPE MAJOR MINOR rw|r FS_MAJOR:FS_MINOR INODE NAME PATH` with
 /// PATH escaped as in the device list, `withheld` lines `KEY PATH` (the
-/// entry's host path, escaped the same way).
+/// entry's host path, escaped the same way), `left` lines as `grant` lines:
+/// nodes whose access was taken back but which could not be taken out of
+/// the container.
 public struct GrantRecord: Equatable, Sendable {
     public static let header = "lxc-passthrough grants 1"
 
@@ -35,13 +38,28 @@ public struct GrantRecord: Equatable, Sendable {
     /// Entries taken out of the running container on purpose (`detach
     /// --temporary`): the watcher does not give them back during this run.
     public var withheld: [Withheld]
+    /// Nodes taken back whose removal from the container failed (it made
+    /// their directory unwritable to its root, say): their access stays
+    /// taken back (they are no grant), and no device is given at their path
+    /// or of their number while they are there, so that it never comes back
+    /// through them.
+    public var left: [Grant]
 
-    public init(madeAt: UInt64, rules: LiveDeviceRules, ownRules: [DeviceRule], grants: [Grant] = [], withheld: [Withheld] = []) {
+    public init(
+        madeAt: UInt64, rules: LiveDeviceRules, ownRules: [DeviceRule], grants: [Grant] = [], withheld: [Withheld] = [], left: [Grant] = []
+    ) {
         self.madeAt = madeAt
         self.rules = rules
         self.ownRules = ownRules.filter { $0.hierarchy == rules.hierarchy }
         self.grants = grants
         self.withheld = withheld
+        self.left = left
+    }
+
+    /// The node left in the container that keeps `path` or the device
+    /// `type` `number` from being given, if any.
+    public func leftNode(at path: String, orOf type: DeviceType, _ number: DeviceNumber) -> Grant? {
+        left.first { $0.containerPath == path || ($0.type == type && $0.number == number) }
     }
 
     /// An entry withheld from this run, by its key and host path (an entry
@@ -128,8 +146,8 @@ public struct GrantRecord: Equatable, Sendable {
                 text.add(byte: UInt8(ascii: "\n"))
             }
         }
-        for grant in grants {
-            text.add("grant ")
+        for (word, grant) in grants.map({ ("grant ", $0) }) + left.map({ ("left ", $0) }) {
+            text.add(word)
             if let key = grant.key { text.add(key: key) } else { text.add("-") }
             text.add(byte: UInt8(ascii: " "))
             text.add(grant.type, grant.number)
@@ -177,7 +195,7 @@ public struct GrantRecord: Equatable, Sendable {
         } else {
             throw Failure(line: 3, message: "expected 'hierarchy v1' or 'hierarchy v2'")
         }
-        var rules: [DeviceRule] = [], own: [DeviceRule] = [], grants: [Grant] = [], withheld: [Withheld] = []
+        var rules: [DeviceRule] = [], own: [DeviceRule] = [], grants: [Grant] = [], withheld: [Withheld] = [], left: [Grant] = []
         for index in 3..<lines.count {
             let fail = { (message: String) in Failure(line: index + 1, message: message) }
             let bytes = lines[index]
@@ -192,6 +210,8 @@ public struct GrantRecord: Equatable, Sendable {
                 if isOwn { own.append(rule) } else { rules.append(rule) }
             } else if bytes.starts(with: "grant ") {
                 grants.append(try decodeGrant(fields(index), fail: fail))
+            } else if bytes.starts(with: "left ") {
+                left.append(try decodeGrant(fields(index), fail: fail))
             } else if bytes.starts(with: "withheld ") {
                 let parts = fields(index)
                 guard parts.count == 3, let key = DeviceKey(String(utf8Slice: parts[1])) else { throw fail("bad withheld entry") }
@@ -202,7 +222,7 @@ public struct GrantRecord: Equatable, Sendable {
             }
         }
         return GrantRecord(
-            madeAt: madeAt, rules: LiveDeviceRules(hierarchy: hierarchy, started: rules), ownRules: own, grants: grants, withheld: withheld)
+            madeAt: madeAt, rules: LiveDeviceRules(hierarchy: hierarchy, started: rules), ownRules: own, grants: grants, withheld: withheld, left: left)
     }
 
     private static func decodeGrant(_ fields: [ArraySlice<UInt8>], fail: (String) -> Failure) throws(Failure) -> Grant {

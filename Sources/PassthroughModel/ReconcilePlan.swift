@@ -7,7 +7,9 @@
 /// what the host's record says the container was given, and what each path
 /// is on the host now. A grant no entry names (`attach --temporary`, or an
 /// entry removed since) is left as it is, and so is an entry withheld from
-/// this run (`detach --temporary`).
+/// this run (`detach --temporary`). A node left in the container after its
+/// access was taken back (`GrantRecord.left`) blocks giving a device at its
+/// path or of its number: its removal is tried again instead.
 public struct ReconcilePlan: Equatable, Sendable {
     /// One entry as the config has it, and what its path is on the host now.
     public struct Entry: Equatable, Sendable {
@@ -35,15 +37,19 @@ public struct ReconcilePlan: Equatable, Sendable {
     public var takeBack: [(index: Int, reason: Reason)]
     /// Entries whose device the container is to be given, in key order.
     public var give: [(entry: Entry, device: HostDevice)]
+    /// Indices into the record's left nodes whose removal is to be tried
+    /// again, highest first: each blocks an entry whose device is there.
+    public var removeLeft: [Int]
 
-    public var isEmpty: Bool { takeBack.isEmpty && give.isEmpty }
+    public var isEmpty: Bool { takeBack.isEmpty && give.isEmpty && removeLeft.isEmpty }
 
     public static func == (lhs: ReconcilePlan, rhs: ReconcilePlan) -> Bool {
         lhs.takeBack.map(\.index) == rhs.takeBack.map(\.index) && lhs.takeBack.map(\.reason) == rhs.takeBack.map(\.reason)
             && lhs.give.map(\.entry) == rhs.give.map(\.entry) && lhs.give.map(\.device) == rhs.give.map(\.device)
+            && lhs.removeLeft == rhs.removeLeft
     }
 
-    public init(entries: [Entry], grants: [GrantRecord.Grant], withheld: [GrantRecord.Withheld] = []) {
+    public init(entries: [Entry], grants: [GrantRecord.Grant], withheld: [GrantRecord.Withheld] = [], left: [GrantRecord.Grant] = []) {
         var takeBack: [(index: Int, reason: Reason)] = []
         var give: [(entry: Entry, device: HostDevice)] = []
         let byKey = Dictionary(entries.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
@@ -60,13 +66,22 @@ public struct ReconcilePlan: Equatable, Sendable {
         let takenBack = Set(takeBack.map(\.index))
         var occupied = Set(grants.indices.filter { !takenBack.contains($0) }.map { grants[$0].containerPath })
         let isWithheld = { (entry: Entry) in withheld.contains { $0.key == entry.key && $0.path == entry.spec.path } }
+        var removeLeft = Set<Int>()
         for entry in entries.sorted(by: { $0.key.index < $1.key.index }) where !satisfied.contains(entry.key) && !isWithheld(entry) {
             guard case .device(let device) = entry.host, !occupied.contains(entry.spec.containerPath) else { continue }
+            let blocking = left.indices.filter {
+                left[$0].containerPath == entry.spec.containerPath || (left[$0].type == device.type && left[$0].number == device.number)
+            }
+            guard blocking.isEmpty else {
+                removeLeft.formUnion(blocking)
+                continue
+            }
             occupied.insert(entry.spec.containerPath)
             give.append((entry, device))
         }
         self.takeBack = takeBack.sorted { $0.index > $1.index }
         self.give = give
+        self.removeLeft = removeLeft.sorted(by: >)
     }
 
     /// Whether a grant is what the entry asks for now.

@@ -1,4 +1,6 @@
+import CLinuxShims
 import Glibc
+import PassthroughModel
 
 /// Calls on paths rather than descriptors.
 public enum FileSystem {
@@ -41,5 +43,14 @@ public enum FileSystem {
     public static func readFile(_ path: String, limit: Int) throws(SystemError) -> [UInt8] {
         let file = try FileDescriptor.open(path, flags: O_RDONLY)
         return try file.readAll(limit: limit)
+    }
+
+    /// `statx(2)` with `AT_STATX_DONT_SYNC`: the file's type and, for a
+    /// device node, its device, as the kernel has them cached (FUSE and
+    /// network file systems are not asked). Follows a final symlink, as `stat` does.
+    public static func cachedType(_ path: String) throws(SystemError) -> (mode: UInt32, device: DeviceNumber) {
+        var mode: UInt32 = 0, major: UInt32 = 0, minor: UInt32 = 0
+        guard shim_cached_type(path, &mode, &major, &minor) == 0 else { throw SystemError(call: "statx", path: path, errno: errno) }
+        return (mode, DeviceNumber(major: major, minor: minor))
     }
 }

@@ -31,19 +31,59 @@ public struct GrantRecordStore: Sendable {
     }
 
     static func name(for container: stat) -> String { "\(container.st_dev)-\(container.st_ino).grants" }
+    static func runName(for container: stat) -> String { "\(container.st_dev)-\(container.st_ino).run" }
 
     public func path(for container: stat) -> String { directory + "/" + GrantRecordStore.name(for: container) }
+    public func runPath(for container: stat) -> String { directory + "/" + GrantRecordStore.runName(for: container) }
 
     /// Replaces the container's record (a new file renamed over the old one).
     public func write(_ record: GrantRecord, for container: stat) throws(Failure) {
+        try write(record.encodedBytes(), named: GrantRecordStore.name(for: container))
+    }
+
+    /// The container's record, or nil when there is none.
+    public func read(for container: stat) throws(Failure) -> GrantRecord? {
+        guard let bytes = try read(named: GrantRecordStore.name(for: container)) else { return nil }
+        do {
+            return try GrantRecord.decode(bytes: bytes)
+        } catch {
+            throw .damaged(path: path(for: container), error)
+        }
+    }
+
+    /// Removes the container's record; none is not an error.
+    public func remove(for container: stat) throws(Failure) {
+        try remove(named: GrantRecordStore.name(for: container))
+    }
+
+    /// Replaces the record of which processes the running container is.
+    public func writeRun(_ record: RunRecord, for container: stat) throws(Failure) {
+        try write(record.encodedBytes(), named: GrantRecordStore.runName(for: container))
+    }
+
+    /// Which processes the running container is, as its start recorded; nil when no start did.
+    public func readRun(for container: stat) throws(Failure) -> RunRecord? {
+        guard let bytes = try read(named: GrantRecordStore.runName(for: container)) else { return nil }
+        do {
+            return try RunRecord.decode(bytes: bytes)
+        } catch {
+            throw .damaged(path: runPath(for: container), error)
+        }
+    }
+
+    /// Removes the record of the container's processes; none is not an error.
+    public func removeRun(for container: stat) throws(Failure) {
+        try remove(named: GrantRecordStore.runName(for: container))
+    }
+
+    private func write(_ bytes: [UInt8], named name: String) throws(Failure) {
         guard let records = try openDirectory(creating: true) else { preconditionFailure("made when missing") }
-        let name = GrantRecordStore.name(for: container)
         let temporary = ".\(name).\(getpid())"
         do throws(SystemError) {
             try? records.remove(temporary)
             let file = try records.open(temporary, flags: O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode: 0o600)
             do throws(SystemError) {
-                try file.writeAll(record.encodedBytes())
+                try file.writeAll(bytes)
                 try records.rename(temporary, to: name)
             } catch {
                 try? records.remove(temporary)
@@ -54,29 +94,23 @@ public struct GrantRecordStore: Sendable {
         }
     }
 
-    /// The container's record, or nil when there is none.
-    public func read(for container: stat) throws(Failure) -> GrantRecord? {
+    /// A record's bytes; only a regular file is read (never a FIFO or a device, which could block).
+    private func read(named name: String) throws(Failure) -> [UInt8]? {
         guard let records = try openDirectory(creating: false) else { return nil }
-        let name = GrantRecordStore.name(for: container)
-        let bytes: [UInt8]
         do throws(SystemError) {
-            guard let file = try records.openIfPresent(name, flags: O_RDONLY | O_NOFOLLOW) else { return nil }
-            bytes = try file.readAll(limit: 16 << 20)
+            guard let file = try records.openIfPresent(name, flags: O_RDONLY | O_NOFOLLOW | O_NONBLOCK) else { return nil }
+            let info = try file.status()
+            guard info.st_mode & S_IFMT == S_IFREG else { throw SystemError(call: "open", path: directory + "/" + name + " (not a regular file)", errno: EINVAL) }
+            return try file.readAll(limit: 16 << 20)
         } catch {
             throw .system(error)
         }
-        do {
-            return try GrantRecord.decode(bytes: bytes)
-        } catch {
-            throw .damaged(path: path(for: container), error)
-        }
     }
 
-    /// Removes the container's record; none is not an error.
-    public func remove(for container: stat) throws(Failure) {
+    private func remove(named name: String) throws(Failure) {
         guard let records = try openDirectory(creating: false) else { return }
         do throws(SystemError) {
-            try records.remove(GrantRecordStore.name(for: container))
+            try records.remove(name)
         } catch {
             if error.errno != ENOENT { throw .system(error) }
         }

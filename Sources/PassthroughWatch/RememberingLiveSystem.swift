@@ -3,11 +3,10 @@ import PassthroughModel
 import PassthroughSystem
 
 /// The live system as the watcher uses it: what it learned of a running
-/// container (its init's pidfd, id map, monitor's start) is kept for as long
-/// as that init lives, which its pidfd tells without asking LXC. A container
-/// that stopped or restarted has another init (or none), and is asked about
-/// again. Saves the two round trips to the container's monitor (its state,
-/// its init) that every look at a container otherwise takes.
+/// container (its init's and monitor's pidfds, id map) is kept for as long
+/// as both live, which their pidfds tell. A container that stopped or
+/// restarted has another init (or none), and is looked at again. Saves
+/// reading the host's record of its processes and /proc at every look.
 final class RememberingLiveSystem: LiveSystem {
     let base: LiveSystem
     private var running: [String: RunningContainer] = [:]
@@ -15,7 +14,7 @@ final class RememberingLiveSystem: LiveSystem {
     init(_ base: LiveSystem) { self.base = base }
 
     func state(of container: ManagedContainer) throws(AdminError) -> ContainerState {
-        if let known = running[container.directory], (try? known.pidfd.processID()) == known.pid {
+        if let known = running[container.directory], known.isAlive {
             return .running(known)
         }
         let state = try base.state(of: container)
@@ -23,7 +22,7 @@ final class RememberingLiveSystem: LiveSystem {
         return state
     }
 
-    func apply(_ rules: [DeviceRule], to container: ManagedContainer) throws(AdminError) { try base.apply(rules, to: container) }
+    func apply(_ rules: [DeviceRule], to running: RunningContainer) throws(AdminError) { try base.apply(rules, to: running) }
 
     func place(_ node: DeviceNode, in running: RunningContainer) throws(AdminError) -> GrantRecord.NodeIdentity {
         try base.place(node, in: running)

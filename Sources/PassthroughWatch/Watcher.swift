@@ -136,10 +136,10 @@ public struct Watcher: ~Copyable {
 
     mutating func reconcileAll() -> (names: [String], devicePaths: Set<String>, starting: [String]) {
         let names: [String]
-        do throws(LXCError) {
-            names = try LXCContainer.allNames(in: lxcPath)
+        do throws(AdminError) {
+            names = try ManagedContainer.allNames(in: lxcPath)
         } catch {
-            log("cannot list the containers in \(lxcPath): \(error)")
+            log("\(error)")
             return ([], [], [])
         }
         var paths = Set<String>()

@@ -71,13 +71,15 @@ struct List: ParsableCommand {
         switch recorded {
         case .notRunning:
             break
+        case .unverified:
+            printWarning(ContainerState.unverifiedMessage(name))
         case .unrecorded:
             if !reports.isEmpty {
                 printWarning("the host has no record of what container '\(name)' was given at its start "
                     + "(it started before lxc-passthrough kept records, or with no device): GIVEN shows nothing of it; a restart makes one")
             }
-        case .recorded(let grants):
-            reports = DeviceReport.adding(given: grants, to: reports)
+        case .recorded(let grants, let left):
+            reports = DeviceReport.adding(given: grants, left: left, to: reports)
         }
         return reports
     }

@@ -43,10 +43,13 @@ final class FakeLiveSystem: LiveSystem {
         guard isRunning else { return .notRunning(lxcState: "STOPPED") }
         // A descriptor of this process stands for the container's init: the fake never enters it.
         let pidfd = try translatingErrors({ () throws(SystemError) in try FileDescriptor.process(getpid()) }, { AdminError("\($0)") })
-        return .running(RunningContainer(name: container.name, pid: 42, pidfd: pidfd, idMap: idMap, monitorStartedAt: monitorStartedAt))
+        let monitor = try translatingErrors({ () throws(SystemError) in try FileDescriptor.process(getpid()) }, { AdminError("\($0)") })
+        return .running(RunningContainer(
+            container: container, pid: 42, pidfd: pidfd, idMap: idMap, monitor: RunRecord.Process(pid: getpid(), startedAt: monitorStartedAt),
+            monitorPidfd: monitor))
     }
 
-    func apply(_ rules: [DeviceRule], to container: ManagedContainer) throws(AdminError) {
+    func apply(_ rules: [DeviceRule], to running: RunningContainer) throws(AdminError) {
         if failApply && !rules.isEmpty { throw FakeLiveSystem.applyFailure }
         events.append(.apply(rules))
     }

@@ -254,26 +254,36 @@ struct LiveChangesTests {
         #expect(result.rules.isEmpty, "common.conf allows c 1:3 itself: detach must not deny it")
     }
 
-    @Test func aNodeThatCannotBeRemovedGetsItsRuleBack() throws {
+    @Test func aNodeThatCannotBeRemovedStaysDeniedAndIsRecordedAsLeft() throws {
         let live = FakeLiveSystem()
         let scratch = try attached("lxc.include = /common.conf\n", live: live)
-        let text = scratch.config, record = live.record
+        let text = scratch.config
+        let grant = try #require(live.record?.grants.first)
         live.failRemove = true
-        #expect(throws: FakeLiveSystem.removeFailure) { try administration(scratch).detach("dev0", temporary: false, live: live, include: "/p") }
-        #expect(live.events == [.apply([rule(.v1, .deny, [.read, .write])]), .apply([rule(.v1, .allow, [.read, .write])])])
-        #expect(scratch.config == text && live.record == record)
+        #expect { try administration(scratch).detach("dev0", temporary: false, live: live, include: "/p") } throws: {
+            "\($0)".hasPrefix("access to b 7:0 is taken back, but its node cannot be taken out of container 'ct': umount2 failed")
+        }
+        #expect(live.events == [.apply([rule(.v1, .deny, [.read, .write])])], "the deny stays: no allow after it")
+        #expect(scratch.config == text, "the entry stays, the transaction having failed")
+        let record = try #require(live.record)
+        #expect(record.grants.isEmpty)
+        #expect(record.left == [grant])
+        #expect(record.leftNode(at: "/dev/loop0", orOf: .block, DeviceNumber(major: 7, minor: 0)) == grant)
     }
 
-    @Test func aConfigThatCannotBeWrittenGivesTheAccessBack() throws {
+    @Test func aConfigThatCannotBeWrittenKeepsTheAccessTakenBackAndWithholdsTheEntry() throws {
         let live = FakeLiveSystem()
         let scratch = try attached("lxc.include = /common.conf\n", live: live)
-        let text = scratch.config, record = live.record
+        let text = scratch.config
         scratch.blockConfigWrites()
         #expect { try administration(scratch).detach("dev0", temporary: false, live: live, include: "/p") } throws: {
             "\($0)".hasPrefix("cannot write the container config")
         }
-        #expect(live.events == [.apply([rule(.v1, .deny, [.read, .write])]), .remove("/dev/loop0"), .apply([rule(.v1, .allow, [.read, .write])])])
-        #expect(scratch.config == text && live.record == record)
+        #expect(live.events == [.apply([rule(.v1, .deny, [.read, .write])]), .remove("/dev/loop0")], "no allow after the deny")
+        #expect(scratch.config == text)
+        let record = try #require(live.record)
+        #expect(record.grants.isEmpty)
+        #expect(record.withheld == [GrantRecord.Withheld(key: try #require(DeviceKey(index: 0)), path: "/dev/loop0")], "the watcher does not give it back")
     }
 
     @Test func detachTakesOnlyWhatTheHostsRecordSaysWasGiven() throws {
@@ -313,7 +323,7 @@ extension LiveChangesTests {
         let live = FakeLiveSystem()
         let scratch = try attached("lxc.include = /common.conf\n", live: live)
         _ = try administration(scratch).attach(AttachRequest(path: "/dev/loop1", denyWrite: true, temporary: true), live: live, include: "/p")
-        guard case .recorded(let grants) = try administration(scratch).recordedGrants(live: live) else {
+        guard case .recorded(let grants, _) = try administration(scratch).recordedGrants(live: live) else {
             Issue.record("a running container with a record of this run")
             return
         }

@@ -80,3 +80,33 @@ struct ReconcilePlanTests {
         #expect(ReconcilePlan(entries: [other], grants: [], withheld: withheld).give.count == 1)
     }
 }
+
+@Suite("a node left after its access was taken back")
+struct LeftNodeTests {
+    @Test func aLeftNodeBlocksItsPathAndItsNumberAndIsTriedAgain() throws {
+        let left = ReconcilePlanTests.grant(0, "/dev/ttyUSB0", ReconcilePlanTests.tty0)
+        // The same path, another device: not given while the node is there.
+        let samePath = ReconcilePlan(
+            entries: [try ReconcilePlanTests.entry(0, "/dev/ttyUSB0", .device(ReconcilePlanTests.tty1))], grants: [], left: [left])
+        #expect(samePath.give.isEmpty && samePath.removeLeft == [0] && !samePath.isEmpty)
+        // Another path, the same device number: not given either.
+        let sameNumber = ReconcilePlan(
+            entries: [try ReconcilePlanTests.entry(1, "/dev/modem", .device(ReconcilePlanTests.tty0))], grants: [], left: [left])
+        #expect(sameNumber.give.isEmpty && sameNumber.removeLeft == [0])
+        // Nothing to do with it: given as ever, and the left node is not touched.
+        let other = ReconcilePlan(
+            entries: [try ReconcilePlanTests.entry(1, "/dev/modem", .device(ReconcilePlanTests.tty1))], grants: [], left: [left])
+        #expect(other.give.map(\.entry.key) == [ReconcilePlanTests.key(1)] && other.removeLeft.isEmpty)
+    }
+
+    @Test func leftNodesSurviveTheRecordsRoundTrip() throws {
+        let node = GrantRecord.NodeIdentity(fileSystem: DeviceNumber(major: 0, minor: 61), inode: 4, name: "dev2")
+        let left = GrantRecord.Grant(
+            key: DeviceKey(index: 2), containerPath: "/dev/ttyUSB0", type: .character, number: DeviceNumber(major: 188, minor: 0), readOnly: false,
+            node: node)
+        let record = GrantRecord(madeAt: 1, rules: LiveDeviceRules(hierarchy: .v1, started: []), ownRules: [], left: [left])
+        let text = record.encoded()
+        #expect(text.hasSuffix("\nleft dev2 c 188 0 rw 0:61 4 dev2 /dev/ttyUSB0\n"))
+        #expect(try GrantRecord.decode(bytes: Array(text.utf8)) == record)
+    }
+}

@@ -17,6 +17,9 @@ int shim_pidfd_open(int pid, unsigned int flags);
 int shim_pidfd_getfd(int pidfd, int targetfd, unsigned int flags);
 
 /// makedev(3), major(3), minor(3) (dev_t is 64 bits on Linux).
+/// statx(AT_FDCWD, path, AT_STATX_DONT_SYNC, STATX_TYPE): the file's type bits and device, as the kernel has them cached.
+int shim_cached_type(const char *path, unsigned int *mode, unsigned int *rdev_major, unsigned int *rdev_minor);
+
 unsigned long long shim_makedev(unsigned int major, unsigned int minor);
 unsigned int shim_major(unsigned long long device);
 unsigned int shim_minor(unsigned long long device);

@@ -20,6 +20,22 @@ public struct LinuxLiveSystem: LiveSystem {
             init(_ lxc: consuming LXCContainer) { self.lxc = lxc }
         }
         private var handles: [String: Handle] = [:]
+        /// The monitor (pid and start) each container's handle was last found to send its commands to.
+        private var verifiedMonitors: [String: RunRecord.Process] = [:]
+
+        /// The container's handle, once its recorded monitor is found to hold
+        /// the command socket liblxc will send to (checked once per monitor).
+        func handle(_ running: RunningContainer) throws(AdminError) -> Handle {
+            let handle = try handle(running.container)
+            if verifiedMonitors[running.container.directory] != running.monitor {
+                guard try ContainerProcesses.monitorHoldsCommandSocket(running) else {
+                    throw AdminError("container '\(running.name)''s monitor (pid \(running.monitor.pid)) does not hold its command socket: "
+                        + "no liblxc command is sent to it")
+                }
+                verifiedMonitors[running.container.directory] = running.monitor
+            }
+            return handle
+        }
 
         func handle(_ container: ManagedContainer) throws(AdminError) -> Handle {
             if let handle = handles[container.directory] { return handle }
@@ -33,45 +49,11 @@ public struct LinuxLiveSystem: LiveSystem {
         }
     }
 
-    /// LXC's state of the container and, when it runs, a process descriptor
-    /// for its init from its monitor (`init_pidfd`), and what the kernel says
-    /// of that process (its id map, its monitor's start), read while the
-    /// descriptor shows it alive, so that a pid reused meanwhile is never
-    /// taken for it.
+    /// Whether the container runs, and its init and monitor, from the host's
+    /// own record of its start checked against `/proc` (`ContainerProcesses`):
+    /// LXC's command socket is not asked.
     public func state(of container: ManagedContainer) throws(AdminError) -> ContainerState {
-        let handle = try handles.handle(container)
-        let state = handle.lxc.state
-        guard state == "RUNNING" else { return .notRunning(lxcState: state) }
-        let pidfd = try initProcess(of: handle.lxc)
-        let stopped = AdminError("container '\(container.name)' stopped while lxc-passthrough looked at it")
-        let lookAt = { (error: SystemError) in AdminError("cannot look at container '\(container.name)''s init process: \(error)") }
-        guard let pid = try translatingErrors({ () throws(SystemError) in try pidfd.processID() }, lookAt) else { throw stopped }
-        let (idMap, monitorStartedAt) = try translatingErrors({ () throws(SystemError) -> (IDMap?, UInt64) in
-            let uidMap = try FileSystem.readFile("/proc/\(pid)/uid_map", limit: 1 << 16)
-            let gidMap = try FileSystem.readFile("/proc/\(pid)/gid_map", limit: 1 << 16)
-            let monitor = try ProcessStatus.read(String(pid)).parent
-            return (IDMap(uidMap: uidMap, gidMap: gidMap), try ProcessStatus.read(String(monitor)).startedAt)
-        }, lookAt)
-        // Still the same process (a pidfd's pid is never another's): what was read is its own.
-        guard try translatingErrors({ () throws(SystemError) in try pidfd.processID() }, lookAt) == pid else { throw stopped }
-        guard let idMap else { throw AdminError("cannot read container '\(container.name)''s id map (/proc/\(pid)/uid_map)") }
-        return .running(RunningContainer(name: container.name, pid: pid, pidfd: pidfd, idMap: idMap, monitorStartedAt: monitorStartedAt))
-    }
-
-    /// Init's process descriptor, from the monitor; from its pid when the
-    /// monitor cannot hand one over, checked against LXC again afterwards.
-    private func initProcess(of lxc: borrowing LXCContainer) throws(AdminError) -> FileDescriptor {
-        if let pidfd = try? lxc.initProcess() { return pidfd }
-        guard let pid = lxc.initPID else {
-            throw AdminError("container '\(lxc.name)' has no init process (LXC says \(lxc.state))")
-        }
-        let pidfd = try translatingErrors({ () throws(SystemError) in try FileDescriptor.process(pid) }, { error in
-            AdminError("cannot open container '\(lxc.name)''s init process: \(error)")
-        })
-        guard lxc.initPID == pid else {
-            throw AdminError("container '\(lxc.name)' restarted while lxc-passthrough looked at it; try again")
-        }
-        return pidfd
+        try ContainerProcesses.state(of: container)
     }
 
     public func record(of container: ManagedContainer) throws(AdminError) -> GrantRecord? {
@@ -96,10 +78,11 @@ public struct LinuxLiveSystem: LiveSystem {
 
     /// Each rule through liblxc (`set_cgroup_item`, as `lxc-cgroup` does):
     /// LXC writes the cgroup v1 file, or on cgroup v2 has its monitor update
-    /// the eBPF program it owns. On a failure the rules already added are
-    /// taken back.
-    public func apply(_ rules: [DeviceRule], to container: ManagedContainer) throws(AdminError) {
-        let handle = try handles.handle(container)
+    /// the eBPF program it owns. Sent only once the container's recorded
+    /// monitor is found to hold the socket liblxc sends to. On a failure the
+    /// rules already added are taken back.
+    public func apply(_ rules: [DeviceRule], to running: RunningContainer) throws(AdminError) {
+        let handle = try handles.handle(running)
         for (index, rule) in rules.enumerated() {
             do throws(LXCError) {
                 try handle.lxc.setCgroupItem("devices.\(rule.verdict.rawValue)", rule.value)
@@ -300,11 +283,22 @@ public struct LinuxLiveSystem: LiveSystem {
         return result
     }
 
+    /// Processes in the container's pid namespace with a descriptor of the
+    /// device open. A descriptor is looked at through `/proc/PID/fd/N` with
+    /// `statx(AT_STATX_DONT_SYNC)` (what the kernel has cached: FUSE and
+    /// network file systems are not asked), and not at all when its mount is
+    /// one of the container's init's on a FUSE or network file system, whose
+    /// server the container may run and never answer.
     public func holders(of type: DeviceType, _ number: DeviceNumber, in running: RunningContainer) -> [DeviceHolder] {
         guard let namespace = try? FileSystem.status("/proc/\(running.pid)/ns/pid"),
+              let mountinfo = try? FileSystem.readFile("/proc/\(running.pid)/mountinfo", limit: 16 << 20),
               let proc = try? FileDescriptor.open("/proc", flags: O_RDONLY | O_DIRECTORY),
               let entries = try? proc.directoryEntries()
         else { return [] }
+        var remote = Set<UInt64>()
+        for row in MountTable.rows(mountinfo) where !LinuxLiveSystem.answersLocally(row.fileSystemType) {
+            if let id = row.fields[0].decimalUInt64 { remote.insert(id) }
+        }
         var holders: [DeviceHolder] = []
         for entry in entries {
             guard let pid = Int32(entry), let ns = try? FileSystem.status("/proc/\(pid)/ns/pid"),
@@ -313,13 +307,40 @@ public struct LinuxLiveSystem: LiveSystem {
                   let names = try? fds.directoryEntries()
             else { continue }
             let holds = names.contains { fd in
-                guard let info = try? FileSystem.status("/proc/\(pid)/fd/\(fd)") else { return false }
-                return info.isNode(of: type, number)
+                guard let mount = LinuxLiveSystem.mountID(pid, fd), !remote.contains(mount) else { return false }
+                guard let node = LinuxLiveSystem.cachedNode("/proc/\(pid)/fd/\(fd)") else { return false }
+                return node.0 == type && node.1 == number
             }
             guard holds else { continue }
             holders.append(DeviceHolder(hostPID: pid, containerPID: containerPID(of: pid), command: ProcessStatus.command(pid) ?? "?"))
         }
         return holders.sorted { $0.hostPID < $1.hostPID }
+    }
+
+    /// Whether a file system answers `stat` without asking a server: not FUSE, not a network one.
+    static func answersLocally(_ type: ArraySlice<UInt8>) -> Bool {
+        let remote = ["fuse", "fuseblk", "nfs", "nfs4", "cifs", "smb3", "9p", "ceph", "glusterfs", "virtiofs", "afs", "ncpfs", "lustre"]
+        return !remote.contains { type.elementsEqual($0.utf8) } && !type.starts(with: "fuse.".utf8)
+    }
+
+    /// What the kernel has cached of the file at `path` (`statx` with
+    /// `AT_STATX_DONT_SYNC`): its device, when it is a device node.
+    static func cachedNode(_ path: String) -> (DeviceType, DeviceNumber)? {
+        guard let (mode, number) = try? FileSystem.cachedType(path) else { return nil }
+        switch mode & S_IFMT {
+        case S_IFCHR: return (.character, number)
+        case S_IFBLK: return (.block, number)
+        default: return nil
+        }
+    }
+
+    /// The mount id of a process's descriptor (`mnt_id:` of /proc/PID/fdinfo/N).
+    static func mountID(_ pid: Int32, _ fd: String) -> UInt64? {
+        guard let bytes = try? FileSystem.readFile("/proc/\(pid)/fdinfo/\(fd)", limit: 1 << 16) else { return nil }
+        for line in bytes.split(separator: UInt8(ascii: "\n")) where line.starts(with: "mnt_id:".utf8) {
+            return line.dropFirst(7).drop(while: { $0 == 0x20 || $0 == 0x09 }).decimalUInt64
+        }
+        return nil
     }
 
     /// The last `NSpid:` field of /proc/PID/status: the pid in the innermost namespace.

@@ -75,7 +75,7 @@ extension Administration {
         }, undoingOnWriteFailure: { (result: AttachResult, running: RunningContainer, before: GrantRecord, after: GrantRecord) in
             // The container has the device, but its entry could not be written.
             _ = try? live.remove(after.grants.last!, from: running)
-            try? live.apply(undoing(result.rules, from: before), to: container)
+            try? live.apply(undoing(result.rules, from: before), to: running)
             try? live.save(before, of: container)
         }).0
     }
@@ -89,11 +89,11 @@ extension Administration {
         adjusting adjust: (inout GrantRecord) -> Void = { _ in }
     ) throws(AdminError) -> GrantRecord {
         var grant = planned.grant
-        try live.apply(planned.rules, to: container)
+        try live.apply(planned.rules, to: running)
         do throws(AdminError) {
             grant.node = try live.place(planned.node, in: running)
         } catch {
-            throw failure(error, undoing: { () throws(AdminError) in try live.apply(undoing(planned.rules, from: before), to: container) })
+            throw failure(error, undoing: { () throws(AdminError) in try live.apply(undoing(planned.rules, from: before), to: running) })
         }
         var after = before
         after.rules = before.rules.applying(planned.rules)
@@ -103,7 +103,7 @@ extension Administration {
             try live.save(after, of: container)
         } catch {
             _ = try? live.remove(grant, from: running)
-            throw failure(error, undoing: { () throws(AdminError) in try live.apply(undoing(planned.rules, from: before), to: container) })
+            throw failure(error, undoing: { () throws(AdminError) in try live.apply(undoing(planned.rules, from: before), to: running) })
         }
         return after
     }
@@ -112,8 +112,14 @@ extension Administration {
     /// rules first (nothing left but what the container's own rules give,
     /// unless another grant holds the same device), then every mount of the
     /// node, found by its identity; then the host's record without it (after
-    /// `adjusting` it), which it returns with what was done. A failure undoes
-    /// the rules.
+    /// `adjusting` it), which it returns with what was done.
+    ///
+    /// Fails closed: once the rules are written, access stays taken back
+    /// whatever happens next. A node that cannot be taken out of the
+    /// container (it made the directory unwritable to its root, its mount
+    /// table cannot be read) is recorded as left (`GrantRecord.left`), which
+    /// keeps any device from being given through its path or number while it
+    /// is there; the error says so.
     func takeBack(
         _ index: Int, live: LiveSystem, running: RunningContainer, record before: GrantRecord,
         adjusting adjust: (inout GrantRecord) -> Void = { _ in }
@@ -128,14 +134,34 @@ extension Administration {
         }
         after.rules = before.rules.applying(rules)
         adjust(&after)
-        try live.apply(rules, to: container)
+        try live.apply(rules, to: running)
+        let removal: Removal
         do throws(AdminError) {
-            let removal = try live.remove(grant, from: running)
-            try live.save(after, of: container)
-            return (after, rules, removal)
+            removal = try live.remove(grant, from: running)
         } catch {
-            throw failure(error, undoing: { () throws(AdminError) in try live.apply(undoing(rules, from: before), to: container) })
+            after.left.append(grant)
+            let saved = (try? live.save(after, of: container)) != nil
+            throw AdminError("access to \(grant.type.rawValue) \(grant.number) is taken back, but its node cannot be taken out of "
+                + "container '\(container.name)': \(error); the node is left at \(OctalEscape.escapeForTerminal(grant.containerPath)), denied"
+                + (saved ? " (lxc-passthrough list shows it; nothing is given through it until it is gone)" : ", and the host's record cannot be written"))
         }
+        if !removal.unreachable.isEmpty { after.left.append(grant) }
+        try live.save(after, of: container)
+        return (after, rules, removal)
+    }
+
+    /// Tries again to take out a node left in the running container after its
+    /// access was taken back; on success the record forgets it.
+    func removeLeft(_ index: Int, live: LiveSystem, running: RunningContainer, record before: GrantRecord) throws(AdminError) -> GrantRecord {
+        let node = before.left[index]
+        let removal = try live.remove(node, from: running)
+        guard removal.unreachable.isEmpty else {
+            throw AdminError("the node is still at \(removal.unreachable.map(OctalEscape.escapeForTerminal).joined(separator: ", "))")
+        }
+        var after = before
+        after.left.remove(at: index)
+        try live.save(after, of: container)
+        return after
     }
 
     /// Validates the request as `add` and pre-start would, with the ids the
@@ -208,7 +234,9 @@ extension Administration {
     /// first (nothing left but what the container's own rules give, unless
     /// another grant holds the same device), then every mount of the node,
     /// found by its identity; unless temporary, the entry goes (when there is
-    /// one). Any failure undoes what was done.
+    /// one). A failure before the rules are written leaves everything as it
+    /// was; after, access stays taken back (see `takeBack`): when the entry
+    /// cannot be removed from the config, it is withheld from this run.
     public func detach(_ target: String, temporary: Bool, live: LiveSystem, include: String) throws(AdminError) -> DetachResult {
         try ConfigStore.update(container, { document throws(AdminError) in
             let running = try live.running(container)
@@ -220,25 +248,28 @@ extension Administration {
                     GrantRecord.Withheld(key: key, path: $0.path)
                 }
             }
-            let (_, rules, removal) = try takeBack(index, live: live, running: running, record: before) { after in
+            // The config's edit is made (in memory) before anything is taken back: one that cannot be made changes nothing.
+            var sync: SyncResult?
+            if let key = grant.key, !temporary, document.deviceLines().contains(where: { $0.key == key }) {
+                sync = try remove(&document, target: key.description, include: include).1
+            }
+            let (after, rules, removal) = try takeBack(index, live: live, running: running, record: before) { after in
                 // Taken out on purpose while its entry stays: the watcher is not to give it back this run.
                 guard let key = grant.key else { return }
                 after.withheld.removeAll { $0.key == key }
                 if temporary, let withheld { after.withheld.append(withheld) }
             }
-            var sync: SyncResult?
-            if let key = grant.key, !temporary, document.deviceLines().contains(where: { $0.key == key }) {
-                sync = try remove(&document, target: key.description, include: include).1
-            }
             let holders = live.holders(of: grant.type, grant.number, in: running)
             let result = DetachResult(
                 key: sync == nil ? nil : grant.key, grant: grant, rules: rules, sync: sync, removal: removal, holders: holders)
-            return (result, before)
-        }, undoingOnWriteFailure: { (result: DetachResult, before: GrantRecord) in
-            // The device is out of the container, but its entry could not be removed:
-            // its access comes back (the node does not: it is made again at the next start).
-            try? live.apply(undoing(result.rules, from: before), to: container)
-            try? live.save(before, of: container)
+            return (result, after, withheld)
+        }, undoingOnWriteFailure: { (result: DetachResult, after: GrantRecord, withheld: GrantRecord.Withheld?) in
+            // The device is out of the container, but its entry could not be removed: access stays
+            // taken back, the entry withheld from this run so that the watcher does not give it back.
+            guard let withheld, !after.withheld.contains(withheld) else { return }
+            var kept = after
+            kept.withheld.append(withheld)
+            try? live.save(kept, of: container)
         }).0
     }
 

@@ -9,7 +9,7 @@ public protocol LiveSystem {
     /// what the kernel says of it.
     func state(of container: ManagedContainer) throws(AdminError) -> ContainerState
     /// Adds device cgroup rules to the running container, in order (all or none).
-    func apply(_ rules: [DeviceRule], to container: ManagedContainer) throws(AdminError)
+    func apply(_ rules: [DeviceRule], to running: RunningContainer) throws(AdminError)
     /// Makes the node and puts it at its path in the container's `/dev`,
     /// making what is missing there as the container's root; refuses when
     /// something is already there. All or nothing. Returns the node's identity.
@@ -25,11 +25,15 @@ public protocol LiveSystem {
     func save(_ record: GrantRecord, of container: ManagedContainer) throws(AdminError)
 }
 
-/// Whether a container runs.
+/// Whether a container runs, as the host knows it (see `RunRecord`).
 public enum ContainerState {
     case running(RunningContainer)
-    /// Not running; LXC's word for its state (`STOPPED`, `STARTING`...).
+    /// Not running: `STOPPED`, or `STARTING` (its start has not reached its init yet).
     case notRunning(lxcState: String)
+    /// Its start left no record of its processes that can be checked (it
+    /// started before lxc-passthrough 0.6.0 recorded them), yet it has a
+    /// record of grants: it may run, and is not acted on until it restarts.
+    case unverified
 }
 
 extension LiveSystem {
@@ -39,29 +43,53 @@ extension LiveSystem {
         case .running(let running):
             return running
         case .notRunning(let state):
-            throw AdminError("container '\(container.name)' is not running (LXC says \(state)); 'lxc-passthrough add' gives it a device at its next start")
+            throw AdminError("container '\(container.name)' is not running (\(state)); 'lxc-passthrough add' gives it a device at its next start")
+        case .unverified:
+            throw AdminError(ContainerState.unverifiedMessage(container.name))
         }
     }
 }
 
+extension ContainerState {
+    public static func unverifiedMessage(_ name: String) -> String {
+        "container '\(name)' started before lxc-passthrough recorded which processes a container is (0.6.0): "
+            + "it is not acted on until it restarts (lxc-stop, lxc-start); its command socket is not believed"
+    }
+}
+
 /// A running container: its init process, a descriptor that keeps naming
-/// that process even if its pid is reused, and what the kernel says of it.
+/// that process even if its pid is reused, and what the kernel says of it;
+/// its monitor, likewise.
 public final class RunningContainer {
-    public let name: String
+    public let container: ManagedContainer
     public let pid: Int32
     public let pidfd: FileDescriptor
     /// Its id map as the kernel applies it (`/proc/PID/uid_map`), not as the config says.
     public let idMap: IDMap
-    /// When its monitor (init's parent, `lxc-start`) started, ns since boot:
-    /// a record made before then is an earlier run's.
-    public let monitorStartedAt: UInt64
+    /// Its monitor (init's parent, `lxc-start`), as its start recorded it.
+    public let monitor: RunRecord.Process
+    /// A descriptor of the monitor.
+    public let monitorPidfd: FileDescriptor
 
-    public init(name: String, pid: Int32, pidfd: consuming FileDescriptor, idMap: IDMap, monitorStartedAt: UInt64) {
-        self.name = name
+    public var name: String { container.name }
+    /// When its monitor started, ns since boot: a record made before then is an earlier run's.
+    public var monitorStartedAt: UInt64 { monitor.startedAt }
+
+    public init(
+        container: ManagedContainer, pid: Int32, pidfd: consuming FileDescriptor, idMap: IDMap, monitor: RunRecord.Process,
+        monitorPidfd: consuming FileDescriptor
+    ) {
+        self.container = container
         self.pid = pid
         self.pidfd = pidfd
         self.idMap = idMap
-        self.monitorStartedAt = monitorStartedAt
+        self.monitor = monitor
+        self.monitorPidfd = monitorPidfd
+    }
+
+    /// Whether its init and monitor are both still alive (their descriptors say so).
+    public var isAlive: Bool {
+        (try? pidfd.processID()) == pid && (try? monitorPidfd.processID()) == monitor.pid
     }
 }
 

@@ -33,7 +33,8 @@ extension Administration {
             result.devicePaths = entries.map(\.spec.path)
             // The record as the file says, to see cheaply whether anything is to be done.
             let recorded = try live.record(of: container)
-            guard !ReconcilePlan(entries: entries, grants: recorded?.grants ?? [], withheld: recorded?.withheld ?? []).isEmpty else { return result }
+            guard !ReconcilePlan(entries: entries, grants: recorded?.grants ?? [], withheld: recorded?.withheld ?? [], left: recorded?.left ?? []).isEmpty
+            else { return result }
             let running: RunningContainer
             switch try live.state(of: container) {
             case .running(let found):
@@ -41,9 +42,11 @@ extension Administration {
             case .notRunning(let state):
                 result.retry = state == "STARTING"
                 return result
+            case .unverified:
+                throw AdminError(ContainerState.unverifiedMessage(container.name))
             }
             var record = try currentRecord(live, running, document)
-            let plan = ReconcilePlan(entries: entries, grants: record.grants, withheld: record.withheld)
+            let plan = ReconcilePlan(entries: entries, grants: record.grants, withheld: record.withheld, left: record.left)
             for (index, reason) in plan.takeBack {
                 let grant = record.grants[index]
                 let path = entries.first { $0.key == grant.key }?.spec.path ?? grant.containerPath
@@ -51,6 +54,11 @@ extension Administration {
                 do throws(AdminError) {
                     let (after, _, removal) = try takeBack(index, live: live, running: running, record: record)
                     record = after
+                    if !removal.unreachable.isEmpty {
+                        let at = removal.unreachable.map(OctalEscape.escapeForTerminal).joined(separator: ", ")
+                        result.actions.append("\(label): \(grant.type.rawValue) \(grant.number): access taken back; its node is left at \(at), denied")
+                        continue
+                    }
                     let why = reason == .gone ? "gone from the host" : "its path names another device now"
                     var line = "\(label): \(grant.type.rawValue) \(grant.number) \(why): access taken back"
                     line += removal.removedAtPath ? ", node removed" : ", no node was at its path"
@@ -58,11 +66,29 @@ extension Administration {
                     if !holders.isEmpty { line += "; still open by \(holders.map(\.description).joined(separator: ", "))" }
                     result.actions.append(line)
                 } catch {
-                    result.actions.append("\(label): cannot take \(grant.type.rawValue) \(grant.number) back: \(error)")
+                    // takeBack failed closed: whatever was written stays, the record says what is left.
+                    if let after = try? live.record(of: container), after.madeAt == record.madeAt { record = after }
+                    result.actions.append("\(label): \(error)")
+                }
+            }
+            for index in plan.removeLeft {
+                let node = record.left[index]
+                let label = "\(node.key.map { "\($0)" } ?? "-") (\(OctalEscape.escapeForTerminal(node.containerPath)))"
+                do throws(AdminError) {
+                    record = try removeLeft(index, live: live, running: running, record: record)
+                    result.actions.append("\(label): the node left in the container after \(node.type.rawValue) \(node.number) was taken back is gone now")
+                } catch {
+                    result.actions.append("\(label): the node left after \(node.type.rawValue) \(node.number) was taken back is still there "
+                        + "(\(error)): nothing is given at its path or of its number")
                 }
             }
             for (entry, device) in plan.give {
                 let label = "\(entry.key) (\(OctalEscape.escapeForTerminal(entry.spec.path)))"
+                // A node left by a take-back of this pass blocks it as the plan's left nodes do.
+                if let left = record.leftNode(at: entry.spec.containerPath, orOf: device.type, device.number) {
+                    result.actions.append("\(label): not given: the node left at \(OctalEscape.escapeForTerminal(left.containerPath)) is in the way")
+                    continue
+                }
                 do throws(AdminError) {
                     let planned = try planGrant(entry.spec, key: entry.key, host: device, running: running, record: record, label: label)
                     record = try give(planned, live: live, running: running, record: record)

@@ -1,0 +1,66 @@
+/// Which processes a running container is, as its own start told the host:
+/// LXC's `start-host` hook (run by the container's monitor, on the host, as
+/// real root) writes it into the root-only records' directory, post-stop
+/// removes it. Whether a container runs, which process is its monitor and
+/// which its init are decided from this and `/proc`, never from LXC's
+/// command socket, which any local user can bind while the monitor is gone.
+/// Pure: the text format.
+///
+///     lxc-passthrough run 1
+///     monitor 1234 5184000000000
+///     init 1240 5184010000000
+///
+/// Each process by its pid and its start (CLOCK_BOOTTIME nanoseconds, as
+/// `/proc/PID/stat` gives it to the clock tick): a pid reused by another
+/// process has another start.
+public struct RunRecord: Equatable, Sendable {
+    public static let header = "lxc-passthrough run 1"
+
+    public var monitor: Process
+    public var initProcess: Process
+
+    public init(monitor: Process, initProcess: Process) {
+        self.monitor = monitor
+        self.initProcess = initProcess
+    }
+
+    /// A process, by pid and start.
+    public struct Process: Equatable, Sendable {
+        public var pid: Int32
+        public var startedAt: UInt64
+
+        public init(pid: Int32, startedAt: UInt64) {
+            self.pid = pid
+            self.startedAt = startedAt
+        }
+    }
+
+    public func encodedBytes() -> [UInt8] {
+        var text = TextBuilder(capacity: 96)
+        text.add(RunRecord.header)
+        for (word, process) in [("\nmonitor ", monitor), ("\ninit ", initProcess)] {
+            text.add(word)
+            text.add(decimal: UInt64(process.pid))
+            text.add(byte: UInt8(ascii: " "))
+            text.add(decimal: process.startedAt)
+        }
+        text.add(byte: UInt8(ascii: "\n"))
+        return text.bytes
+    }
+
+    public static func decode(bytes: [UInt8]) throws(LineFailure) -> RunRecord {
+        let lines = bytes[...].split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        guard lines.first.map({ $0.elementsEqual(header.utf8) }) == true else {
+            throw LineFailure(line: 1, message: "expected the header '\(header)'")
+        }
+        guard lines.count == 4, lines[3].isEmpty else { throw LineFailure(line: min(lines.count, 4), message: "expected 3 lines") }
+        func process(_ index: Int, _ word: StaticString) throws(LineFailure) -> Process {
+            var fields = BlankSeparatedFields(lines[index])
+            guard fields.next()?.equals(word) == true, let pid = fields.next()?.decimalUInt32, pid > 0, pid <= UInt32(Int32.max),
+                  let startedAt = fields.next()?.decimalUInt64, fields.next() == nil
+            else { throw LineFailure(line: index + 1, message: "expected '\(word) PID STARTED'") }
+            return Process(pid: Int32(pid), startedAt: startedAt)
+        }
+        return RunRecord(monitor: try process(1, "monitor"), initProcess: try process(2, "init"))
+    }
+}
