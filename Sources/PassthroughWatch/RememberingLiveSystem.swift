@@ -39,4 +39,12 @@ final class RememberingLiveSystem: LiveSystem {
     func record(of container: ManagedContainer) throws(AdminError) -> GrantRecord? { try base.record(of: container) }
 
     func save(_ record: GrantRecord, of container: ManagedContainer) throws(AdminError) { try base.save(record, of: container) }
+
+    func forget(_ container: ManagedContainer) {
+        running[container.directory] = nil
+        base.forget(container)
+    }
+
+    /// How many containers are remembered as running (for tests of pruning).
+    var rememberedCount: Int { running.count }
 }

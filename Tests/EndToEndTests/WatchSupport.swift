@@ -25,6 +25,15 @@ final class WatcherProcess {
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
     var pid: Int32 { process.processIdentifier }
 
+    /// Sends SIGTERM; whether the watcher ended within `seconds` (if not, it is killed).
+    func stops(within seconds: Double) -> Bool {
+        guard process.isRunning else { return true }
+        kill(process.processIdentifier, SIGTERM)
+        let stopped = eventually(seconds: seconds) { !process.isRunning }
+        if !stopped { stop(signal: SIGKILL) }
+        return stopped
+    }
+
     /// Sends `signal` and waits for the watcher to end.
     func stop(signal: Int32 = SIGTERM) {
         guard process.isRunning else { return }

@@ -23,6 +23,11 @@ public struct LinuxLiveSystem: LiveSystem {
         /// The monitor (pid and start) each container's handle was last found to send its commands to.
         private var verifiedMonitors: [String: RunRecord.Process] = [:]
 
+        func forget(_ container: ManagedContainer) {
+            handles[container.directory] = nil
+            verifiedMonitors[container.directory] = nil
+        }
+
         /// The container's handle, once its recorded monitor is found to hold
         /// the command socket liblxc will send to (checked once per monitor).
         func handle(_ running: RunningContainer) throws(AdminError) -> Handle {
@@ -55,6 +60,8 @@ public struct LinuxLiveSystem: LiveSystem {
     public func state(of container: ManagedContainer) throws(AdminError) -> ContainerState {
         try ContainerProcesses.state(of: container)
     }
+
+    public func forget(_ container: ManagedContainer) { handles.forget(container) }
 
     public func record(of container: ManagedContainer) throws(AdminError) -> GrantRecord? {
         do {

@@ -23,6 +23,12 @@ public protocol LiveSystem {
     func record(of container: ManagedContainer) throws(AdminError) -> GrantRecord?
     /// Replaces the host's record.
     func save(_ record: GrantRecord, of container: ManagedContainer) throws(AdminError)
+    /// Drops whatever is kept of a container that is gone.
+    func forget(_ container: ManagedContainer)
+}
+
+extension LiveSystem {
+    public func forget(_ container: ManagedContainer) {}
 }
 
 /// Whether a container runs, as the host knows it (see `RunRecord`).

@@ -9,6 +9,9 @@ public struct ReconcileResult: Equatable, Sendable {
     public var retry = false
     /// The host paths its entries name, whose directories the watcher follows.
     public var devicePaths: [String] = []
+    /// The device numbers its entries name now, and those the host's record
+    /// says it holds (granted, or left): the uevents that concern it.
+    public var deviceNumbers: [DeviceNumber] = []
 }
 
 extension Administration {
@@ -33,6 +36,9 @@ extension Administration {
             result.devicePaths = entries.map(\.spec.path)
             // The record as the file says, to see cheaply whether anything is to be done.
             let recorded = try live.record(of: container)
+            result.deviceNumbers = entries.compactMap { entry -> DeviceNumber? in
+                if case .device(let device) = entry.host { return device.number } else { return nil }
+            } + (recorded.map { ($0.grants + $0.left).map(\.number) } ?? [])
             guard !ReconcilePlan(entries: entries, grants: recorded?.grants ?? [], withheld: recorded?.withheld ?? [], left: recorded?.left ?? []).isEmpty
             else { return result }
             let running: RunningContainer

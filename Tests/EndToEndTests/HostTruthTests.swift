@@ -1,0 +1,174 @@
+import Foundation
+import Glibc
+import Testing
+
+/// `stand-in-monitor` (StandInMonitor/stand-in-monitor.c), built once, run as
+/// an unprivileged local user (uid and gid 65534) on a container's command
+/// socket name: what anyone on the host can do while that container is stopped.
+final class StandInMonitor {
+    static let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("StandInMonitor/stand-in-monitor.c").path
+    static let program: Result<String, Container.Failure> = {
+        let directory = "/tmp/lxcpt-e2e-stand-in-\(getpid())"
+        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        chmod(directory, 0o755)
+        guard let compiler = ["cc", "clang"].first(where: { sh("command -v \($0)").succeeded }) else {
+            return .failure(Container.Failure("no C compiler (cc or clang) in PATH to build \(source)"))
+        }
+        let path = directory + "/stand-in-monitor"
+        let built = run([compiler, "-O2", "-Wall", "-Wextra", "-Werror", "-o", path, source])
+        return built.succeeded ? .success(path) : .failure(Container.Failure("\(compiler) could not build stand-in-monitor: \(built)"))
+    }()
+
+    let process = Process()
+    let pid: Int32
+
+    /// Binds `@NAME` (liblxc's command socket name of `container`, or `name`
+    /// as given) and answers as a monitor (`answering`) or never (`silent`).
+    init(_ mode: String, name: String, cgroup: String = "/") throws {
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+        process.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", try StandInMonitor.program.get(), mode, name, cgroup]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let line = String(decoding: output.fileHandleForReading.availableDataUntilNewline(), as: UTF8.self)
+        guard line.hasPrefix("ready "), let pid = Int32(line.dropFirst(6).trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            process.terminate()
+            throw Container.Failure("stand-in-monitor \(mode) \(name): \(line)")
+        }
+        self.pid = pid
+    }
+
+    static func socketName(of container: Container) -> String { "/var/lib/lxc/\(container.name)/command" }
+
+    /// What is in the stand-in's own /dev (an empty tmpfs of its own when it answers).
+    var devEntries: [String] { (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/root/dev")) ?? ["(unreadable)"] }
+
+    deinit {
+        kill(pid, SIGKILL)
+        process.waitUntilExit()
+    }
+}
+
+extension FileHandle {
+    /// Reads until a newline or the end.
+    func availableDataUntilNewline() -> Data {
+        var data = Data()
+        while true {
+            let byte = readData(ofLength: 1)
+            if byte.isEmpty || byte == Data("\n".utf8) { return data }
+            data.append(byte)
+        }
+    }
+}
+
+extension EndToEndTests {
+    @Suite("trust: whether a container runs, and which processes it is, come from the host's own records",
+           .enabled(if: EndToEnd.canRunContainers && EndToEnd.hasCommand && FileManager.default.fileExists(atPath: "/dev/loop-control")
+                        && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"),
+                    "needs root, lxc, busybox-static, the hooks and lxc-passthrough installed, /dev/loop-control and setpriv"))
+    struct HostTruthTests {
+        /// A running container with an optional loop device that is plugged in
+        /// after the watcher started: proof that the watcher looked at every
+        /// container again (the stand-in's one included) and was not held up.
+        func withControl(_ body: (Container, PluggedLoop.Type, Int) throws -> Void) throws {
+            try withContainer("control", unprivileged: false, firstLines: ContainerKind.privilegedCommon.firstLines) { control in
+                let number = LoopControl.freeNumber()
+                try #require(passthrough("add", control.name, "/dev/loop\(number)", "--required=0").succeeded)
+                try #require(control.start().succeeded, "\(control.log)")
+                try body(control, PluggedLoop.self, number)
+            }
+        }
+
+        @Test("a local user's stand-in monitor on a stopped container's socket gets no device: the watcher and attach do not believe it")
+        func standInMonitorGetsNothing() throws {
+            let image = try ImageFile(), controlImage = try ImageFile()
+            let loop = try PluggedLoop(number: LoopControl.freeNumber(), image: image.path)
+            try withContainer("stopped", unprivileged: false, firstLines: ContainerKind.privilegedCommon.firstLines) { stopped in
+                try #require(passthrough("add", stopped.name, loop.device).succeeded)
+                let impostor = try StandInMonitor("answer", name: StandInMonitor.socketName(of: stopped))
+                // LXC's own tools believe it: the attack is real.
+                #expect(stopped.state == "RUNNING", "lxc-info takes the stand-in for the monitor")
+                try withControl { control, _, number in
+                    let watcher = try WatcherProcess()
+                    let controlLoop = try PluggedLoop(number: number, image: controlImage.path)
+                    #expect(eventually { control.opens(controlLoop.device) }, "the watcher followed the uevent: \(watcher.log)")
+                    // The event made every container be looked at again; the stopped one gets nothing.
+                    let attached = passthrough("attach", stopped.name, loop.device, "--temporary")
+                    #expect(!attached.succeeded && attached.error.contains("is not running"), "\(attached)")
+                    #expect(impostor.devEntries == [], "nothing was put in the stand-in's /dev: \(impostor.devEntries)")
+                    #expect(!watcher.log.contains("\(stopped.name): dev0"), "\(watcher.log)")
+                    let listed = passthrough("list", stopped.name)
+                    #expect(listed.succeeded && !listed.output.contains(" rw "), "\(listed)")
+                    withExtendedLifetime(controlLoop) {}
+                }
+            }
+        }
+
+        @Test("a silent socket on a stopped container's name, and one named with ../, stall nothing: another container's replug is followed, list answers")
+        func silentSocketsStallNothing() throws {
+            let controlImage = try ImageFile()
+            try withContainer("silent", unprivileged: false, firstLines: ContainerKind.privilegedCommon.firstLines) { stopped in
+                try #require(passthrough("add", stopped.name, "/dev/null", "--required=0").succeeded)
+                let silent = try StandInMonitor("silent", name: StandInMonitor.socketName(of: stopped))
+                let forged = try StandInMonitor("silent", name: "/var/lib/lxc/../../../tmp/lxcpt-forged/command")
+                try withControl { control, _, number in
+                    let watcher = try WatcherProcess()
+                    let controlLoop = try PluggedLoop(number: number, image: controlImage.path)
+                    #expect(eventually(seconds: 5) { control.opens(controlLoop.device) }, "followed while the silent socket is there: \(watcher.log)")
+                    let listed = run(["timeout", "10", EndToEnd.command, "list"])
+                    #expect(listed.succeeded, "list answers: \(listed)")
+                    #expect(listed.output.contains(stopped.name) && !listed.output.contains("lxcpt-forged"), "\(listed.output)")
+                    #expect(!watcher.log.contains("lxcpt-forged") && !watcher.log.contains("../"), "\(watcher.log)")
+                    #expect(watcher.stops(within: 1), "SIGTERM stops it within a second")
+                    #expect(watcher.log.contains("stopping on signal \(SIGTERM)"))
+                    withExtendedLifetime((silent, forged, controlLoop)) {}
+                }
+            }
+        }
+
+        @Test("fail closed: a container that keeps its node from being removed (chmod 0311 /dev) cannot open the old device after its link moves; once it lets go, the new device comes",
+              .enabled(if: EndToEnd.canRunUnprivileged, EndToEnd.skipReasonUnprivileged))
+        func failClosed() throws {
+            let first = try ImageFile(), second = try ImageFile()
+            let numberA = LoopControl.freeNumber(), numberB = LoopControl.freeNumber()
+            try #require(numberA != numberB)
+            let loopA = try PluggedLoop(number: numberA, image: first.path)
+            try withHostDevices { host in
+                let link = try host.symlink("disk/by-id/usb-Stick_A", to: loopA.device)
+                let kind = ContainerKind.unprivilegedUserns
+                try withContainer("closed", unprivileged: true, firstLines: kind.firstLines) { ct in
+                    try #require(passthrough("add", ct.name, link, "--mp", "/dev/stick", "--mode", "0666").succeeded)
+                    let watcher = try WatcherProcess()
+                    try #require(ct.start().succeeded, "\(ct.log)")
+                    try #require(ct.opens("/dev/stick"))
+                    try #require(ct.attach("chmod 0311 /dev").succeeded)
+
+                    // The link moves to another device; the old one stays plugged in.
+                    let loopB = try PluggedLoop(number: numberB, image: second.path)
+                    try FileManager.default.removeItem(atPath: link)
+                    try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: loopB.device)
+                    let left = "\(ct.name): dev0 (\(link)): access to b 7:\(numberA) is taken back, but its node cannot be taken out"
+                    #expect(eventually { watcher.log.contains(left) }, "\(watcher.log)")
+                    let opened = ct.attach("exec 3< /dev/stick")
+                    #expect(!opened.succeeded && opened.error.contains("Operation not permitted"), "the old device stays denied (EPERM): \(opened)")
+                    #expect(ct.describe("/dev/stick").hasPrefix(expected("block special file", 7, numberA, mode: "666", uid: 0, gid: 0)),
+                            "the node left is the old one: \(ct.describe("/dev/stick"))")
+                    let listed = passthrough("list", ct.name)
+                    #expect(listed.output.contains("left, denied"), "\(listed)")
+
+                    // The container lets go: the next look takes the node out and gives the new device.
+                    try #require(ct.attach("chmod 0755 /dev").succeeded)
+                    try FileManager.default.removeItem(atPath: link)
+                    try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: loopB.device)
+                    #expect(eventually { ct.describe("/dev/stick") == expected("block special file", 7, numberB, mode: "666", uid: 0, gid: 0) },
+                            "\(ct.describe("/dev/stick"))\n\(watcher.log)")
+                    #expect(ct.opens("/dev/stick"))
+                    #expect(watcher.log.contains("is gone now"), "\(watcher.log)")
+                    withExtendedLifetime(loopB) {}
+                }
+            }
+        }
+    }
+}
