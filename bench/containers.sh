@@ -37,6 +37,6 @@ container_config() {
 # directories (no post-stop runs in a benchmark to remove them).
 remove_records() {
     for dir in "$@"; do
-        [ -d "$dir" ] && rm -f "/run/lxc-passthrough/$(stat -c %d-%i "$dir").grants"
+        [ -d "$dir" ] && rm -f "/run/lxc-passthrough/$(stat -c %d-%i "$dir").grants" "/run/lxc-passthrough/$(stat -c %d-%i "$dir").run"
     done
 }

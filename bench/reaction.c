@@ -22,6 +22,14 @@
  *   command PATH CMD ARGS...      run CMD (lxc-device add, lxc-passthrough
  *                                 attach) once (ROUNDS is ignored); the
  *                                 caller takes the node out between runs
+ *   replug LINK A B PATH          a real replug with a new number: LINK names
+ *                                 loop A (plugged in); each round plugs the
+ *                                 other number in (LOOP_CTL_ADD: the kernel's
+ *                                 uevents), then moves LINK to it as udev does
+ *                                 (a new link renamed over the old), and waits
+ *                                 until PATH opens as that device; then the
+ *                                 old one is unplugged. Prints one line per
+ *                                 round: "renumber SEEN DONE REFUSED"
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -32,6 +40,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -50,6 +59,9 @@ static void pause_50us(void) {
     nanosleep(&t, NULL);
 }
 
+/* The device number a node must have to count (0: any). */
+static dev_t wanted_device;
+
 /* Whether the path opens as a device node (not the empty file a node is
  * mounted onto, which opens too). */
 static int open_error;
@@ -58,14 +70,14 @@ static int opens(const char *path) {
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) { open_error = errno; return 0; }
     struct stat st;
-    int node = fstat(fd, &st) == 0 && (S_ISBLK(st.st_mode) || S_ISCHR(st.st_mode));
+    int node = fstat(fd, &st) == 0 && (S_ISBLK(st.st_mode) || S_ISCHR(st.st_mode)) && (wanted_device == 0 || st.st_rdev == wanted_device);
     close(fd);
     return node;
 }
 
 static int exists(const char *path) {
     struct stat st;
-    return stat(path, &st) == 0 && (S_ISBLK(st.st_mode) || S_ISCHR(st.st_mode));
+    return stat(path, &st) == 0 && (S_ISBLK(st.st_mode) || S_ISCHR(st.st_mode)) && (wanted_device == 0 || st.st_rdev == wanted_device);
 }
 
 /* Polls until the node opens (want = 1), or no longer opens (want = 0), for
@@ -111,7 +123,7 @@ static void loop_control(unsigned long request, int number) {
 }
 
 /* What the parent asks the poller, and what it answers. */
-struct request { int want; double start; };
+struct request { int want; double start; dev_t device; };
 struct answer { double seen, done; int refused; };
 
 static int to_poller[2], from_poller[2];
@@ -126,6 +138,7 @@ static void poller(const char *procs, const char *path) {
     struct request request;
     while (read(to_poller[0], &request, sizeof request) == sizeof request && request.want >= 0) {
         struct answer answer;
+        wanted_device = request.device;
         answer.done = wait_for(path, request.want, request.start, &answer.seen);
         answer.refused = refused_after_seen;
         if (write(from_poller[1], &answer, sizeof answer) != sizeof answer) _exit(1);
@@ -144,13 +157,15 @@ static void start_poller(const char *procs, const char *path) {
  * change starts from a settled state: 20 ms after the last one was seen (the
  * watcher is then done writing the record and the config; a device is not
  * plugged in and out faster than that). */
-static double go(int want) {
+static double go_for(int want, dev_t device) {
     struct timespec settle = {0, 20000000};
     nanosleep(&settle, NULL);
-    struct request request = { want, now_us() };
+    struct request request = { want, now_us(), device };
     if (write(to_poller[1], &request, sizeof request) != sizeof request) { perror("write"); exit(1); }
     return request.start;
 }
+
+static double go(int want) { return go_for(want, 0); }
 
 static struct answer result(void) {
     struct answer answer;
@@ -167,7 +182,7 @@ int main(int argc, char **argv) {
     }
     const char *procs = argv[1], *root = argv[2], *mode = argv[3];
     int rounds = atoi(argv[4]);
-    const char *inside = strcmp(mode, "link") == 0 ? argv[7] : strcmp(mode, "uevent") == 0 ? argv[6] : argv[5];
+    const char *inside = strcmp(mode, "link") == 0 || strcmp(mode, "replug") == 0 ? argv[argc - 1] : strcmp(mode, "uevent") == 0 ? argv[6] : argv[5];
     char path[4096];
     snprintf(path, sizeof path, "%s%s", root, inside);
     start_poller(procs, path);
@@ -194,6 +209,20 @@ int main(int argc, char **argv) {
             if (unlink(argv[5]) != 0) { perror("unlink"); return 1; }
             answer = result();
             printf("remove %.0f %.0f\n", answer.seen, answer.done);
+        } else if (strcmp(mode, "replug") == 0) {
+            /* Rounds alternate: the link names the old number, the new one is plugged in and the link moved to it. */
+            const char *link = argv[5];
+            int old = atoi(round % 2 == 0 ? argv[6] : argv[7]), new = atoi(round % 2 == 0 ? argv[7] : argv[6]);
+            char target[64], temporary[4096];
+            snprintf(target, sizeof target, "/dev/loop%d", new);
+            snprintf(temporary, sizeof temporary, "%s.tmp-replug", link);
+            go_for(1, makedev(7, new));
+            loop_control(LOOP_CTL_ADD, new);
+            unlink(temporary);
+            if (symlink(target, temporary) != 0 || rename(temporary, link) != 0) { perror("symlink and rename"); return 1; }
+            answer = result();
+            printf("renumber %.0f %.0f %d\n", answer.seen, answer.done, answer.refused);
+            loop_control(LOOP_CTL_REMOVE, old);
         } else if (strcmp(mode, "command") == 0) {
             pid_t child;
             go(1);

@@ -12,12 +12,25 @@
 #    50 us); and the removal, until the node no longer opens. For scale, in
 #    the same run: `lxc-device add` of a node, and `lxc-passthrough attach`.
 #    Target: median <= 2.5 ms, p99 <= 20 ms, over >= 50 rounds.
+#    And a replug as it really happens: a new device number behind the stable
+#    link (the kernel's uevents, then the link moved as udev does, a new link
+#    renamed over the old), until the node opens as the new device; beside
+#    it, in the same run, the floor: bench/floor-watch.c, a minimal C watcher
+#    with no checks (cgroup v1 only: it writes devices.allow).
+#    Target: median <= 1.5 ms and within 5x the floor, p99 <= 10 ms.
 # 2. Idle cost: CPU time and wake-ups (voluntary context switches) of a
 #    watcher following those containers, over 60 s (10 s with --quick).
 #    Target: unchanged.
 # 3. Memory: resident size of a watcher following 50 containers with 256
 #    entries each (a container path of its own, the containers stopped).
 #    Target: <= 16 MB.
+# 4. Scale: the privileged container's replug with it alone, then with 1,000
+#    more containers of 4 entries defined beside it (made while the watcher
+#    runs); the CPU time an unrelated uevent costs (a loop device no entry
+#    names, plugged in and out); the watcher's resident size before, with
+#    the 1,000, and after they are removed again.
+#    Target: median within 1.5x of alone, <= 1 ms of CPU per unrelated
+#    uevent, RSS <= 32 MB and back where it was.
 # Writes bench/results/watch.md (also printed) and the raw figures (watch.txt).
 set -eu
 
@@ -49,10 +62,13 @@ cleanup() {
     for number in $loops; do
         [ -e "/dev/loop$number" ] && "$work/reaction" loop-remove "$number" 2>/dev/null || true
     done
+    [ -z "$floor" ] || { kill "$floor" 2>/dev/null; wait "$floor" 2>/dev/null || true; }
+    rm -rf /var/lib/lxc/lxcpt-scale-$$-*
     rm -rf "$work" "$links"
     [ $service_was_active = no ] || systemctl start lxc-passthrough-watch.service || true
 }
 loops=""
+floor=
 trap cleanup EXIT INT TERM
 
 # Only this benchmark's watcher may act on its containers.
@@ -62,6 +78,7 @@ if [ -d /run/systemd/system ] && systemctl is-active --quiet lxc-passthrough-wat
 fi
 
 "$compiler" -O2 -o "$work/reaction" "$here/reaction.c"
+"$compiler" -O2 -o "$work/floor-watch" "$here/floor-watch.c"
 hierarchy=$("$command" hierarchy)
 raw=$work/watch.txt
 : > "$raw"
@@ -92,6 +109,22 @@ cgroup_procs() {
     if [ "$hierarchy" = v1 ]; then echo "/sys/fs/cgroup/devices/lxc.payload.$1/cgroup.procs"; else echo "/sys/fs/cgroup/lxc.payload.$1/cgroup.procs"; fi
 }
 
+# replug KIND WHO: rounds of a new number behind the link (loops $first and
+# $second, one plugged in and named by the link at the start).
+replug() {
+    [ -e "/dev/loop$first" ] || "$work/reaction" loop-add "$first"
+    [ ! -e "/dev/loop$second" ] || "$work/reaction" loop-remove "$second"
+    ln -sfn "/dev/loop$first" "$links/by-id/usb-Stick"
+    sleep 0.2
+    "$work/reaction" "$procs" "/proc/$init/root" replug $rounds "$links/by-id/usb-Stick" "$first" "$second" /dev/stick | sed "s/^/$1 $2 /" >> "$raw"
+    rm -f "$links/by-id/usb-Stick"
+    sleep 0.1
+}
+
+# CPU time of a process so far, ns (/proc/PID/schedstat).
+cpu_ns() { awk '{print $1}' "/proc/$1/schedstat"; }
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+
 for kind in privileged unprivileged; do
     container=lxcpt-wbench-$kind-$$
     if [ $kind = unprivileged ]; then
@@ -119,6 +152,20 @@ for kind in privileged unprivileged; do
     echo "bench: $kind container, cgroup $hierarchy: $rounds rounds each" >&2
     "$work/reaction" "$procs" "/proc/$init/root" uevent $rounds "$uevent" "/dev/loop$uevent" | sed "s/^/$kind uevent /" >> "$raw"
     "$work/reaction" "$procs" "/proc/$init/root" link $rounds "$links/by-id/usb-Stick" "/dev/loop$target" /dev/stick | sed "s/^/$kind link /" >> "$raw"
+    # A real replug: a new number behind the link, our watcher, then the floor.
+    first=$(free_loop); loops="$loops $first"; second=$(free_loop); loops="$loops $second"
+    replug "$kind" replug
+    stop_watcher
+    if [ "$hierarchy" = v1 ]; then
+        unshare -m --propagation private "$work/floor-watch" "$links/by-id/usb-Stick" "$init" \
+            "/sys/fs/cgroup/devices/lxc.payload.$container/devices.allow" /dev/stick > "$work/floor.log" 2>&1 &
+        floor=$!
+        i=0
+        until grep -q ready "$work/floor.log" 2>/dev/null; do i=$((i + 1)); [ $i -lt 500 ] || { cat "$work/floor.log" >&2; exit 1; }; sleep 0.01; done
+        replug "$kind" floor
+        kill "$floor"; wait "$floor" 2>/dev/null || true; floor=
+    fi
+    start_watcher
     if [ $kind = unprivileged ]; then
         echo "bench: idle watcher, ${idle} s" >&2
         pid=$watcher
@@ -168,6 +215,57 @@ done
 sleep 1
 echo "memory $(awk '/^VmRSS/ {print $2}' "/proc/$watcher/status") $(awk '/^VmHWM/ {print $2}' "/proc/$watcher/status")" >> "$raw"
 stop_watcher
+
+echo "bench: scale: a running container alone, then beside 1,000 containers of 4 entries" >&2
+scale=1000
+container=lxcpt-wbench-scale-$$
+lxc-create -n "$container" -t busybox >/dev/null 2>&1
+config=/var/lib/lxc/$container/config
+{ echo "lxc.include = /usr/share/lxc/config/common.conf"; grep -v '^lxc.net.0' "$config"; echo "lxc.net.0.type = empty"; echo "lxc.include = $include"; } > "$work/config"
+cp "$work/config" "$config"
+mkdir -p "$links/by-id"
+"$command" add "$container" "$links/by-id/usb-Stick" --required=0 --mp /dev/stick >/dev/null 2>&1
+start_watcher
+lxc-start -n "$container" -d
+lxc-wait -n "$container" -s RUNNING -t 30
+init=$(lxc-info -n "$container" -p -H)
+procs=$(cgroup_procs "$container")
+first=$(free_loop); loops="$loops $first"; second=$(free_loop); loops="$loops $second"
+sleep 0.5
+rss0=$(rss_kb "$watcher")
+replug "alone" replug
+c=0
+while [ $c -lt $scale ]; do
+    d=/var/lib/lxc/lxcpt-scale-$$-$c
+    mkdir -p "$d/rootfs"
+    { echo "lxc.include = $include"; echo "lxc.rootfs.path = dir:$d/rootfs"
+      for j in 0 1 2 3; do echo "dev$j: $links/serial/by-id/usb-FTDI_FT232R_USB_UART_A5$(printf %04d $(( (c * 4 + j) % 256 )))BI-if00-port0,mode=0660"; done
+    } > "$d/config.new"
+    mv "$d/config.new" "$d/config"
+    c=$((c + 1))
+done
+i=0
+until [ "$(grep -l '^# END lxc-passthrough' /var/lib/lxc/lxcpt-scale-$$-*/config 2>/dev/null | wc -l)" -eq $scale ]; do
+    i=$((i + 1)); [ $i -lt 600 ] || { echo "bench: the watcher did not sync the $scale configs" >&2; exit 1; }
+    sleep 0.1
+done
+sleep 0.5
+rss1=$(rss_kb "$watcher")
+replug "beside-$scale" replug
+unrelated=$(free_loop); loops="$loops $unrelated"
+cpu0=$(cpu_ns "$watcher")
+i=0
+while [ $i -lt 50 ]; do "$work/reaction" loop-add "$unrelated"; "$work/reaction" loop-remove "$unrelated"; i=$((i + 1)); done
+sleep 0.5
+cpu1=$(cpu_ns "$watcher")
+echo "unrelated 50 $((cpu1 - cpu0))" >> "$raw"
+rm -rf /var/lib/lxc/lxcpt-scale-$$-*
+sleep 2
+rss2=$(rss_kb "$watcher")
+echo "scale $scale $rss0 $rss1 $rss2" >> "$raw"
+stop_watcher
+lxc-destroy -n "$container" -f >/dev/null 2>&1
+container=
 
 mkdir -p "$results"
 cp "$raw" "$results/watch.txt"

@@ -23,6 +23,14 @@ int shim_cached_type(const char *path, unsigned int *mode, unsigned int *rdev_ma
     return 0;
 }
 
+int shim_birth_time(const char *path, long long *nanoseconds) {
+    struct statx info;
+    if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_BTIME | STATX_CTIME, &info) != 0) return -1;
+    struct statx_timestamp time = (info.stx_mask & STATX_BTIME) ? info.stx_btime : info.stx_ctime;
+    *nanoseconds = (long long)time.tv_sec * 1000000000LL + time.tv_nsec;
+    return 0;
+}
+
 unsigned long long shim_makedev(unsigned int major, unsigned int minor) { return makedev(major, minor); }
 unsigned int shim_major(unsigned long long device) { return major(device); }
 unsigned int shim_minor(unsigned long long device) { return minor(device); }

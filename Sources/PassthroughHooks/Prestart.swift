@@ -28,11 +28,13 @@ public enum Prestart {
         // A tmpfs left by an earlier start goes first, even if this start fails; and so does
         // the record of an earlier run's processes (start-host writes this run's).
         try directory.clear()
-        if let container = try? FileSystem.status(context.containerDirectory) { try? records.removeRun(for: container) }
         let files = FileCache()
         let config = try ConfigLoader.load(context, proxmoxDirectory: proxmoxDirectory, files: files)
         let requested = try DevicePlanner.requestedDevices(entries: config.devices, idMap: config.idMap)
-        guard !requested.isEmpty else { return Outcome(count: 0, pending: []) }
+        guard !requested.isEmpty else {
+            try recordMonitor(context, records: records)
+            return Outcome(count: 0, pending: [])
+        }
         var devices: [RequestedDevice] = []
         var hostDevices: [HostDevice] = []
         var pending: [String] = []
@@ -66,6 +68,7 @@ public enum Prestart {
             hostDevices.remove(at: index)
         }
         try checkRules(devices: devices, hostDevices: hostDevices, policy: policy, context: context)
+        try recordMonitor(context, records: records)
         // With only pending entries there is no tmpfs, but still a record (of no grant): the watcher
         // sees the start there, and the rules in force for when it gives a device.
         var nodes: [DeviceKey: GrantRecord.NodeIdentity] = [:]
@@ -88,6 +91,28 @@ public enum Prestart {
             throw HookFailure("cannot record what the container is given: \(error)")
         }
         return Outcome(count: devices.count, pending: pending)
+    }
+
+    /// Records the monitor running this start (the hook's parent, or the
+    /// parent of the `sh -c` LXC runs it through), with no init yet: from now
+    /// on the container is starting; start-host records its init. Replaces
+    /// the record of an earlier run (whose monitor is gone: until replaced,
+    /// it says the container is stopped).
+    static func recordMonitor(_ context: HookContext, records: GrantRecordStore) throws(HookFailure) {
+        let failed = { (error: SystemError) in HookFailure("cannot record the container's monitor: \(error)") }
+        let monitor = try translatingErrors({ () throws(SystemError) -> RunRecord.Process in
+            var pid = try ProcessStatus.read("self").parent
+            if let executable = try? FileSystem.readLink("/proc/\(pid)/exe"), ["sh", "dash", "bash"].contains(executable.split(separator: "/").last ?? "") {
+                pid = try ProcessStatus.read(String(pid)).parent
+            }
+            return RunRecord.Process(pid: pid, startedAt: try ProcessStatus.read(String(pid)).startedAt)
+        }, failed)
+        do {
+            let container = try translatingErrors({ () throws(SystemError) in try FileSystem.status(context.containerDirectory) }, GrantRecordStore.Failure.system)
+            try records.writeRun(RunRecord(monitor: monitor, initProcess: nil), for: container)
+        } catch {
+            throw HookFailure("cannot record the container's monitor: \(error)")
+        }
     }
 
     /// The log line of an optional device left out of this start.

@@ -10,6 +10,8 @@
 ///     monitor 1234 5184000000000
 ///     init 1240 5184010000000
 ///
+/// Pre-start writes it with the monitor alone (the container is starting);
+/// start-host adds its init.
 /// Each process by its pid and its start (CLOCK_BOOTTIME nanoseconds, as
 /// `/proc/PID/stat` gives it to the clock tick): a pid reused by another
 /// process has another start.
@@ -17,9 +19,10 @@ public struct RunRecord: Equatable, Sendable {
     public static let header = "lxc-passthrough run 1"
 
     public var monitor: Process
-    public var initProcess: Process
+    /// Nil until start-host ran: the container is starting.
+    public var initProcess: Process?
 
-    public init(monitor: Process, initProcess: Process) {
+    public init(monitor: Process, initProcess: Process?) {
         self.monitor = monitor
         self.initProcess = initProcess
     }
@@ -38,7 +41,7 @@ public struct RunRecord: Equatable, Sendable {
     public func encodedBytes() -> [UInt8] {
         var text = TextBuilder(capacity: 96)
         text.add(RunRecord.header)
-        for (word, process) in [("\nmonitor ", monitor), ("\ninit ", initProcess)] {
+        for (word, process) in [("\nmonitor ", monitor)] + (initProcess.map { [("\ninit ", $0)] } ?? []) {
             text.add(word)
             text.add(decimal: UInt64(process.pid))
             text.add(byte: UInt8(ascii: " "))
@@ -53,7 +56,9 @@ public struct RunRecord: Equatable, Sendable {
         guard lines.first.map({ $0.elementsEqual(header.utf8) }) == true else {
             throw LineFailure(line: 1, message: "expected the header '\(header)'")
         }
-        guard lines.count == 4, lines[3].isEmpty else { throw LineFailure(line: min(lines.count, 4), message: "expected 3 lines") }
+        guard (3...4).contains(lines.count), lines[lines.count - 1].isEmpty else {
+            throw LineFailure(line: min(lines.count, 4), message: "expected 2 or 3 lines, each ended by a newline")
+        }
         func process(_ index: Int, _ word: StaticString) throws(LineFailure) -> Process {
             var fields = BlankSeparatedFields(lines[index])
             guard fields.next()?.equals(word) == true, let pid = fields.next()?.decimalUInt32, pid > 0, pid <= UInt32(Int32.max),
@@ -61,6 +66,6 @@ public struct RunRecord: Equatable, Sendable {
             else { throw LineFailure(line: index + 1, message: "expected '\(word) PID STARTED'") }
             return Process(pid: Int32(pid), startedAt: startedAt)
         }
-        return RunRecord(monitor: try process(1, "monitor"), initProcess: try process(2, "init"))
+        return RunRecord(monitor: try process(1, "monitor"), initProcess: lines.count == 4 ? try process(2, "init") : nil)
     }
 }

@@ -53,4 +53,12 @@ public enum FileSystem {
         guard shim_cached_type(path, &mode, &major, &minor) == 0 else { throw SystemError(call: "statx", path: path, errno: errno) }
         return (mode, DeviceNumber(major: major, minor: minor))
     }
+
+    /// When the file was made (`statx` birth time; its last status change
+    /// where the file system keeps none), in ns since the epoch. Not following a symlink.
+    public static func birthTime(_ path: String) throws(SystemError) -> Int64 {
+        var nanoseconds: Int64 = 0
+        guard shim_birth_time(path, &nanoseconds) == 0 else { throw SystemError(call: "statx", path: path, errno: errno) }
+        return nanoseconds
+    }
 }

@@ -107,7 +107,8 @@ public struct GrantRecordStore: Sendable {
         }
     }
 
-    private func remove(named name: String) throws(Failure) {
+    /// Removes one record by its name; none is not an error.
+    public func remove(named name: String) throws(Failure) {
         guard let records = try openDirectory(creating: false) else { return }
         do throws(SystemError) {
             try records.remove(name)

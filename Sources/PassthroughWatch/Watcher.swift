@@ -6,7 +6,7 @@ import PassthroughModel
 import PassthroughSystem
 
 /// `lxc-passthrough watch`: follows devices as they come, go and get new
-/// numbers, and brings every container under one container path to match
+/// numbers, and brings each container under one container path to match
 /// its entries (`Administration.reconcile`), until SIGTERM or SIGINT.
 ///
 /// One thread, one `epoll_wait` with no timeout: kernel uevents (a device
@@ -14,14 +14,19 @@ import PassthroughSystem
 /// links, nodes made with mknod), on the container path and each container's
 /// directory (a container made or removed, a config replaced) and on the
 /// records' directory (a container started or stopped). Every event is only
-/// a hint: after a batch of them, each container is looked at again from the
-/// host's own configs, records and `/dev`. A timer is armed only while a
-/// container is starting; nothing else wakes the watcher.
+/// a hint of which containers to look at again (`WatchIndex`: by the paths,
+/// directories and device numbers they depend on, and their directory's
+/// identity, which names their records); each of those is then looked at
+/// from the host's own configs, records and `/dev`. An event that concerns
+/// no container costs no look at any; everything is looked at only at the
+/// start and when the inotify queue or the uevent socket lost events. A
+/// timer is armed only while a container is starting; nothing else wakes
+/// the watcher.
 public struct Watcher: ~Copyable {
     public let lxcPath: String
     let include: String
     let hierarchy: DeviceRule.Hierarchy
-    let live: LiveSystem
+    let live: RememberingLiveSystem
     let log: (String) -> Void
     let lock: WatcherLock
     let poll: EventPoll
@@ -29,7 +34,10 @@ public struct Watcher: ~Copyable {
     let uevents: UeventSocket
     var directories: DirectoryWatch
     var timer: OneShotTimer
-    /// How many times each starting container was looked at again.
+    /// What each container depends on, and the directories followed for it.
+    var index = WatchIndex()
+    var followed: [String: Set<String>] = [:]
+    /// Containers still starting, looked at again by the timer, and how many times.
     var retries: [String: Int] = [:]
     /// The last failure told of each container, so that it is not told at every event.
     var lastFailure: [String: String] = [:]
@@ -71,15 +79,24 @@ public struct Watcher: ~Copyable {
         self.timer = timer
     }
 
+    /// What a batch of events asks to look at again.
+    struct Work {
+        var everything = false
+        var containers = Set<String>()
+        var isEmpty: Bool { !everything && containers.isEmpty }
+    }
+
     /// Runs until SIGTERM or SIGINT; returns the signal.
     public mutating func run() throws(AdminError) -> Int32 {
-        log("watching the containers in \(lxcPath) (device rules on cgroup \(hierarchy == .v1 ? "v1" : "v2"))")
-        var dirty = true
+        log("watching the containers in \(OctalEscape.escapeForTerminal(lxcPath)) (device rules on cgroup \(hierarchy == .v1 ? "v1" : "v2"))")
+        var work = Work(everything: true)
         while true {
-            if dirty {
+            if work.everything {
                 lookAtEverything()
-                dirty = false
+            } else if !work.containers.isEmpty {
+                lookAt(work.containers)
             }
+            work = Work()
             let ready = try translatingErrors({ () throws(SystemError) in try poll.wait() }, { AdminError("cannot wait for events: \($0)") })
             for token in ready {
                 switch Token(rawValue: token) {
@@ -90,15 +107,15 @@ public struct Watcher: ~Copyable {
                     }
                 case .uevent:
                     let batch = try translatingErrors({ () throws(SystemError) in try uevents.drain() }, { AdminError("cannot read uevents: \($0)") })
-                    if batch.lost || batch.events.contains(where: \.mayChangeNodes) { dirty = true }
+                    if batch.lost { work.everything = true }
+                    for event in batch.events where event.mayChangeNodes { concerned(by: event, into: &work) }
                 case .directories:
                     let changes = try translatingErrors({ () throws(SystemError) in try directories.drain() }, {
                         AdminError("cannot read inotify events: \($0)")
                     })
-                    let lxcPath = self.lxcPath
-                    if changes.contains(where: { Watcher.isRelevant($0, lxcPath: lxcPath) }) { dirty = true }
+                    for change in changes { concerned(by: change, into: &work) }
                 case .timer:
-                    if timer.take() { dirty = true }
+                    if timer.take() { work.containers.formUnion(retries.keys) }
                 case nil:
                     break
                 }
@@ -106,90 +123,229 @@ public struct Watcher: ~Copyable {
         }
     }
 
-    /// Whether a change in a watched directory may change what a container
-    /// is to have: not a temporary file (a name starting with a dot), and in
-    /// a container's directory only its config.
-    static func isRelevant(_ change: DirectoryWatch.Change, lxcPath: String) -> Bool {
-        guard let directory = change.directory else { return true }  // the queue overflowed
-        if change.name.hasPrefix(".") { return false }
-        if directory != lxcPath, directory.hasPrefix(lxcPath + "/") { return change.name == "config" || change.name.isEmpty }
-        return true
+    /// The containers a uevent concerns: those with a path at its node, or
+    /// holding or naming its device number. (A hint only: what is done is
+    /// decided from /dev, so a forged event costs a look, nothing else.)
+    func concerned(by event: Uevent, into work: inout Work) {
+        if let name = event.deviceName, DevicePath.problem("/dev/" + name) == nil {
+            work.containers.formUnion(index.containers(touchedAt: "/dev/" + name))
+        }
+        if let number = event.number { work.containers.formUnion(index.containers(using: number)) }
     }
 
-    /// Every container, looked at again; then the directories to follow.
-    /// When following new directories, once more (what changed in them
-    /// before they were followed is seen too).
-    mutating func lookAtEverything() {
-        for _ in 0..<3 {
-            let (names, paths, starting) = reconcileAll()
-            let added = follow(names: names, devicePaths: paths)
-            if !starting.isEmpty {
-                do throws(SystemError) {
-                    try timer.arm(in: Watcher.retryInterval)
-                } catch {
-                    log("cannot arm the timer for starting containers: \(error)")
-                }
-            }
-            guard added else { return }
+    /// The containers a change in a followed directory concerns.
+    func concerned(by change: DirectoryWatch.Change, into work: inout Work) {
+        guard let directory = change.directory else {
+            work.everything = true  // the queue overflowed
+            return
+        }
+        if change.name.hasPrefix(".") { return }  // a temporary file, renamed into place later
+        if directory == lxcPath {
+            // A container made or removed (or its directory renamed).
+            if ManagedContainer.problem(name: change.name) == nil { work.containers.insert(change.name) }
+        } else if directory.hasPrefix(lxcPath + "/"), let name = Watcher.containerName(directory, lxcPath: lxcPath) {
+            if change.name == "config" || change.name.isEmpty { work.containers.insert(name) }
+        } else if directory == Watcher.records {
+            // DEV-INO.run or DEV-INO.grants: a container started or stopped.
+            guard let identity = Watcher.recordOwner(change.name) else { return }
+            if let name = index.container(withDirectory: identity) { work.containers.insert(name) } else { work.everything = true }
+        } else {
+            work.containers.formUnion(index.containers(touchedAt: directory + "/" + change.name))
         }
     }
 
-    mutating func reconcileAll() -> (names: [String], devicePaths: Set<String>, starting: [String]) {
+    /// `NAME` of `LXCPATH/NAME`, when it is a container's directory.
+    static func containerName(_ directory: String, lxcPath: String) -> String? {
+        let name = String(directory.dropFirst(lxcPath.count + 1))
+        return ManagedContainer.problem(name: name) == nil ? name : nil
+    }
+
+    /// The container directory's identity a record's name (`DEV-INO.grants`,
+    /// `DEV-INO.run`) holds; nil for any other file (the watchers' locks).
+    static func recordOwner(_ name: String) -> WatchIndex.DirectoryIdentity? {
+        let stem = name.split(separator: ".", maxSplits: 1).first ?? ""
+        let numbers = stem.split(separator: "-")
+        guard numbers.count == 2, let device = UInt64(numbers[0]), let inode = UInt64(numbers[1]) else { return nil }
+        return WatchIndex.DirectoryIdentity(device: device, inode: inode)
+    }
+
+    /// Every container, looked at again; containers gone are forgotten.
+    mutating func lookAtEverything() {
         let names: [String]
         do throws(AdminError) {
             names = try ManagedContainer.allNames(in: lxcPath)
         } catch {
             log("\(error)")
-            return ([], [], [])
+            return
         }
-        var paths = Set<String>()
-        var starting: [String] = []
-        for name in names {
-            let administration = Administration(container: ManagedContainer(name: name, lxcPath: lxcPath), hierarchy: hierarchy)
-            do throws(AdminError) {
-                let result = try administration.reconcile(live: live, include: include)
-                for action in result.actions { log("\(name): \(action)") }
-                paths.formUnion(result.devicePaths)
-                lastFailure[name] = nil
-                if result.retry {
-                    let count = retries[name, default: 0] + 1
-                    retries[name] = count
-                    if count <= Watcher.maximumRetries {
-                        starting.append(name)
-                    } else if count == Watcher.maximumRetries + 1 {
-                        log("\(name): still starting after \(Watcher.maximumRetries * Watcher.retryInterval / 1_000_000_000) s; looked at again at the next event")
-                    }
-                } else {
-                    retries[name] = nil
-                }
-            } catch {
-                if lastFailure[name] != error.description { log("\(name): \(error)") }
-                lastFailure[name] = error.description
-            }
-        }
-        return (names, paths, starting)
+        let present = Set(names)
+        for gone in index.interests.keys where !present.contains(gone) { forget(gone) }
+        for gone in followed.keys where !present.contains(gone) { forget(gone) }
+        lookAt(present, refollowing: true)
     }
 
-    /// Follows the container path, each container's directory, the records'
-    /// directory, /dev, and the nearest existing directory of each device
-    /// path; stops following the others. True when a directory was added.
-    mutating func follow(names: [String], devicePaths: Set<String>) -> Bool {
-        var wanted: [String: UInt32] = [lxcPath: DirectoryWatch.entryChanges, Watcher.records: DirectoryWatch.entryChanges, "/dev": DirectoryWatch.entryChanges]
-        for name in names { wanted[lxcPath + "/" + name] = UInt32(IN_MOVED_TO | IN_CLOSE_WRITE) }
-        for path in devicePaths {
-            if let directory = Watcher.nearestDirectory(of: path) { wanted[directory, default: 0] |= DirectoryWatch.entryChanges }
+    /// Looks at each container again, follows the directories they depend
+    /// on; those that got a directory followed anew are looked at once more
+    /// (what changed there before it was followed is seen too).
+    mutating func lookAt(_ names: Set<String>, refollowing: Bool = false) {
+        var names = names
+        for _ in 0..<3 {
+            var again = Set<String>()
+            for name in names.sorted() {
+                if lookAt(name) { again.insert(name) }
+            }
+            if refollowing { followBase() }
+            names = again
+            if names.isEmpty { break }
         }
-        var added = false
-        for (path, mask) in wanted {
+        if !retries.isEmpty {
             do throws(SystemError) {
-                if try directories.watch(path, mask: mask) { added = true }
+                try timer.arm(in: Watcher.retryInterval)
             } catch {
-                // Gone meanwhile, or not a directory: its parent's change brings it back.
-                continue
+                log("cannot arm the timer for starting containers: \(error)")
             }
         }
-        for path in directories.watches.keys where wanted[path] == nil { directories.unwatch(path) }
+    }
+
+    /// Looks at one container; true when a directory it depends on is followed anew.
+    mutating func lookAt(_ name: String) -> Bool {
+        let container = ManagedContainer(name: name, lxcPath: lxcPath)
+        var identity = stat()
+        guard ManagedContainer.problem(name: name) == nil, lstat(container.directory, &identity) == 0, identity.st_mode & S_IFMT == S_IFDIR else {
+            forget(name)
+            return false
+        }
+        var config = stat()
+        guard lstat(container.configPath, &config) == 0 else {
+            // Being made (lxc-create): its config's arrival is followed.
+            forget(name)
+            return (try? directories.watch(container.directory, mask: UInt32(IN_MOVED_TO | IN_CLOSE_WRITE))) == true
+        }
+        let administration = Administration(container: container, hierarchy: hierarchy)
+        var result = ReconcileResult()
+        do throws(AdminError) {
+            result = try administration.reconcile(live: live, include: include)
+            for action in result.actions { log("\(name): \(action)") }
+            lastFailure[name] = nil
+            if result.retry {
+                let count = retries[name, default: 0] + 1
+                retries[name] = count
+                if count == Watcher.maximumRetries + 1 {
+                    log("\(name): still starting after \(Watcher.maximumRetries * Watcher.retryInterval / 1_000_000_000) s; looked at again at the next event")
+                }
+                if count > Watcher.maximumRetries { retries[name] = nil }
+            } else {
+                retries[name] = nil
+            }
+        } catch {
+            if lastFailure[name] != error.description { log("\(name): \(error)") }
+            lastFailure[name] = error.description
+            // What it depended on before still concerns it.
+            result.devicePaths = index.interests[name]?.paths ?? []
+            result.deviceNumbers = index.interests[name]?.numbers ?? []
+        }
+        var paths: [String] = []
+        for path in result.devicePaths { paths += Watcher.linkChain(path) }
+        index.set(name, WatchIndex.Interest(
+            paths: paths, numbers: result.deviceNumbers,
+            directory: WatchIndex.DirectoryIdentity(device: UInt64(identity.st_dev), inode: UInt64(identity.st_ino))))
+        return follow(name, container: container, devicePaths: paths)
+    }
+
+    /// Follows the container's directory and the nearest existing directory
+    /// of each path it depends on; stops following what only it did. True
+    /// when a directory was followed anew.
+    mutating func follow(_ name: String, container: ManagedContainer, devicePaths: [String]) -> Bool {
+        var wanted = Set<String>()
+        for path in devicePaths {
+            if let directory = Watcher.nearestDirectory(of: path) { wanted.insert(directory) }
+        }
+        let before = followed[name] ?? []
+        followed[name] = wanted
+        var added = false
+        do throws(SystemError) {
+            if try directories.watch(container.directory, mask: UInt32(IN_MOVED_TO | IN_CLOSE_WRITE)) { added = true }
+        } catch {
+            // Gone meanwhile: the container path's change brings it back.
+        }
+        for directory in wanted.subtracting(before) {
+            do throws(SystemError) {
+                if try directories.watch(directory, mask: DirectoryWatch.entryChanges) { added = true }
+            } catch {
+                continue  // gone meanwhile, or not a directory: its parent's change brings it back
+            }
+        }
+        for directory in before.subtracting(wanted) where !isFollowed(directory) { directories.unwatch(directory) }
         return added
+    }
+
+    /// The container path, the records' directory and /dev, always followed.
+    mutating func followBase() {
+        for path in [lxcPath, Watcher.records, "/dev"] {
+            do throws(SystemError) {
+                // The records' directory is there: the watcher's lock is in it.
+                try directories.watch(path, mask: DirectoryWatch.entryChanges)
+            } catch {
+                log("cannot follow \(OctalEscape.escapeForTerminal(path)): \(error)")
+            }
+        }
+    }
+
+    /// Whether a directory is followed for a reason other than one container's path.
+    func isFollowed(_ directory: String) -> Bool {
+        directory == lxcPath || directory == Watcher.records || directory == "/dev" || followed.values.contains { $0.contains(directory) }
+    }
+
+    /// Forgets a container that is gone: its interest, the directories only
+    /// it needed, what is kept of it, its retries and failures, and, when its
+    /// directory is gone, the host's records of it.
+    mutating func forget(_ name: String) {
+        let container = ManagedContainer(name: name, lxcPath: lxcPath)
+        // A container destroyed while running, or whose post-stop could not run, leaves records: gone with its directory.
+        var info = stat()
+        if let identity = index.interests[name]?.directory, lstat(container.directory, &info) != 0 {
+            let store = GrantRecordStore(directory: Watcher.records)
+            for suffix in ["run", "grants"] { try? store.remove(named: "\(identity.device)-\(identity.inode).\(suffix)") }
+        }
+        index.remove(name)
+        let before = followed.removeValue(forKey: name) ?? []
+        for directory in before where !isFollowed(directory) { directories.unwatch(directory) }
+        directories.unwatch(container.directory)
+        live.forget(container)
+        retries[name] = nil
+        lastFailure[name] = nil
+    }
+
+    /// A host path and every path its symlinks lead to, the last one
+    /// included even when nothing is there (a link whose device is
+    /// unplugged still names where it comes back): at most 40 links, as the
+    /// kernel follows. Each target is made absolute from the link's directory.
+    static func linkChain(_ path: String) -> [String] {
+        var chain = [DevicePath.normalized(path)]
+        var buffer = [CChar](repeating: 0, count: 4096)
+        for _ in 0..<40 {
+            let current = chain[chain.count - 1]
+            let count = readlink(current, &buffer, buffer.count - 1)
+            guard count > 0 else { break }
+            let target = String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            let directory = current.split(separator: "/").dropLast().joined(separator: "/")
+            let joined = target.hasPrefix("/") ? target : "/" + directory + "/" + target
+            let next = Watcher.lexicallyNormalized(joined)
+            guard !chain.contains(next) else { break }
+            chain.append(next)
+        }
+        return chain
+    }
+
+    /// `path` with `.` and `..` components and repeated slashes taken out, as text.
+    static func lexicallyNormalized(_ path: String) -> String {
+        var components: [Substring] = []
+        for component in path.split(separator: "/") {
+            if component == "." { continue }
+            if component == ".." { _ = components.popLast(); continue }
+            components.append(component)
+        }
+        return "/" + components.joined(separator: "/")
     }
 
     /// The directory holding `path`, or its nearest ancestor that exists.

@@ -170,5 +170,40 @@ extension EndToEndTests {
                 }
             }
         }
+
+        @Test("upgrade: a container whose start left only a record of grants (as 0.5.0's hooks did) is not acted on and says it needs a restart; once restarted it is followed")
+        func startedBeforeTheUpgrade() throws {
+            let image = try ImageFile()
+            let loop = try PluggedLoop(number: LoopControl.freeNumber(), image: image.path)
+            try withContainer("upgraded", unprivileged: false, firstLines: ContainerKind.privilegedCommon.firstLines) { ct in
+                try #require(passthrough("add", ct.name, loop.device, "--required=0").succeeded)
+                try #require(ct.start().succeeded, "\(ct.log)")
+                try #require(ct.opens(loop.device))
+                // What 0.5.0's hooks leave: the grants, and no record of the container's processes.
+                var info = stat()
+                try #require(lstat(ct.directory, &info) == 0)
+                let run = "/run/lxc-passthrough/\(info.st_dev)-\(info.st_ino).run"
+                try #require(FileManager.default.fileExists(atPath: run))
+                try FileManager.default.removeItem(atPath: run)
+                let watcher = try WatcherProcess()
+                let attached = passthrough("attach", ct.name, "/dev/null", "--temporary")
+                #expect(!attached.succeeded && attached.error.contains("until it restarts"), "\(attached)")
+                let listed = passthrough("list", ct.name)
+                #expect(listed.error.contains("until it restarts"), "\(listed)")
+                // Not followed: unplugged, its node stays (as 0.5.0 would have left it without a watcher), and the log says why.
+                try loop.unplug()
+                #expect(eventually { watcher.log.contains("\(ct.name): container '\(ct.name)' started before lxc-passthrough recorded") }, "\(watcher.log)")
+                #expect(!watcher.log.contains("gone from the host"), "\(watcher.log)")
+                #expect(ct.describe(loop.device).hasPrefix("block special file"), "its node is left as it was")
+                // Restarted, it is followed.
+                ct.stop()
+                try loop.plug()
+                try #require(ct.start().succeeded, "\(ct.log)")
+                #expect(eventually { ct.opens(loop.device) })
+                try loop.unplug()
+                #expect(eventually { ct.lacks(loop.device) }, "followed after the restart: \(watcher.log)")
+                #expect(watcher.log.contains("\(ct.name): dev0 (\(loop.device)): b 7:\(loop.number) gone from the host: access taken back, node removed"), "\(watcher.log)")
+            }
+        }
     }
 }

@@ -12,8 +12,15 @@ struct RunRecordTests {
         #expect(try RunRecord.decode(bytes: bytes) == RunRecordTests.record)
     }
 
+    @Test func aStartingContainerHasItsMonitorAlone() throws {
+        let starting = RunRecord(monitor: RunRecordTests.record.monitor, initProcess: nil)
+        let bytes = starting.encodedBytes()
+        #expect(String(decoding: bytes, as: UTF8.self) == "lxc-passthrough run 1\nmonitor 1234 5184000000000\n")
+        #expect(try RunRecord.decode(bytes: bytes) == starting)
+    }
+
     static let damaged: [(text: String, line: Int)] = [
-        ("", 1), ("lxc-passthrough run 2\nmonitor 1 1\ninit 2 2\n", 1), ("lxc-passthrough run 1\nmonitor 1 1\n", 3),
+        ("", 1), ("lxc-passthrough run 2\nmonitor 1 1\ninit 2 2\n", 1), ("lxc-passthrough run 1\n", 2),
         ("lxc-passthrough run 1\nmonitor 1 1\ninit 2 2", 3), ("lxc-passthrough run 1\ninit 1 1\nmonitor 2 2\n", 2),
         ("lxc-passthrough run 1\nmonitor 0 1\ninit 2 2\n", 2), ("lxc-passthrough run 1\nmonitor 1 1\ninit 2147483648 2\n", 3),
         ("lxc-passthrough run 1\nmonitor 1 1 1\ninit 2 2\n", 2), ("lxc-passthrough run 1\nmonitor -1 1\ninit 2 2\n", 2),

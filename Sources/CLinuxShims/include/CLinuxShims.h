@@ -20,6 +20,9 @@ int shim_pidfd_getfd(int pidfd, int targetfd, unsigned int flags);
 /// statx(AT_FDCWD, path, AT_STATX_DONT_SYNC, STATX_TYPE): the file's type bits and device, as the kernel has them cached.
 int shim_cached_type(const char *path, unsigned int *mode, unsigned int *rdev_major, unsigned int *rdev_minor);
 
+/// statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_BTIME | STATX_CTIME): the birth time, else the last status change, in ns since the epoch.
+int shim_birth_time(const char *path, long long *nanoseconds);
+
 unsigned long long shim_makedev(unsigned int major, unsigned int minor);
 unsigned int shim_major(unsigned long long device);
 unsigned int shim_minor(unsigned long long device);

@@ -22,17 +22,26 @@ enum ContainerProcesses {
             throw AdminError("cannot read the host's record of container '\(container.name)''s processes: \(error)")
         }
         guard let run else {
-            // Grants, but no record of processes: a start by lxc-passthrough 0.5.0 or earlier (post-stop removes both).
-            let grants = try? records.read(for: directory)
-            return grants == nil ? .notRunning(lxcState: "STOPPED") : .unverified
+            // Grants, but no record of processes: a start by lxc-passthrough 0.5.0 or earlier (pre-start writes one
+            // now, post-stop removes both), unless the grants are older than the directory (an earlier container's,
+            // whose directory's inode this one got).
+            guard let grants = try? records.read(for: directory), !ContainerProcesses.isOlder(grants, than: container.directory) else {
+                return .notRunning(lxcState: "STOPPED")
+            }
+            return .unverified
         }
-        guard let monitor = try? verified(run.monitor), let initProcess = try? verified(run.initProcess) else {
-            // A process of the record is gone (or its pid is another's): this run ended.
+        guard let monitor = try? verified(run.monitor) else {
+            // The monitor is gone (or its pid is another's): this run ended.
             return .notRunning(lxcState: "STOPPED")
         }
+        guard let recordedInit = run.initProcess else {
+            // Pre-start recorded the monitor; start-host has not recorded its init yet.
+            return .notRunning(lxcState: "STARTING")
+        }
+        guard let initProcess = try? verified(recordedInit) else { return .notRunning(lxcState: "STOPPED") }
         let lookAt = { (error: SystemError) in AdminError("cannot look at container '\(container.name)''s init process: \(error)") }
         let (parent, initExecutable, monitorExecutable, idMap) = try translatingErrors({ () throws(SystemError) in
-            let pid = String(run.initProcess.pid)
+            let pid = String(recordedInit.pid)
             let parent = try ProcessStatus.read(pid).parent
             // Init is the monitor's clone until it runs the container's init: until then the container is starting.
             let initExecutable = try FileSystem.readLink("/proc/\(pid)/exe")
@@ -42,18 +51,30 @@ enum ContainerProcesses {
             return (parent, initExecutable, monitorExecutable, IDMap(uidMap: uidMap, gidMap: gidMap))
         }, lookAt)
         // Both still the processes recorded (a pidfd's pid is never another's): what was read is theirs.
-        guard (try? initProcess.processID()) == run.initProcess.pid, (try? monitor.processID()) == run.monitor.pid else {
+        guard (try? initProcess.processID()) == recordedInit.pid, (try? monitor.processID()) == run.monitor.pid else {
             return .notRunning(lxcState: "STOPPED")
         }
         guard parent == run.monitor.pid else {
-            throw AdminError("container '\(container.name)''s recorded init (pid \(run.initProcess.pid)) is not its monitor's child: not acted on")
+            throw AdminError("container '\(container.name)''s recorded init (pid \(recordedInit.pid)) is not its monitor's child: not acted on")
         }
         guard initExecutable != monitorExecutable else { return .notRunning(lxcState: "STARTING") }
         guard let idMap else {
-            throw AdminError("cannot read container '\(container.name)''s id map (/proc/\(run.initProcess.pid)/uid_map)")
+            throw AdminError("cannot read container '\(container.name)''s id map (/proc/\(recordedInit.pid)/uid_map)")
         }
         return .running(RunningContainer(
-            container: container, pid: run.initProcess.pid, pidfd: initProcess, idMap: idMap, monitor: run.monitor, monitorPidfd: monitor))
+            container: container, pid: recordedInit.pid, pidfd: initProcess, idMap: idMap, monitor: run.monitor, monitorPidfd: monitor))
+    }
+
+    /// Whether the record was made before the directory was (its birth time,
+    /// or its last status change where the file system keeps no birth time).
+    static func isOlder(_ record: GrantRecord, than directory: String) -> Bool {
+        guard let born = try? FileSystem.birthTime(directory) else { return false }
+        var realtime = timespec(), boottime = timespec()
+        clock_gettime(CLOCK_REALTIME, &realtime)
+        clock_gettime(CLOCK_BOOTTIME, &boottime)
+        let nanoseconds = { (time: timespec) in Int64(time.tv_sec) * 1_000_000_000 + Int64(time.tv_nsec) }
+        let madeAt = Int64(clamping: record.madeAt) + nanoseconds(realtime) - nanoseconds(boottime)
+        return madeAt < born
     }
 
     /// A descriptor of the recorded process, when it is still that process

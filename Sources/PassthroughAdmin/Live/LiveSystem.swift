@@ -49,7 +49,10 @@ extension LiveSystem {
         case .running(let running):
             return running
         case .notRunning(let state):
-            throw AdminError("container '\(container.name)' is not running (\(state)); 'lxc-passthrough add' gives it a device at its next start")
+            let why = state == "STOPPED"
+                ? "no start of it by lxc-passthrough 0.6.0 or later is running; one started before is followed once it restarts"
+                : state
+            throw AdminError("container '\(container.name)' is not running (\(why)); 'lxc-passthrough add' gives it a device at its next start")
         case .unverified:
             throw AdminError(ContainerState.unverifiedMessage(container.name))
         }

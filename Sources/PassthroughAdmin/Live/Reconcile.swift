@@ -12,6 +12,8 @@ public struct ReconcileResult: Equatable, Sendable {
     /// The device numbers its entries name now, and those the host's record
     /// says it holds (granted, or left): the uevents that concern it.
     public var deviceNumbers: [DeviceNumber] = []
+
+    public init() {}
 }
 
 extension Administration {

@@ -1,0 +1,93 @@
+/*
+ * The floor for the watcher's replug reaction: the least a watcher can do
+ * when a stable link moves to a new device, with no checks at all.
+ *
+ *   floor-watch LINK INIT_PID DEVICES_ALLOW PATH
+ *
+ * Wakes on inotify in LINK's directory; when LINK is made or renamed into
+ * place, stats it, writes "b MAJ:MIN rwm" to DEVICES_ALLOW (the container's
+ * cgroup v1 devices.allow), makes the node in a tmpfs of its own, enters the
+ * container's mount namespace (that of INIT_PID) and puts the node at PATH
+ * (the old one unmounted), then comes back. Runs until killed. Prints
+ * "ready" once it waits for changes.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#ifndef OPEN_TREE_CLONE
+#define OPEN_TREE_CLONE 1
+#endif
+#ifndef MOVE_MOUNT_F_EMPTY_PATH
+#define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
+#endif
+
+static void die(const char *what) {
+    fprintf(stderr, "floor-watch: %s: %s\n", what, strerror(errno));
+    exit(1);
+}
+
+int main(int argc, char **argv) {
+    if (argc != 5) {
+        fprintf(stderr, "usage: floor-watch LINK INIT_PID DEVICES_ALLOW PATH\n");
+        return 2;
+    }
+    const char *link = argv[1], *allow = argv[3], *path = argv[4];
+    char copy[4096], namespace[64], tmpfs[] = "/tmp/floor-watch.XXXXXX";
+    snprintf(copy, sizeof copy, "%s", link);
+    const char *name = basename(copy);
+    char directory[4096];
+    snprintf(directory, sizeof directory, "%s", link);
+    dirname(directory);
+    snprintf(namespace, sizeof namespace, "/proc/%s/ns/mnt", argv[2]);
+    int theirs = open(namespace, O_RDONLY | O_CLOEXEC), ours = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+    if (theirs < 0 || ours < 0) die("open the mount namespaces");
+    if (!mkdtemp(tmpfs) || mount("floor", tmpfs, "tmpfs", 0, "mode=0700") != 0) die("mount a tmpfs");
+    int notify = inotify_init1(IN_CLOEXEC);
+    if (notify < 0 || inotify_add_watch(notify, directory, IN_CREATE | IN_MOVED_TO) < 0) die("inotify");
+    printf("ready\n");
+    fflush(stdout);
+    char buffer[16384] __attribute__((aligned(8)));
+    unsigned serial = 0;
+    for (;;) {
+        ssize_t count = read(notify, buffer, sizeof buffer);
+        if (count <= 0) die("read inotify");
+        int moved = 0;
+        for (char *at = buffer; at < buffer + count;) {
+            struct inotify_event *event = (struct inotify_event *)at;
+            if (event->len && strcmp(event->name, name) == 0) moved = 1;
+            at += sizeof *event + event->len;
+        }
+        struct stat device;
+        if (!moved || stat(link, &device) != 0) continue;
+        FILE *rules = fopen(allow, "w");
+        if (rules) {
+            fprintf(rules, "b %u:%u rwm\n", major(device.st_rdev), minor(device.st_rdev));
+            fclose(rules);
+        }
+        char node[4200];
+        snprintf(node, sizeof node, "%s/node%u", tmpfs, serial++);
+        if (mknod(node, S_IFBLK | 0666, device.st_rdev) != 0 || chmod(node, 0666) != 0) die("mknod");
+        int tree = (int)syscall(SYS_open_tree, AT_FDCWD, node, OPEN_TREE_CLONE | O_CLOEXEC);
+        if (tree < 0) die("open_tree");
+        if (setns(theirs, CLONE_NEWNS) != 0) die("setns into the container");
+        umount2(path, MNT_DETACH);
+        int file = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+        if (file >= 0) close(file);
+        if (syscall(SYS_move_mount, tree, "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH) != 0) die("move_mount");
+        if (setns(ours, CLONE_NEWNS) != 0) die("setns back");
+        close(tree);
+        unlink(node);
+    }
+}
