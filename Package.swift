@@ -56,7 +56,7 @@ let package = Package(
         .testTarget(
             name: "LXCPassthroughCommandTests",
             dependencies: ["lxc-passthrough", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        // DenySyscall/deny-syscall.c and StandInMonitor/stand-in-monitor.c are compiled by the tests themselves, at run time.
-        .testTarget(name: "EndToEndTests", exclude: ["DenySyscall", "StandInMonitor"]),
+        // DenySyscall, StandInMonitor and SilentFuse (C programs) are compiled by the tests themselves, at run time.
+        .testTarget(name: "EndToEndTests", exclude: ["DenySyscall", "StandInMonitor", "SilentFuse"]),
     ]
 )

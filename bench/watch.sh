@@ -163,7 +163,8 @@ for kind in privileged unprivileged; do
         i=0
         until grep -q ready "$work/floor.log" 2>/dev/null; do i=$((i + 1)); [ $i -lt 500 ] || { cat "$work/floor.log" >&2; exit 1; }; sleep 0.01; done
         replug "$kind" floor
-        kill "$floor"; wait "$floor" 2>/dev/null || true; floor=
+        kill "$floor" 2>/dev/null || { echo "bench: the floor watcher ended early:" >&2; cat "$work/floor.log" >&2; }
+        wait "$floor" 2>/dev/null || true; floor=
     fi
     start_watcher
     if [ $kind = unprivileged ]; then

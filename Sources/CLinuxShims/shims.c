@@ -1,7 +1,9 @@
 // The definitions of include/CLinuxShims.h, from the C library's headers.
 #define _GNU_SOURCE 1
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/pidfd.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
@@ -30,6 +32,8 @@ int shim_birth_time(const char *path, long long *nanoseconds) {
     *nanoseconds = (long long)time.tv_sec * 1000000000LL + time.tv_nsec;
     return 0;
 }
+
+int shim_die_with_parent(void) { return prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0); }
 
 unsigned long long shim_makedev(unsigned int major, unsigned int minor) { return makedev(major, minor); }
 unsigned int shim_major(unsigned long long device) { return major(device); }

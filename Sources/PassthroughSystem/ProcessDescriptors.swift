@@ -34,3 +34,9 @@ extension FileDescriptor {
         throw SystemError(call: "read", path: "/proc/self/fdinfo/\(rawValue) (no Pid: line: not a process descriptor)", errno: EINVAL)
     }
 }
+
+/// Calls on this process itself.
+public enum ThisProcess {
+    /// `prctl(PR_SET_PDEATHSIG, SIGKILL)`: killed when its parent ends.
+    public static func dieWithParent() { _ = shim_die_with_parent() }
+}

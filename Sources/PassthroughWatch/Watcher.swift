@@ -46,11 +46,14 @@ public struct Watcher: ~Copyable {
     /// A starting container is looked at again every 20 ms, for at most 30 s.
     static let retryInterval = 20_000_000
     static let maximumRetries = 1500
+    /// How long a liblxc command may take (a monitor running a hook does not answer): then it is given up.
+    public static let commandDeadline: Int32 = 100
 
     enum Token: UInt64 { case signal = 1, uevent, directories, timer }
 
     public init(
-        lxcPath: String, include: String, hierarchy: DeviceRule.Hierarchy = .detect(), live: LiveSystem = LinuxLiveSystem(),
+        lxcPath: String, include: String, hierarchy: DeviceRule.Hierarchy = .detect(),
+        live: LiveSystem = LinuxLiveSystem(commandDeadline: Watcher.commandDeadline),
         log: @escaping (String) -> Void
     ) throws(AdminError) {
         let lock = try WatcherLock(lxcPath: lxcPath, directory: Watcher.records)

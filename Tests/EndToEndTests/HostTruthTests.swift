@@ -2,23 +2,54 @@ import Foundation
 import Glibc
 import Testing
 
-/// `stand-in-monitor` (StandInMonitor/stand-in-monitor.c), built once, run as
-/// an unprivileged local user (uid and gid 65534) on a container's command
-/// socket name: what anyone on the host can do while that container is stopped.
-final class StandInMonitor {
-    static let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("StandInMonitor/stand-in-monitor.c").path
-    static let program: Result<String, Container.Failure> = {
-        let directory = "/tmp/lxcpt-e2e-stand-in-\(getpid())"
+/// A C program beside the tests, built once with `cc` (or the toolchain's `clang`) into /tmp.
+enum TestProgram {
+    static func build(_ relative: String) -> Result<String, Container.Failure> {
+        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(relative).path
+        let directory = "/tmp/lxcpt-e2e-programs-\(getpid())"
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         chmod(directory, 0o755)
         guard let compiler = ["cc", "clang"].first(where: { sh("command -v \($0)").succeeded }) else {
             return .failure(Container.Failure("no C compiler (cc or clang) in PATH to build \(source)"))
         }
-        let path = directory + "/stand-in-monitor"
+        let path = directory + "/" + URL(fileURLWithPath: relative).deletingPathExtension().lastPathComponent
         let built = run([compiler, "-O2", "-Wall", "-Wextra", "-Werror", "-o", path, source])
-        return built.succeeded ? .success(path) : .failure(Container.Failure("\(compiler) could not build stand-in-monitor: \(built)"))
-    }()
+        return built.succeeded ? .success(path) : .failure(Container.Failure("\(compiler) could not build \(relative): \(built)"))
+    }
+}
+
+/// A FUSE file system whose server never answers (SilentFuse/silent-fuse.c),
+/// mounted in a container's mount namespace: what a hostile container can
+/// put on the way to a path.
+final class SilentFuse {
+    static let program = TestProgram.build("SilentFuse/silent-fuse.c")
+    let process = Process()
+
+    init(inMountNamespaceOf pid: Int, at path: String) throws {
+        process.executableURL = URL(fileURLWithPath: try SilentFuse.program.get())
+        process.arguments = [String(pid), path]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let line = String(decoding: output.fileHandleForReading.availableDataUntilNewline(), as: UTF8.self)
+        guard line == "ready" else {
+            process.terminate()
+            throw Container.Failure("silent-fuse \(pid) \(path): \(line)")
+        }
+    }
+
+    deinit {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+}
+
+/// `stand-in-monitor` (StandInMonitor/stand-in-monitor.c), built once, run as
+/// an unprivileged local user (uid and gid 65534) on a container's command
+/// socket name: what anyone on the host can do while that container is stopped.
+final class StandInMonitor {
+    static let program = TestProgram.build("StandInMonitor/stand-in-monitor.c")
 
     let process = Process()
     let pid: Int32
@@ -203,6 +234,64 @@ extension EndToEndTests {
                 try loop.unplug()
                 #expect(eventually { ct.lacks(loop.device) }, "followed after the restart: \(watcher.log)")
                 #expect(watcher.log.contains("\(ct.name): dev0 (\(loop.device)): b 7:\(loop.number) gone from the host: access taken back, node removed"), "\(watcher.log)")
+            }
+        }
+
+        @Test("a hung monitor (SIGSTOP) holds the watcher for at most its command deadline: another container's replug is followed, SIGTERM stops it, and the hung one is given its device once it answers again")
+        func hungMonitorStallsNothing() throws {
+            let hungImage = try ImageFile(), otherImage = try ImageFile()
+            try withContainer("hung", unprivileged: false, firstLines: ContainerKind.privilegedCommon.firstLines) { hung in
+                let hungNumber = LoopControl.freeNumber()
+                try #require(passthrough("add", hung.name, "/dev/loop\(hungNumber)", "--required=0").succeeded)
+                try #require(hung.start().succeeded, "\(hung.log)")
+                // Looked up before the monitor is stopped: lxc-attach and lxc-info ask it, and would wait.
+                let monitor = try #require(hung.monitorPID)
+                let initPID = try #require(hung.initPID)
+                try withControl { control, _, number in
+                    let watcher = try WatcherProcess()
+                    kill(Int32(monitor), SIGSTOP)
+                    defer { kill(Int32(monitor), SIGCONT) }
+                    let hungLoop = try PluggedLoop(number: hungNumber, image: hungImage.path)
+                    #expect(eventually(seconds: 5) { watcher.log.contains("\(hung.name): dev0 (/dev/loop\(hungNumber)): cannot give") },
+                            "\(watcher.log)")
+                    #expect(watcher.log.contains("did not answer within 100 ms"), "\(watcher.log)")
+                    let otherLoop = try PluggedLoop(number: number, image: otherImage.path)
+                    #expect(eventually(seconds: 2) { control.opens(otherLoop.device) }, "followed while the other monitor hangs: \(watcher.log)")
+                    #expect(!FileManager.default.fileExists(atPath: "/proc/\(initPID)/root\(hungLoop.device)"), "nothing placed without its rule")
+                    // It answers again: the next change that concerns it gives it its device.
+                    kill(Int32(monitor), SIGCONT)
+                    try hungLoop.unplug()
+                    try hungLoop.plug()
+                    #expect(eventually(seconds: 5) { hung.opens(hungLoop.device) }, "\(watcher.log)")
+                    kill(Int32(monitor), SIGSTOP)
+                    #expect(watcher.stops(within: 1), "SIGTERM stops it within a second while a monitor hangs")
+                    kill(Int32(monitor), SIGCONT)
+                    withExtendedLifetime(otherLoop) {}
+                }
+            }
+        }
+
+        @Test("a FUSE mount whose server never answers, on the way to a container's node, holds the watcher for at most its deadline: another container's replug is followed, SIGTERM stops it",
+              .enabled(if: FileManager.default.fileExists(atPath: "/dev/fuse"), "needs /dev/fuse"))
+        func silentFuseStallsNothing() throws {
+            let fusedImage = try ImageFile(), otherImage = try ImageFile()
+            try withContainer("fused", unprivileged: false, firstLines: ContainerKind.privilegedCommon.firstLines) { fused in
+                let fusedNumber = LoopControl.freeNumber()
+                try #require(passthrough("add", fused.name, "/dev/loop\(fusedNumber)", "--required=0", "--mp", "/dev/fz/stick").succeeded)
+                try #require(fused.start().succeeded, "\(fused.log)")
+                let initPID = try #require(fused.initPID)
+                let fuse = try SilentFuse(inMountNamespaceOf: initPID, at: "/dev/fz")
+                try withControl { control, _, number in
+                    let watcher = try WatcherProcess()
+                    let fusedLoop = try PluggedLoop(number: fusedNumber, image: fusedImage.path)
+                    #expect(eventually(seconds: 5) { watcher.log.contains("\(fused.name): dev0 (/dev/loop\(fusedNumber)): cannot give") },
+                            "\(watcher.log)")
+                    #expect(watcher.log.contains("no answer within 100 ms"), "\(watcher.log)")
+                    let otherLoop = try PluggedLoop(number: number, image: otherImage.path)
+                    #expect(eventually(seconds: 2) { control.opens(otherLoop.device) }, "followed while the FUSE mount hangs: \(watcher.log)")
+                    #expect(watcher.stops(within: 1), "SIGTERM stops it within a second")
+                    withExtendedLifetime((fusedLoop, otherLoop, fuse)) {}
+                }
             }
         }
     }

@@ -23,6 +23,9 @@ int shim_cached_type(const char *path, unsigned int *mode, unsigned int *rdev_ma
 /// statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_BTIME | STATX_CTIME): the birth time, else the last status change, in ns since the epoch.
 int shim_birth_time(const char *path, long long *nanoseconds);
 
+/// prctl(PR_SET_PDEATHSIG, SIGKILL): this process is killed when its parent ends.
+int shim_die_with_parent(void);
+
 unsigned long long shim_makedev(unsigned int major, unsigned int minor);
 unsigned int shim_major(unsigned long long device);
 unsigned int shim_minor(unsigned long long device);

@@ -11,8 +11,23 @@ public struct LinuxLiveSystem: LiveSystem {
     /// reads the config and its includes) and kept for as long as this is:
     /// what they are asked goes to the container's monitor each time.
     private let handles = Handles()
+    /// Where liblxc's commands go when they have a deadline (the watcher's): a helper process.
+    private let helper: CommandHelper?
+    /// How long work in a container's mount namespace may take, when it has
+    /// a deadline (the watcher's): it is done in a child process (`WithinDeadline`).
+    private let containerDeadline: Int32?
 
-    public init() {}
+    /// - Parameter commandDeadline: when given, liblxc's commands are sent
+    ///   from a helper process and given up after this many milliseconds
+    ///   (`CommandHelper`); otherwise they are sent from this process and
+    ///   waited for.
+    ///   The same deadline holds for what is done in the container's mount
+    ///   namespace (placing and taking out nodes), done in a child process
+    ///   then: a FUSE mount the container made on the way may never answer.
+    public init(commandDeadline: Int32? = nil) {
+        helper = commandDeadline.map { CommandHelper(deadline: $0) }
+        containerDeadline = commandDeadline
+    }
 
     final class Handles {
         final class Handle {
@@ -28,10 +43,9 @@ public struct LinuxLiveSystem: LiveSystem {
             verifiedMonitors[container.directory] = nil
         }
 
-        /// The container's handle, once its recorded monitor is found to hold
-        /// the command socket liblxc will send to (checked once per monitor).
-        func handle(_ running: RunningContainer) throws(AdminError) -> Handle {
-            let handle = try handle(running.container)
+        /// Checks, once per monitor, that the container's recorded monitor
+        /// holds the command socket liblxc will send to.
+        func verifyMonitor(_ running: RunningContainer) throws(AdminError) {
             if verifiedMonitors[running.container.directory] != running.monitor {
                 guard try ContainerProcesses.monitorHoldsCommandSocket(running) else {
                     throw AdminError("container '\(running.name)''s monitor (pid \(running.monitor.pid)) does not hold its command socket: "
@@ -39,7 +53,6 @@ public struct LinuxLiveSystem: LiveSystem {
                 }
                 verifiedMonitors[running.container.directory] = running.monitor
             }
-            return handle
         }
 
         func handle(_ container: ManagedContainer) throws(AdminError) -> Handle {
@@ -89,16 +102,35 @@ public struct LinuxLiveSystem: LiveSystem {
     /// monitor is found to hold the socket liblxc sends to. On a failure the
     /// rules already added are taken back.
     public func apply(_ rules: [DeviceRule], to running: RunningContainer) throws(AdminError) {
-        let handle = try handles.handle(running)
+        guard !rules.isEmpty else { return }
+        try handles.verifyMonitor(running)
         for (index, rule) in rules.enumerated() {
-            do throws(LXCError) {
-                try handle.lxc.setCgroupItem("devices.\(rule.verdict.rawValue)", rule.value)
+            do throws(AdminError) {
+                try setCgroupItem("devices.\(rule.verdict.rawValue)", rule.value, in: running)
             } catch {
                 for done in LiveDeviceRules.reverting(Array(rules[..<index])) {
-                    try? handle.lxc.setCgroupItem("devices.\(done.verdict.rawValue)", done.value)
+                    try? setCgroupItem("devices.\(done.verdict.rawValue)", done.value, in: running)
                 }
                 throw AdminError("cannot set the device rule 'devices.\(rule.verdict.rawValue) = \(rule.value)' in the running container: \(error)")
             }
+        }
+    }
+
+    /// One `set_cgroup_item`: from the helper, with its deadline, when there is one.
+    private func setCgroupItem(_ key: String, _ value: String, in running: RunningContainer) throws(AdminError) {
+        if let helper {
+            do throws(CommandHelper.Failure) {
+                try helper.setCgroupItem(container: running.container.name, lxcPath: running.container.lxcPath, key, value)
+            } catch {
+                throw AdminError("\(error)")
+            }
+            return
+        }
+        let handle = try handles.handle(running.container)
+        do throws(LXCError) {
+            try handle.lxc.setCgroupItem(key, value)
+        } catch {
+            throw AdminError("\(error)")
         }
     }
 
@@ -106,8 +138,8 @@ public struct LinuxLiveSystem: LiveSystem {
         var identity = GrantRecord.NodeIdentity(fileSystem: DeviceNumber(major: 0, minor: 0), inode: 0, name: "")
         let made = try makeNode(node, identity: &identity)
         let (directories, name) = DevicePath.split(node.containerPath)
-        try inContainer(running) { () throws(AdminError) in
-            try FileSystemIDs.with(uid: node.root.uid, gid: node.root.gid) { () throws(AdminError) in
+        _ = try withinDeadline(running) { () throws(AdminError) -> [UInt8] in try inContainer(running) { () throws(AdminError) -> [UInt8] in
+            try FileSystemIDs.with(uid: node.root.uid, gid: node.root.gid) { () throws(AdminError) -> [UInt8] in
                 let walk = DirectoryWalk(root: try translatingErrors({ () throws(SystemError) in try devRoot() }, { error in
                     AdminError("cannot open the container's /dev: \(error)")
                 }))
@@ -129,8 +161,9 @@ public struct LinuxLiveSystem: LiveSystem {
                     walk.removeMade()
                     throw AdminError("cannot put \(node.containerPath) into container '\(running.name)': \(error)")
                 }
+                return []
             }
-        }
+        } }
         // The tmpfs the node was made in goes only now (see MadeNode).
         withExtendedLifetime(made) {}
         return identity
@@ -205,8 +238,8 @@ public struct LinuxLiveSystem: LiveSystem {
             throw AdminError("container '\(running.name)''s root is not mapped to a host user: nothing is done in it as an unmapped root")
         }
         let mounts = table.mounts(of: grant.node.fileSystem, root: "/" + grant.node.name)
-        return try inContainer(running) { () throws(AdminError) in
-            try FileSystemIDs.with(uid: root.uid, gid: root.gid) { () throws(AdminError) in
+        let encoded = try withinDeadline(running) { () throws(AdminError) -> [UInt8] in try inContainer(running) { () throws(AdminError) -> [UInt8] in
+            try FileSystemIDs.with(uid: root.uid, gid: root.gid) { () throws(AdminError) -> [UInt8] in
                 var removal = Removal(removedAtPath: false)
                 let listedAtPath = mounts.contains { $0.mountPoint == grant.containerPath }
                 let atPath = try unmount(grant, at: grant.containerPath, listed: listedAtPath, removingMountPoint: true, running)
@@ -221,9 +254,32 @@ public struct LinuxLiveSystem: LiveSystem {
                         removal.unreachable.append(path)
                     }
                 }
-                return removal
+                return removal.encoded()
             }
+        } }
+        guard let removal = Removal(encoded: encoded) else { throw AdminError("cannot take the node out of container '\(running.name)': a garbled answer") }
+        return removal
+    }
+
+    /// `body` in a child process within the container deadline, when there
+    /// is one (its error comes back as its message); else here.
+    private func withinDeadline(_ running: RunningContainer, _ body: () throws(AdminError) -> [UInt8]) throws(AdminError) -> [UInt8] {
+        guard let containerDeadline else { return try body() }
+        let answer: [UInt8]
+        do throws(WithinDeadline.Failure) {
+            answer = try WithinDeadline.run(milliseconds: containerDeadline) {
+                do throws(AdminError) {
+                    return [0] + (try body())
+                } catch {
+                    return [1] + Array(error.description.utf8)
+                }
+            }
+        } catch {
+            throw AdminError("cannot act in container '\(running.name)': \(error)")
         }
+        guard let first = answer.first else { throw AdminError("cannot act in container '\(running.name)': no answer") }
+        guard first == 0 else { throw AdminError(String(decoding: answer.dropFirst(), as: UTF8.self)) }
+        return Array(answer.dropFirst())
     }
 
     /// What one path gave up.

@@ -141,6 +141,29 @@ public struct Removal: Equatable, Sendable {
     }
 }
 
+extension Removal {
+    /// As a child process sends it back: a line `REMOVED STACKED`, then a
+    /// line `c PATH` per copy and `u PATH` per path left, paths escaped.
+    func encoded() -> [UInt8] {
+        var text = "\(removedAtPath ? 1 : 0) \(stacked)\n"
+        for path in copies { text += "c " + OctalEscape.escapePath(path) + "\n" }
+        for path in unreachable { text += "u " + OctalEscape.escapePath(path) + "\n" }
+        return Array(text.utf8)
+    }
+
+    init?(encoded bytes: [UInt8]) {
+        let lines = bytes.split(separator: UInt8(ascii: "\n"))
+        guard let first = lines.first else { return nil }
+        let head = first.split(separator: UInt8(ascii: " "))
+        guard head.count == 2, let stacked = Int(String(decoding: head[1], as: UTF8.self)) else { return nil }
+        self.init(removedAtPath: head[0].elementsEqual("1".utf8), stacked: stacked)
+        for line in lines.dropFirst() {
+            guard line.count > 2, let path = OctalEscape.unescapePath(line.dropFirst(2)) else { return nil }
+            if line.first == UInt8(ascii: "c") { copies.append(path) } else { unreachable.append(path) }
+        }
+    }
+}
+
 /// A process that has a device open.
 public struct DeviceHolder: Equatable, Sendable, CustomStringConvertible {
     public var hostPID: Int32

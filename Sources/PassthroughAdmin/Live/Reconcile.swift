@@ -55,6 +55,8 @@ extension Administration {
             }
             var record = try currentRecord(live, running, document)
             let plan = ReconcilePlan(entries: entries, grants: record.grants, withheld: record.withheld, left: record.left)
+            // Who still holds a device taken back is looked up once the gives are done: it tells, it does not decide.
+            var heldAfterTakeBack: [(line: Int, grant: GrantRecord.Grant)] = []
             for (index, reason) in plan.takeBack {
                 let grant = record.grants[index]
                 let path = entries.first { $0.key == grant.key }?.spec.path ?? grant.containerPath
@@ -70,9 +72,8 @@ extension Administration {
                     let why = reason == .gone ? "gone from the host" : "its path names another device now"
                     var line = "\(label): \(grant.type.rawValue) \(grant.number) \(why): access taken back"
                     line += removal.removedAtPath ? ", node removed" : ", no node was at its path"
-                    let holders = live.holders(of: grant.type, grant.number, in: running)
-                    if !holders.isEmpty { line += "; still open by \(holders.map(\.description).joined(separator: ", "))" }
                     result.actions.append(line)
+                    heldAfterTakeBack.append((result.actions.count - 1, grant))
                 } catch {
                     // takeBack failed closed: whatever was written stays, the record says what is left.
                     if let after = try? live.record(of: container), after.madeAt == record.madeAt { record = after }
@@ -106,6 +107,10 @@ extension Administration {
                 } catch {
                     result.actions.append("\(label): cannot give \(device.type.rawValue) \(device.number): \(error)")
                 }
+            }
+            for (line, grant) in heldAfterTakeBack {
+                let holders = live.holders(of: grant.type, grant.number, in: running)
+                if !holders.isEmpty { result.actions[line] += "; still open by \(holders.map(\.description).joined(separator: ", "))" }
             }
             return result
         }

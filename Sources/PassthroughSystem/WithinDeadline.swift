@@ -1,0 +1,79 @@
+import Glibc
+
+/// Runs work that may wait on something another party controls (a FUSE
+/// mount a container made on the way to a path, whose server never
+/// answers) in a child process, and waits for it at most until a deadline:
+/// then the child is killed (SIGKILL ends a wait on FUSE). The child is
+/// forked from this single-threaded process, so it has this process's
+/// descriptors and memory; it sends back what `body` returns and exits.
+public enum WithinDeadline {
+    public enum Failure: Error, Equatable, CustomStringConvertible {
+        case timedOut(milliseconds: Int32)
+        case system(SystemError)
+        /// The child ended without an answer (a signal, a crash).
+        case noAnswer(status: Int32)
+
+        public var description: String {
+            switch self {
+            case .timedOut(let milliseconds): return "no answer within \(milliseconds) ms (a file system on the way does not answer?): given up"
+            case .system(let error): return "\(error)"
+            case .noAnswer(let status): return "the child doing it ended with no answer (wait status \(status))"
+            }
+        }
+    }
+
+    /// `body`'s bytes, computed in a child process within `milliseconds`.
+    public static func run(milliseconds: Int32, _ body: () -> [UInt8]) throws(Failure) -> [UInt8] {
+        var pipe: [Int32] = [-1, -1]
+        guard Glibc.pipe(&pipe) == 0 else { throw .system(SystemError(call: "pipe2", path: "a child's answer", errno: errno)) }
+        let parent = getpid()
+        let child = fork()
+        guard child >= 0 else {
+            close(pipe[0])
+            close(pipe[1])
+            throw .system(SystemError(call: "fork", path: "a child with a deadline", errno: errno))
+        }
+        if child == 0 {
+            close(pipe[0])
+            ThisProcess.dieWithParent()
+            if getppid() != parent { _exit(1) }
+            let answer = body()
+            _ = FileDescriptor.writeAll(answer, to: pipe[1])
+            _exit(0)
+        }
+        close(pipe[1])
+        _ = fcntl(pipe[0], F_SETFD, FD_CLOEXEC)
+        defer { close(pipe[0]) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        var start = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &start)
+        while true {
+            var now = timespec()
+            clock_gettime(CLOCK_MONOTONIC, &now)
+            let elapsed = Int32((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1_000_000)
+            var ready = pollfd(fd: pipe[0], events: Int16(POLLIN), revents: 0)
+            let count = poll(&ready, 1, max(0, milliseconds - elapsed))
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else {
+                kill(child, SIGKILL)
+                reap(child)
+                throw .timedOut(milliseconds: milliseconds)
+            }
+            let read = buffer.withUnsafeMutableBytes { Glibc.read(pipe[0], $0.baseAddress, $0.count) }
+            if read < 0 && errno == EINTR { continue }
+            if read <= 0 { break }
+            bytes += buffer[0..<read]
+        }
+        let status = reap(child)
+        guard status == 0 else { throw .noAnswer(status: status) }
+        return bytes
+    }
+
+    @discardableResult
+    private static func reap(_ child: pid_t) -> Int32 {
+        var status: Int32 = 0
+        while waitpid(child, &status, 0) < 0 && errno == EINTR {}
+        return status
+    }
+}
