@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/fsuid.h>
 #include <sys/inotify.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -54,6 +55,13 @@ int main(int argc, char **argv) {
     int theirs = open(namespace, O_RDONLY | O_CLOEXEC), ours = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
     if (theirs < 0 || ours < 0) die("open the mount namespaces");
     if (!mkdtemp(tmpfs) || mount("floor", tmpfs, "tmpfs", 0, "mode=0700") != 0) die("mount a tmpfs");
+    /* The container's root as the host sees it (its uid_map's first line): what is made in its /dev is made as it. */
+    unsigned inside = 0, root_uid = 0, root_gid = 0, count_ids = 0;
+    char map[64];
+    snprintf(map, sizeof map, "/proc/%s/uid_map", argv[2]);
+    FILE *ids = fopen(map, "r");
+    if (ids && fscanf(ids, "%u %u %u", &inside, &root_uid, &count_ids) == 3 && inside == 0) root_gid = root_uid;
+    if (ids) fclose(ids);
     int notify = inotify_init1(IN_CLOEXEC);
     if (notify < 0 || inotify_add_watch(notify, directory, IN_CREATE | IN_MOVED_TO) < 0) die("inotify");
     printf("ready\n");
@@ -83,8 +91,12 @@ int main(int argc, char **argv) {
         if (tree < 0) die("open_tree");
         if (setns(theirs, CLONE_NEWNS) != 0) die("setns into the container");
         umount2(path, MNT_DETACH);
+        setfsgid(root_gid);
+        setfsuid(root_uid);
         int file = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
         if (file >= 0) close(file);
+        setfsuid(0);
+        setfsgid(0);
         if (syscall(SYS_move_mount, tree, "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH) != 0) die("move_mount");
         if (setns(ours, CLONE_NEWNS) != 0) die("setns back");
         close(tree);

@@ -39,6 +39,9 @@ public enum WithinDeadline {
             if getppid() != parent { _exit(1) }
             let answer = body()
             _ = FileDescriptor.writeAll(answer, to: pipe[1])
+            // Closed now, not by _exit: an exiting process frees its memory before its
+            // descriptors, and the parent would wait that long for the end of the answer.
+            close(pipe[1])
             _exit(0)
         }
         close(pipe[1])
@@ -65,9 +68,27 @@ public enum WithinDeadline {
             if read <= 0 { break }
             bytes += buffer[0..<read]
         }
-        let status = reap(child)
-        guard status == 0 else { throw .noAnswer(status: status) }
+        // The answer is whole; the child is reaped once it is gone (now, or at a later run): not waited for.
+        reapExited()
+        var status: Int32 = 0
+        let reaped = waitpid(child, &status, WNOHANG)
+        if reaped == 0 {
+            exiting.append(child)
+        } else if reaped == child, status != 0 {
+            throw .noAnswer(status: status)
+        }
+        guard bytes.first != nil else { throw .noAnswer(status: status) }
         return bytes
+    }
+
+    /// Children that sent their answer and were still exiting.
+    nonisolated(unsafe) private static var exiting: [pid_t] = []
+
+    private static func reapExited() {
+        exiting.removeAll { child in
+            var status: Int32 = 0
+            return waitpid(child, &status, WNOHANG) != 0
+        }
     }
 
     @discardableResult

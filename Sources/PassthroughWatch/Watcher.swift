@@ -41,6 +41,8 @@ public struct Watcher: ~Copyable {
     var retries: [String: Int] = [:]
     /// The last failure told of each container, so that it is not told at every event.
     var lastFailure: [String: String] = [:]
+    /// Containers forgotten since memory was last handed back.
+    var forgottenSinceTrim = 0
 
     static let records = GrantRecordStore.defaultDirectory
     /// A starting container is looked at again every 20 ms, for at most 30 s.
@@ -98,6 +100,7 @@ public struct Watcher: ~Copyable {
                 lookAtEverything()
             } else if !work.containers.isEmpty {
                 lookAt(work.containers)
+                trimIfForgotten()
             }
             work = Work()
             let ready = try translatingErrors({ () throws(SystemError) in try poll.wait() }, { AdminError("cannot wait for events: \($0)") })
@@ -184,6 +187,7 @@ public struct Watcher: ~Copyable {
         let present = Set(names)
         for gone in index.interests.keys where !present.contains(gone) { forget(gone) }
         for gone in followed.keys where !present.contains(gone) { forget(gone) }
+        trimIfForgotten()
         lookAt(present, refollowing: true)
     }
 
@@ -317,6 +321,15 @@ public struct Watcher: ~Copyable {
         live.forget(container)
         retries[name] = nil
         lastFailure[name] = nil
+        forgottenSinceTrim += 1
+    }
+
+    /// Hands memory back to the system once many containers were forgotten
+    /// (`malloc_trim`): what a thousand containers took is not kept after they are gone.
+    mutating func trimIfForgotten() {
+        guard forgottenSinceTrim >= 16 else { return }
+        forgottenSinceTrim = 0
+        _ = malloc_trim(0)
     }
 
     /// A host path and every path its symlinks lead to, the last one
