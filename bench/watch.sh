@@ -57,12 +57,13 @@ container=
 watcher=
 service_was_active=no
 cleanup() {
-    [ -z "$watcher" ] || { kill "$watcher" 2>/dev/null; wait "$watcher" 2>/dev/null || true; }
-    [ -z "$container" ] || lxc-destroy -n "$container" -f >/dev/null 2>&1 || true
+    [ -z "$watcher" ] || { kill "$watcher" 2>/dev/null || true; wait "$watcher" 2>/dev/null || true; }
+    # A config LXC cannot load (its include gone) is not destroyed by lxc-destroy: its directory goes all the same.
+    [ -z "$container" ] || lxc-destroy -n "$container" -f >/dev/null 2>&1 || rm -rf "/var/lib/lxc/$container"
     for number in $loops; do
         [ -e "/dev/loop$number" ] && "$work/reaction" loop-remove "$number" 2>/dev/null || true
     done
-    [ -z "$floor" ] || { kill "$floor" 2>/dev/null; wait "$floor" 2>/dev/null || true; }
+    [ -z "$floor" ] || { kill "$floor" 2>/dev/null || true; wait "$floor" 2>/dev/null || true; }
     rm -rf /var/lib/lxc/lxcpt-scale-$$-*
     rm -rf "$work" "$links"
     [ $service_was_active = no ] || systemctl start lxc-passthrough-watch.service || true
