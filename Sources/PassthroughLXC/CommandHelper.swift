@@ -50,20 +50,9 @@ public final class CommandHelper {
             stop()
             throw .helper(error)
         }
-        var reply = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
-        var start = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &start)
-        while true {
-            var now = timespec()
-            clock_gettime(CLOCK_MONOTONIC, &now)
-            let elapsed = Int32((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1_000_000)
-            let ready = poll(&reply, 1, max(0, deadline - elapsed))
-            if ready < 0 && errno == EINTR { continue }
-            guard ready > 0 else {
-                stop()
-                throw .timedOut(milliseconds: deadline)
-            }
-            break
+        guard Deadline(milliseconds: deadline).waitReadable(socket) else {
+            stop()
+            throw .timedOut(milliseconds: deadline)
         }
         var answer = [UInt8](repeating: 0, count: 4)
         let count = answer.withUnsafeMutableBytes { recv(socket, $0.baseAddress, $0.count, 0) }

@@ -49,16 +49,9 @@ public enum WithinDeadline {
         defer { close(pipe[0]) }
         var bytes: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
-        var start = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &start)
+        let deadline = Deadline(milliseconds: milliseconds)
         while true {
-            var now = timespec()
-            clock_gettime(CLOCK_MONOTONIC, &now)
-            let elapsed = Int32((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1_000_000)
-            var ready = pollfd(fd: pipe[0], events: Int16(POLLIN), revents: 0)
-            let count = poll(&ready, 1, max(0, milliseconds - elapsed))
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else {
+            guard deadline.waitReadable(pipe[0]) else {
                 kill(child, SIGKILL)
                 reap(child)
                 throw .timedOut(milliseconds: milliseconds)
@@ -96,5 +89,29 @@ public enum WithinDeadline {
         var status: Int32 = 0
         while waitpid(child, &status, 0) < 0 && errno == EINTR {}
         return status
+    }
+}
+
+/// A moment some milliseconds from now (CLOCK_MONOTONIC), for waits that must end by then.
+public struct Deadline {
+    private let end: Int64
+
+    public init(milliseconds: Int32) { end = Deadline.now() + Int64(milliseconds) * 1_000_000 }
+
+    /// Waits until `fd` is readable (or at its end); false once the deadline has passed.
+    public func waitReadable(_ fd: Int32) -> Bool {
+        while true {
+            let left = max(0, (end - Deadline.now() + 999_999) / 1_000_000)
+            var ready = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let count = poll(&ready, 1, Int32(clamping: left))
+            if count < 0 && errno == EINTR { continue }
+            return count > 0
+        }
+    }
+
+    private static func now() -> Int64 {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return Int64(time.tv_sec) * 1_000_000_000 + Int64(time.tv_nsec)
     }
 }
