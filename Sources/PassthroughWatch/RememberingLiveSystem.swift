@@ -44,7 +44,4 @@ final class RememberingLiveSystem: LiveSystem {
         running[container.directory] = nil
         base.forget(container)
     }
-
-    /// How many containers are remembered as running (for tests of pruning).
-    var rememberedCount: Int { running.count }
 }
