@@ -32,7 +32,7 @@ let package = Package(
         .target(name: "PassthroughContainerEntry", dependencies: ["PassthroughSystem", "CNamespaceShims"]),
         // liblxc, from Debian's lxc-dev (liblxc1 at run time): for lxc-passthrough only, never the hooks.
         .systemLibrary(name: "CLXC", pkgConfig: "lxc", providers: [.apt(["lxc-dev"])]),
-        .target(name: "PassthroughLXC", dependencies: ["CLXC", "PassthroughSystem"]),
+        .target(name: "PassthroughLXC", dependencies: ["CLXC", "PassthroughModel", "PassthroughSystem"]),
         .target(name: "PassthroughHooks", dependencies: ["PassthroughModel", "PassthroughSystem"]),
         .target(
             name: "PassthroughAdmin",

@@ -7,7 +7,11 @@ import PassthroughSystem
 /// container is set up and before its init runs. It records which processes
 /// the container is, its monitor and its init (`LXC_PID`), in the host's
 /// root-only records (`RunRecord`): what lxc-passthrough later believes of
-/// the container, instead of what its command socket answers.
+/// the container, instead of what its command socket answers. Where device
+/// rules are cgroup v1 files, it records the init's devices cgroup too (the
+/// container has run nothing yet, so it is LXC's choice): lxc-passthrough
+/// writes rules there directly. When that cannot be found, none is
+/// recorded, and rules go through liblxc as before.
 public enum StartHost {
     public static func hook(_ context: HookContext) throws(HookFailure) -> HookReport {
         try run(context, initPID: getenv("LXC_PID").map { String(cString: $0) })
@@ -16,13 +20,14 @@ public enum StartHost {
 
     @discardableResult
     public static func run(
-        _ context: HookContext, initPID text: String?, ancestor: String = "self", records: GrantRecordStore = GrantRecordStore()
+        _ context: HookContext, initPID text: String?, ancestor: String = "self", records: GrantRecordStore = GrantRecordStore(),
+        devicesCgroup: (Int32) -> RunRecord.CgroupDirectory? = { try? CgroupDeviceFiles.find(pid: $0) }
     ) throws(HookFailure) -> RunRecord {
         guard let text, let pid = Int32(text), pid > 1 else {
             throw HookFailure("LXC_PID is \(text.map { "'\(OctalEscape.escapeForTerminal($0))'" } ?? "not set"): "
                 + "the start-host hook needs the container's init as the host sees it")
         }
-        let record = try translatingErrors({ () throws(SystemError) -> RunRecord in
+        var record = try translatingErrors({ () throws(SystemError) -> RunRecord in
             let initStatus = try ProcessStatus.read(String(pid))
             let monitorStatus = try ProcessStatus.read(String(initStatus.parent))
             return RunRecord(
@@ -33,6 +38,7 @@ public enum StartHost {
         guard isAncestor(record.monitor.pid, of: ancestor) else {
             throw HookFailure("LXC_PID \(pid) is not a child of the monitor running this hook: not this container's init")
         }
+        record.devices = devicesCgroup(pid)
         do {
             try records.writeRun(record, for: try translatingErrors({ () throws(SystemError) in
                 try FileSystem.status(context.containerDirectory)

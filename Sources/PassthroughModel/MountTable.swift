@@ -66,6 +66,31 @@ public struct MountTable: Equatable, Sendable {
         entries.filter { $0.device == device && $0.root == root }
     }
 
+    /// Where one file of one file system (`/dev3` of a tmpfs) is mounted, in
+    /// mount order, read straight from the bytes of `/proc/PID/mountinfo`:
+    /// only the lines of that file system are split, for a caller that waits
+    /// on the answer (the same as `MountTable(mountinfo:).mounts(of:root:)`).
+    public static func mountPoints(of device: DeviceNumber, root: String, mountinfo: [UInt8]) -> [String] {
+        let wanted = Array("\(device.major):\(device.minor)".utf8)
+        var points: [String] = []
+        for line in mountinfo.split(separator: UInt8(ascii: "\n")) {
+            // The third field, found without splitting the line.
+            var spaces = 0
+            var start = line.startIndex
+            while start < line.endIndex, spaces < 2 {
+                if line[start] == UInt8(ascii: " ") { spaces += 1 }
+                start += 1
+            }
+            guard line[start...].starts(with: wanted), line.index(start, offsetBy: wanted.count, limitedBy: line.endIndex).map({
+                $0 < line.endIndex && line[$0] == UInt8(ascii: " ")
+            }) == true
+            else { continue }
+            guard let row = rows(Array(line)).first, unescape(row.fields[3]) == root else { continue }
+            points.append(unescape(row.fields[4]))
+        }
+        return points
+    }
+
     /// The mount on top at `path`, if any.
     public func topMount(at path: String) -> Entry? {
         entries.last { $0.mountPoint == path }

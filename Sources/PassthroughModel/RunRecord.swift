@@ -9,9 +9,13 @@
 ///     lxc-passthrough run 1
 ///     monitor 1234 5184000000000
 ///     init 1240 5184010000000
+///     devices 35 1207 /lxc.payload.ct
 ///
 /// Pre-start writes it with the monitor alone (the container is starting);
-/// start-host adds its init.
+/// start-host adds its init and, where device rules are cgroup v1 files,
+/// the cgroup its init was put in, before the container ran anything:
+/// the directory's identity (device and inode) and its path in the devices
+/// hierarchy, escaped as in the grants' record.
 /// Each process by its pid and its start (CLOCK_BOOTTIME nanoseconds, as
 /// `/proc/PID/stat` gives it to the clock tick): a pid reused by another
 /// process has another start.
@@ -22,9 +26,27 @@ public struct RunRecord: Equatable, Sendable {
     /// Nil until start-host ran: the container is starting.
     public var initProcess: Process?
 
-    public init(monitor: Process, initProcess: Process?) {
+    /// The init's devices cgroup (cgroup v1), as start-host found it; nil on cgroup v2, and from hooks before this line was kept.
+    public var devices: CgroupDirectory?
+
+    public init(monitor: Process, initProcess: Process?, devices: CgroupDirectory? = nil) {
         self.monitor = monitor
         self.initProcess = initProcess
+        self.devices = devices
+    }
+
+    /// A cgroup directory: its path in its hierarchy and its identity.
+    public struct CgroupDirectory: Equatable, Sendable {
+        /// Absolute in the hierarchy (`/lxc.payload.ct`), as `/proc/PID/cgroup` gives it.
+        public var path: String
+        public var device: UInt64
+        public var inode: UInt64
+
+        public init(path: String, device: UInt64, inode: UInt64) {
+            self.path = path
+            self.device = device
+            self.inode = inode
+        }
     }
 
     /// A process, by pid and start.
@@ -47,6 +69,14 @@ public struct RunRecord: Equatable, Sendable {
             text.add(byte: UInt8(ascii: " "))
             text.add(decimal: process.startedAt)
         }
+        if let devices, initProcess != nil {
+            text.add("\ndevices ")
+            text.add(decimal: devices.device)
+            text.add(byte: UInt8(ascii: " "))
+            text.add(decimal: devices.inode)
+            text.add(byte: UInt8(ascii: " "))
+            text.add(escapedPath: devices.path)
+        }
         text.add(byte: UInt8(ascii: "\n"))
         return text.bytes
     }
@@ -56,8 +86,8 @@ public struct RunRecord: Equatable, Sendable {
         guard lines.first.map({ $0.elementsEqual(header.utf8) }) == true else {
             throw LineFailure(line: 1, message: "expected the header '\(header)'")
         }
-        guard (3...4).contains(lines.count), lines[lines.count - 1].isEmpty else {
-            throw LineFailure(line: min(lines.count, 4), message: "expected 2 or 3 lines, each ended by a newline")
+        guard (3...5).contains(lines.count), lines[lines.count - 1].isEmpty else {
+            throw LineFailure(line: min(lines.count, 5), message: "expected 2 to 4 lines, each ended by a newline")
         }
         func process(_ index: Int, _ word: StaticString) throws(LineFailure) -> Process {
             var fields = BlankSeparatedFields(lines[index])
@@ -66,6 +96,14 @@ public struct RunRecord: Equatable, Sendable {
             else { throw LineFailure(line: index + 1, message: "expected '\(word) PID STARTED'") }
             return Process(pid: Int32(pid), startedAt: startedAt)
         }
-        return RunRecord(monitor: try process(1, "monitor"), initProcess: lines.count == 4 ? try process(2, "init") : nil)
+        var devices: CgroupDirectory?
+        if lines.count == 5 {
+            var fields = BlankSeparatedFields(lines[3])
+            guard fields.next()?.equals("devices") == true, let device = fields.next()?.decimalUInt64, let inode = fields.next()?.decimalUInt64,
+                  let field = fields.next(), let path = OctalEscape.unescapePath(field), path.hasPrefix("/"), fields.next() == nil
+            else { throw LineFailure(line: 4, message: "expected 'devices DEVICE INODE PATH'") }
+            devices = CgroupDirectory(path: path, device: device, inode: inode)
+        }
+        return RunRecord(monitor: try process(1, "monitor"), initProcess: lines.count >= 4 ? try process(2, "init") : nil, devices: devices)
     }
 }

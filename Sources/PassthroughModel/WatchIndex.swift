@@ -48,6 +48,14 @@ public struct WatchIndex: Sendable {
         if let directory = interest.directory { byDirectory[directory] = name }
     }
 
+    /// Gives back the room that containers forgotten left in its maps.
+    public mutating func compact() {
+        interests = interests.compacted()
+        byPath = byPath.compacted()
+        byNumber = byNumber.compacted()
+        byDirectory = byDirectory.compacted()
+    }
+
     /// Forgets container `name` (it is gone).
     public mutating func remove(_ name: String) {
         guard let old = interests.removeValue(forKey: name) else { return }

@@ -26,6 +26,11 @@ public struct FileDescriptor: ~Copyable {
         self.name = nil
     }
 
+    /// Takes ownership of a descriptor that came from elsewhere (a `Worker`'s request).
+    public static func adopting(_ rawValue: Int32, path: String) -> FileDescriptor {
+        FileDescriptor(rawValue: rawValue, path: path)
+    }
+
     private init(rawValue: Int32, directory: String, name: String) {
         self.rawValue = rawValue
         self.base = directory

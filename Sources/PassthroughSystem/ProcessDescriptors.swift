@@ -33,6 +33,18 @@ extension FileDescriptor {
         }
         throw SystemError(call: "read", path: "/proc/self/fdinfo/\(rawValue) (no Pid: line: not a process descriptor)", errno: EINVAL)
     }
+
+    /// Whether the process a process descriptor refers to has exited (its
+    /// descriptor is readable then): one `poll(2)`, no file read.
+    public var processHasExited: Bool {
+        var ready = pollfd(fd: rawValue, events: Int16(POLLIN), revents: 0)
+        while true {
+            let count = poll(&ready, 1, 0)
+            if count < 0 && errno == EINTR { continue }
+            // A descriptor poll cannot look at is not known to be alive.
+            return count != 0
+        }
+    }
 }
 
 /// Calls on this process itself.

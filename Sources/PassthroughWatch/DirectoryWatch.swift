@@ -1,5 +1,6 @@
 import CWatchShims
 import Glibc
+import PassthroughModel
 import PassthroughSystem
 
 /// `inotify(7)` on directories: a link or node made in one (udev's
@@ -28,6 +29,12 @@ struct DirectoryWatch: ~Copyable {
 
     /// Names made, removed or renamed in a directory.
     static let entryChanges = UInt32(IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM)
+
+    /// Gives back the room directories no longer followed left in its maps.
+    mutating func compact() {
+        watches = watches.compacted()
+        paths = paths.compacted()
+    }
 
     /// `inotify_add_watch(2)` on a directory (not following a symlink);
     /// true when it was not watched before.

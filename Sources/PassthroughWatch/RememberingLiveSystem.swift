@@ -28,8 +28,8 @@ final class RememberingLiveSystem: LiveSystem {
         try base.place(node, in: running)
     }
 
-    func remove(_ grant: GrantRecord.Grant, from running: RunningContainer) throws(AdminError) -> Removal {
-        try base.remove(grant, from: running)
+    func remove(_ grant: GrantRecord.Grant, from running: RunningContainer, onlyAtItsPath: Bool) throws(AdminError) -> Removal {
+        try base.remove(grant, from: running, onlyAtItsPath: onlyAtItsPath)
     }
 
     func holders(of type: DeviceType, _ number: DeviceNumber, in running: RunningContainer) -> [DeviceHolder] {
@@ -44,4 +44,7 @@ final class RememberingLiveSystem: LiveSystem {
         running[container.directory] = nil
         base.forget(container)
     }
+
+    /// Gives back the room containers forgotten left in its map.
+    func compact() { running = running.compacted() }
 }

@@ -324,11 +324,19 @@ public struct Watcher: ~Copyable {
         forgottenSinceTrim += 1
     }
 
-    /// Hands memory back to the system once many containers were forgotten
-    /// (`malloc_trim`): what a thousand containers took is not kept after they are gone.
+    /// Hands memory back to the system once many containers were forgotten:
+    /// its maps are made again at the size they need (a dictionary keeps the
+    /// room it grew to), then `malloc_trim`: what a thousand containers took
+    /// is not kept after they are gone.
     mutating func trimIfForgotten() {
         guard forgottenSinceTrim >= 16 else { return }
         forgottenSinceTrim = 0
+        index.compact()
+        directories.compact()
+        live.compact()
+        followed = followed.compacted()
+        retries = retries.compacted()
+        lastFailure = lastFailure.compacted()
         _ = malloc_trim(0)
     }
 

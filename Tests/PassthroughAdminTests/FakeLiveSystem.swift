@@ -10,12 +10,15 @@ final class FakeLiveSystem: LiveSystem {
         case apply([DeviceRule])
         case place(DeviceNode)
         case remove(String)
+        /// Only the mounts on top at its path.
+        case removeAtPath(String)
 
         var kind: String {
             switch self {
             case .apply: return "apply"
             case .place: return "place"
             case .remove: return "remove"
+            case .removeAtPath: return "remove at its path"
             }
         }
     }
@@ -26,6 +29,8 @@ final class FakeLiveSystem: LiveSystem {
     var failPlace = false
     var failRemove = false
     var failSave = false
+    /// Where a removal of every mount (not only at its path) finds the node and cannot take it out.
+    var unreachableElsewhere: [String] = []
     /// The id map the kernel applies to the container (privileged: none).
     var idMap = IDMap()
     /// When its monitor started: records made before belong to an earlier run.
@@ -61,10 +66,10 @@ final class FakeLiveSystem: LiveSystem {
         return GrantRecord.NodeIdentity(fileSystem: DeviceNumber(major: 0, minor: 99), inode: nextInode, name: node.readOnly ? "read-only" : "read-write")
     }
 
-    func remove(_ grant: GrantRecord.Grant, from running: RunningContainer) throws(AdminError) -> Removal {
+    func remove(_ grant: GrantRecord.Grant, from running: RunningContainer, onlyAtItsPath: Bool) throws(AdminError) -> Removal {
         if failRemove { throw FakeLiveSystem.removeFailure }
-        events.append(.remove(grant.containerPath))
-        return Removal()
+        events.append(onlyAtItsPath ? .removeAtPath(grant.containerPath) : .remove(grant.containerPath))
+        return onlyAtItsPath ? Removal() : Removal(unreachable: unreachableElsewhere)
     }
 
     func holders(of type: DeviceType, _ number: DeviceNumber, in running: RunningContainer) -> [DeviceHolder] { holding }

@@ -45,10 +45,23 @@ struct ReconcileTests {
         _ = try administration(scratch, stick: ReconcileTests.first).reconcile(live: live, include: "/p/passthrough.conf")
         live.events = []
         let result = try administration(scratch, stick: ReconcileTests.second).reconcile(live: live, include: "/p/passthrough.conf")
-        #expect(live.events.map(\.kind) == ["apply", "remove", "apply", "place"], "access off, node out; then rule, node")
+        #expect(
+            live.events.map(\.kind) == ["apply", "remove at its path", "apply", "place", "remove"],
+            "access off, node out of its path; then rule, node; then the rest of the old node (copies elsewhere)")
         #expect(live.record?.grants.map(\.number) == [ReconcileTests.second])
         #expect(result.actions.contains { $0.hasPrefix("dev0 (/dev/serial/by-id/stick): c 188:0 its path names another device now: access taken back") })
         #expect(!scratch.config.contains("c 188:0 rw") && scratch.config.contains("lxc.cgroup.devices.allow = c 188:1 rw\n"))
+    }
+
+    @Test func aCopyOfTheOldNodeThatCannotBeTakenOutIsRecordedAsLeftOnceTheNewOneIsGiven() throws {
+        let scratch = try ScratchContainer(config: ReconcileTests.include + "dev0: /dev/serial/by-id/stick\n")
+        let live = FakeLiveSystem()
+        _ = try administration(scratch, stick: ReconcileTests.first).reconcile(live: live, include: "/p/passthrough.conf")
+        live.unreachableElsewhere = ["/keep"]
+        let result = try administration(scratch, stick: ReconcileTests.second).reconcile(live: live, include: "/p/passthrough.conf")
+        #expect(live.record?.grants.map(\.number) == [ReconcileTests.second], "the new device is given")
+        #expect(live.record?.left.map(\.number) == [ReconcileTests.first], "the old one's copy is left, recorded, denied")
+        #expect(result.actions.contains { $0.hasSuffix("access taken back, node removed; its node is left at /keep, denied") }, "\(result.actions)")
     }
 
     @Test func aFailedGiveIsToldAndUndoneAndTheRecordStaysTrue() throws {

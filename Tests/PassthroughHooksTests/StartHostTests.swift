@@ -17,8 +17,16 @@ extension RootIntegrationTests {
                 try Prestart.run(try RootFixture.context("pre-start", container: container), proxmoxDirectory: scratch.path("no-pve"), records: scratch.records)
                 let starting = try #require(try scratch.records.readRun(for: info))
                 #expect(starting.initProcess == nil, "starting: no init yet")
-                let recorded = try StartHost.run(try RootFixture.context("start-host", container: container), initPID: String(getpid()), records: scratch.records)
+                let cgroup = RunRecord.CgroupDirectory(path: "/lxc.payload.ct", device: 35, inode: 1207)
+                var askedFor: Int32?
+                let recorded = try StartHost.run(
+                    try RootFixture.context("start-host", container: container), initPID: String(getpid()), records: scratch.records,
+                    devicesCgroup: { pid in
+                        askedFor = pid
+                        return cgroup
+                    })
                 #expect(recorded.monitor.pid == getppid())
+                #expect(askedFor == getpid() && recorded.devices == cgroup, "the init's devices cgroup is recorded with it")
                 #expect(recorded.initProcess == RunRecord.Process(pid: getpid(), startedAt: try ProcessStatus.read("self").startedAt))
                 #expect(try scratch.records.readRun(for: info) == recorded)
                 try Poststop.run(try RootFixture.context("post-stop", container: container), records: scratch.records)

@@ -19,12 +19,26 @@ struct RunRecordTests {
         #expect(try RunRecord.decode(bytes: bytes) == starting)
     }
 
+    @Test func theDevicesCgroupFollowsTheInit() throws {
+        var record = RunRecordTests.record
+        record.devices = RunRecord.CgroupDirectory(path: "/lxc.payload.my ct", device: 35, inode: 1207)
+        let bytes = record.encodedBytes()
+        #expect(String(decoding: bytes, as: UTF8.self).hasSuffix("init 1240 5184010000000\ndevices 35 1207 /lxc.payload.my\\040ct\n"))
+        #expect(try RunRecord.decode(bytes: bytes) == record)
+        // Only once start-host has recorded the init.
+        record.initProcess = nil
+        #expect(try RunRecord.decode(bytes: record.encodedBytes()) == RunRecord(monitor: record.monitor, initProcess: nil))
+    }
+
     static let damaged: [(text: String, line: Int)] = [
         ("", 1), ("lxc-passthrough run 2\nmonitor 1 1\ninit 2 2\n", 1), ("lxc-passthrough run 1\n", 2),
         ("lxc-passthrough run 1\nmonitor 1 1\ninit 2 2", 3), ("lxc-passthrough run 1\ninit 1 1\nmonitor 2 2\n", 2),
         ("lxc-passthrough run 1\nmonitor 0 1\ninit 2 2\n", 2), ("lxc-passthrough run 1\nmonitor 1 1\ninit 2147483648 2\n", 3),
         ("lxc-passthrough run 1\nmonitor 1 1 1\ninit 2 2\n", 2), ("lxc-passthrough run 1\nmonitor -1 1\ninit 2 2\n", 2),
         ("lxc-passthrough run 1\nmonitor 1 1\ninit 2 2\nextra\n", 4),
+        ("lxc-passthrough run 1\nmonitor 1 1\ninit 2 2\ndevices 1 2\n", 4), ("lxc-passthrough run 1\nmonitor 1 1\ninit 2 2\ndevices 1 2 p\n", 4),
+        ("lxc-passthrough run 1\nmonitor 1 1\ninit 2 2\ndevices x 2 /p\n", 4), ("lxc-passthrough run 1\nmonitor 1 1\ninit 2 2\ndevices 1 2 /p q\n", 4),
+        ("lxc-passthrough run 1\nmonitor 1 1\ninit 2 2\ndevices 1 2 /p\nmore\n", 5),
     ]
 
     @Test("a damaged record is refused, naming its line", arguments: damaged)

@@ -26,6 +26,17 @@ int shim_birth_time(const char *path, long long *nanoseconds);
 /// prctl(PR_SET_PDEATHSIG, SIGKILL): this process is killed when its parent ends.
 int shim_die_with_parent(void);
 
+/// sendmsg(2) of one message with `count` descriptors (SCM_RIGHTS), MSG_NOSIGNAL; the bytes sent, or -1.
+long shim_send_with_descriptors(int socket, const void *bytes, unsigned long length, const int *descriptors, int count);
+/// recvmsg(2) of one message and up to `capacity` descriptors (MSG_CMSG_CLOEXEC); the bytes received, or -1;
+/// `*count` is set to the descriptors received, `*truncated` to 1 when the message or its descriptors did not fit.
+long shim_receive_with_descriptors(int socket, void *bytes, unsigned long capacity, int *descriptors, int descriptorCapacity,
+                                   int *count, int *truncated);
+
+/// openat2(2) with RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV:
+/// `path` (relative) resolved below `dirfd`, on its mount, through no symlink.
+int shim_openat2_beneath(int dirfd, const char *path, int flags);
+
 unsigned long long shim_makedev(unsigned int major, unsigned int minor);
 unsigned int shim_major(unsigned long long device);
 unsigned int shim_minor(unsigned long long device);

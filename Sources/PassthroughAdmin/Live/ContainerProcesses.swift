@@ -62,7 +62,8 @@ enum ContainerProcesses {
             throw AdminError("cannot read container '\(container.name)''s id map (/proc/\(recordedInit.pid)/uid_map)")
         }
         return .running(RunningContainer(
-            container: container, pid: recordedInit.pid, pidfd: initProcess, idMap: idMap, monitor: run.monitor, monitorPidfd: monitor))
+            container: container, pid: recordedInit.pid, pidfd: initProcess, idMap: idMap, monitor: run.monitor, monitorPidfd: monitor,
+            devices: run.devices))
     }
 
     /// Whether the record was made before the directory was (its birth time,

@@ -11,22 +11,50 @@ public struct LinuxLiveSystem: LiveSystem {
     /// reads the config and its includes) and kept for as long as this is:
     /// what they are asked goes to the container's monitor each time.
     private let handles = Handles()
-    /// Where liblxc's commands go when they have a deadline (the watcher's): a helper process.
-    private let helper: CommandHelper?
-    /// How long work in a container's mount namespace may take, when it has
-    /// a deadline (the watcher's): it is done in a child process (`WithinDeadline`).
-    private let containerDeadline: Int32?
+    /// Where liblxc's commands and the work in a container's mount namespace
+    /// (placing and taking out nodes) are done when they have a deadline (the
+    /// watcher's): a child process, given up and killed after it (`Worker`).
+    private let worker: Worker?
 
-    /// - Parameter commandDeadline: when given, liblxc's commands are sent
-    ///   from a helper process and given up after this many milliseconds
-    ///   (`CommandHelper`); otherwise they are sent from this process and
-    ///   waited for.
-    ///   The same deadline holds for what is done in the container's mount
-    ///   namespace (placing and taking out nodes), done in a child process
-    ///   then: a FUSE mount the container made on the way may never answer.
+    /// - Parameter commandDeadline: when given, liblxc's commands are sent,
+    ///   and nodes put into and taken out of containers, from a worker
+    ///   process, and given up after this many milliseconds: a monitor may
+    ///   not answer, and a FUSE mount the container made on the way may
+    ///   never answer. Otherwise they are done in this process and waited for.
     public init(commandDeadline: Int32? = nil) {
-        helper = commandDeadline.map { CommandHelper(deadline: $0) }
-        containerDeadline = commandDeadline
+        worker = commandDeadline.map { Worker("the watcher's worker", deadline: $0, handler: LinuxLiveSystem.serve) }
+    }
+
+    /// The worker's requests: a liblxc command, or a node put into or taken out of a container.
+    static func serve(_ request: [UInt8], _ descriptors: [Int32]) -> [UInt8] {
+        let fields = MessageFields.decodeText(request) ?? []
+        if fields.first == CgroupItemCommand.verb {
+            for descriptor in descriptors { close(descriptor) }
+            return CgroupItemCommand.perform(fields)
+        }
+        return ContainerNodes.perform(fields, descriptors)
+    }
+
+    /// What waits on a worker's request: a liblxc command, or a container's mount namespace.
+    private enum Waiting { case monitor, mountNamespace }
+
+    /// `request` done by the worker, with its deadline.
+    private func call(
+        _ worker: Worker, _ request: [UInt8], passing descriptors: [Int32], _ running: RunningContainer, waiting: Waiting = .mountNamespace
+    ) throws(AdminError) -> [UInt8] {
+        do throws(Worker.Failure) {
+            return try worker.call(request, passing: descriptors)
+        } catch {
+            switch error {
+            case .timedOut(let milliseconds) where waiting == .monitor:
+                throw AdminError("container '\(running.name)''s monitor did not answer within \(milliseconds) ms (the command was abandoned)")
+            case .timedOut(let milliseconds):
+                throw AdminError("cannot act in container '\(running.name)': no answer within \(milliseconds) ms "
+                    + "(a file system on the way does not answer?): given up")
+            case .system(let error):
+                throw AdminError("cannot act in container '\(running.name)': the watcher's worker failed: \(error)")
+            }
+        }
     }
 
     final class Handles {
@@ -37,6 +65,33 @@ public struct LinuxLiveSystem: LiveSystem {
         private var handles: [String: Handle] = [:]
         /// The monitor (pid and start) each container's handle was last found to send its commands to.
         private var verifiedMonitors: [String: RunRecord.Process] = [:]
+
+        /// The tmpfs nodes are made in, made once: a process that gives many
+        /// (the watcher) does not make a file system for each.
+        final class NodeFileSystem {
+            let root: FileDescriptor
+            let device: DeviceNumber
+            init(root: consuming FileDescriptor, device: DeviceNumber) {
+                self.root = root
+                self.device = device
+            }
+        }
+        private var made: NodeFileSystem?
+
+        func nodeFileSystem() throws(SystemError) -> NodeFileSystem {
+            if let made { return made }
+            let root = try MountAPI.detachedTmpfs(
+                source: MountTable.source, options: [("size", "64k"), ("nr_inodes", "65536"), ("mode", "0700")])
+            let device = DeviceNumber(try root.status().st_dev)
+            let fileSystem = NodeFileSystem(root: root, device: device)
+            made = fileSystem
+            return fileSystem
+        }
+
+        /// The devices hierarchy's mount point (cgroup v1), found once.
+        lazy var devicesMountPoint: String? = (try? FileSystem.readFile("/proc/self/mountinfo", limit: 4 << 20)).flatMap {
+            DevicesCgroup.mountPoint(mountinfo: $0)
+        }
 
         func forget(_ container: ManagedContainer) {
             handles[container.directory] = nil
@@ -103,6 +158,10 @@ public struct LinuxLiveSystem: LiveSystem {
     /// rules already added are taken back.
     public func apply(_ rules: [DeviceRule], to running: RunningContainer) throws(AdminError) {
         guard !rules.isEmpty else { return }
+        if let recorded = running.devices, let mountPoint = handles.devicesMountPoint {
+            try applyDirectly(rules, recorded, under: mountPoint, running)
+            return
+        }
         try handles.verifyMonitor(running)
         for (index, rule) in rules.enumerated() {
             do throws(AdminError) {
@@ -116,11 +175,37 @@ public struct LinuxLiveSystem: LiveSystem {
         }
     }
 
-    /// One `set_cgroup_item`: from the helper, with its deadline, when there is one.
+    /// The rules written into the container's cgroup v1 directory, the one
+    /// its start recorded (`CgroupDeviceFiles`): no round trip to its monitor.
+    /// On a failure the rules already added are taken back.
+    private func applyDirectly(
+        _ rules: [DeviceRule], _ recorded: RunRecord.CgroupDirectory, under mountPoint: String, _ running: RunningContainer
+    ) throws(AdminError) {
+        let directory: FileDescriptor
+        do throws(SystemError) {
+            directory = try CgroupDeviceFiles.open(recorded, under: mountPoint)
+        } catch {
+            throw AdminError("cannot open container '\(running.name)''s devices cgroup: \(error)")
+        }
+        for (index, rule) in rules.enumerated() {
+            do throws(SystemError) {
+                try CgroupDeviceFiles.write(rule.value, to: "devices.\(rule.verdict.rawValue)", in: directory)
+            } catch {
+                for done in LiveDeviceRules.reverting(Array(rules[..<index])) {
+                    try? CgroupDeviceFiles.write(done.value, to: "devices.\(done.verdict.rawValue)", in: directory)
+                }
+                throw AdminError("cannot set the device rule 'devices.\(rule.verdict.rawValue) = \(rule.value)' in the running container: \(error)")
+            }
+        }
+    }
+
+    /// One `set_cgroup_item`: from the worker, with its deadline, when there is one.
     private func setCgroupItem(_ key: String, _ value: String, in running: RunningContainer) throws(AdminError) {
-        if let helper {
-            do throws(CommandHelper.Failure) {
-                try helper.setCgroupItem(container: running.container.name, lxcPath: running.container.lxcPath, key, value)
+        if let worker {
+            let request = CgroupItemCommand.request(container: running.container.name, lxcPath: running.container.lxcPath, key, value)
+            let answer = try call(worker, request, passing: [], running, waiting: .monitor)
+            do throws(LXCError) {
+                try CgroupItemCommand.result(of: answer, container: running.container.name, key, value)
             } catch {
                 throw AdminError("\(error)")
             }
@@ -137,90 +222,65 @@ public struct LinuxLiveSystem: LiveSystem {
     public func place(_ node: DeviceNode, in running: RunningContainer) throws(AdminError) -> GrantRecord.NodeIdentity {
         var identity = GrantRecord.NodeIdentity(fileSystem: DeviceNumber(major: 0, minor: 0), inode: 0, name: "")
         let made = try makeNode(node, identity: &identity)
-        let (directories, name) = DevicePath.split(node.containerPath)
-        _ = try withinDeadline(running) { () throws(AdminError) -> [UInt8] in try inContainer(running) { () throws(AdminError) -> [UInt8] in
-            try FileSystemIDs.with(uid: node.root.uid, gid: node.root.gid) { () throws(AdminError) -> [UInt8] in
-                let walk = DirectoryWalk(root: try translatingErrors({ () throws(SystemError) in try devRoot() }, { error in
-                    AdminError("cannot open the container's /dev: \(error)")
-                }))
-                var directory: Directory?
-                let target = try translatingErrors({ () throws(AdminError) in
-                    let opened = try translatingErrors({ () throws(SystemError) in try walk.open(directories) }, { error in
-                        mountPointError(error, node.containerPath, running)
-                    })
-                    directory = opened
-                    return try makeMountPoint(name, in: opened, for: node, running)
-                }, { error in
-                    walk.removeMade()
-                    return error
-                })
-                do throws(SystemError) {
-                    try MountAPI.move(made.tree, onto: target)
-                } catch {
-                    try? directory?.descriptor.remove(name)
-                    walk.removeMade()
-                    throw AdminError("cannot put \(node.containerPath) into container '\(running.name)': \(error)")
+        do throws(AdminError) {
+            if let worker {
+                let request = ContainerNodes.placeRequest(at: node.containerPath, root: node.root, container: running.name)
+                let answer = try running.pidfd.withUnsafeNumber { pidfd throws(AdminError) in
+                    try made.tree.withUnsafeNumber { tree throws(AdminError) in try call(worker, request, passing: [pidfd, tree], running) }
                 }
-                return []
+                _ = try ContainerNodes.answer(answer)
+            } else {
+                try ContainerNodes.place(made.tree, at: node.containerPath, root: node.root, pidfd: running.pidfd, container: running.name)
             }
-        } }
-        // The tmpfs the node was made in goes only now (see MadeNode).
-        withExtendedLifetime(made) {}
+        } catch {
+            // Not in the container: its file goes from the tmpfs.
+            try? handles.nodeFileSystem().root.remove(identity.name)
+            throw error
+        }
         return identity
     }
 
-    /// A node made for a container: its detached bind mount, and the tmpfs
-    /// it was made in, which `place` keeps open until the node is in the
-    /// container. Dropping a detached mount waits for an expedited RCU grace
-    /// period (about 60 to 120 us here): done last, it no longer comes before
-    /// the node is usable.
+    /// A node made for a container: its detached bind mount.
     private struct MadeNode: ~Copyable {
         let tree: FileDescriptor
-        let tmpfs: FileDescriptor
     }
 
-    /// The node, made as host root in a tmpfs of its own mounted nowhere,
-    /// taken as a detached bind mount, and its identity for the host's record.
+    /// The node, made as host root in this process's tmpfs, mounted nowhere
+    /// (`Handles.nodeFileSystem`), taken as a detached bind mount, and its
+    /// identity for the host's record. Its file stays in the tmpfs until
+    /// every mount of it is taken out of the container: the mount table
+    /// names a mount by that file, and by `(deleted)` once it is gone.
+    ///
+    /// Its name ends in 64 random bits: the mount table names a mount by its
+    /// file system's device number and the file's name, and a tmpfs's device
+    /// number is handed to a new tmpfs once the old one's last mount is gone.
+    /// Without it, a node taken back and the next one made (`read-write` of
+    /// 0:52 both) would look like the same node in a container's mount table.
     private func makeNode(_ node: DeviceNode, identity: inout GrantRecord.NodeIdentity) throws(AdminError) -> MadeNode {
-        let nodeName = node.readOnly ? "read-only" : "read-write"
+        let random = String(UInt64.random(in: .min ... .max), radix: 16)
+        let nodeName = (node.readOnly ? "read-only-" : "read-write-") + String(repeating: "0", count: 16 - random.count) + random
         var madeAll = false
         let made = try translatingErrors({ () throws(SystemError) -> MadeNode? in
-            let tmpfs = try MountAPI.detachedTmpfs(source: MountTable.source, options: [("size", "16k"), ("nr_inodes", "8"), ("mode", "0700")])
-            guard let made = try tmpfs.makeNode(nodeName, type: node.type, number: node.number, permissions: 0o600) else { return nil }
+            let tmpfs = try handles.nodeFileSystem()
+            guard let made = try tmpfs.root.makeNode(nodeName, type: node.type, number: node.number, permissions: 0o600) else {
+                try? tmpfs.root.remove(nodeName)
+                return nil
+            }
             identity = GrantRecord.NodeIdentity(fileSystem: DeviceNumber(made.st_dev), inode: UInt64(made.st_ino), name: nodeName)
             madeAll = true
-            try tmpfs.setOwner(nodeName, uid: node.hostUID, gid: node.hostGID)
-            try tmpfs.setMode(nodeName, mode: mode_t(node.mode))
-            let tree = try tmpfs.cloneTree(nodeName)
-            return MadeNode(tree: tree, tmpfs: tmpfs)
+            do throws(SystemError) {
+                try tmpfs.root.setOwner(nodeName, uid: node.hostUID, gid: node.hostGID)
+                try tmpfs.root.setMode(nodeName, mode: mode_t(node.mode))
+                return MadeNode(tree: try tmpfs.root.cloneTree(nodeName))
+            } catch {
+                try? tmpfs.root.remove(nodeName)
+                throw error
+            }
         }, { AdminError("cannot make the node for \(node.containerPath) (\(node.type.noun) \(node.number)): \($0)") })
         guard let made, madeAll else {
             throw AdminError("the node made for \(node.containerPath) is not \(node.type.rawValue) \(node.number)")
         }
         return made
-    }
-
-    /// An empty file to mount onto, made with `O_EXCL` (so nothing there is
-    /// taken over) and opened without following a symlink.
-    private func makeMountPoint(
-        _ name: String, in directory: Directory, for node: DeviceNode, _ running: RunningContainer
-    ) throws(AdminError) -> FileDescriptor {
-        do {
-            _ = try directory.descriptor.open(name, flags: O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode: 0o600)
-        } catch {
-            if error.errno == EEXIST { throw AdminError("\(node.containerPath) already exists in container '\(running.name)'") }
-            throw mountPointError(error, node.containerPath, running)
-        }
-        do {
-            return try directory.descriptor.open(name, flags: O_PATH | O_NOFOLLOW)
-        } catch {
-            try? directory.descriptor.remove(name)
-            throw mountPointError(error, node.containerPath, running)
-        }
-    }
-
-    private func mountPointError(_ error: SystemError, _ path: String, _ running: RunningContainer) -> AdminError {
-        AdminError("cannot make the mount point for \(path) in container '\(running.name)': \(error)\(error.walkHint)")
     }
 
     /// In the container's mount namespace, as its root (its file system ids:
@@ -229,121 +289,34 @@ public struct LinuxLiveSystem: LiveSystem {
     /// container stacked on it there), then at any other path the container's
     /// mount table lists it (a bind copy, a moved mount), each checked by its
     /// identity before it is unmounted; then the empty file it was mounted on.
-    public func remove(_ grant: GrantRecord.Grant, from running: RunningContainer) throws(AdminError) -> Removal {
-        let mountinfo = "/proc/\(running.pid)/mountinfo"
-        let table = try translatingErrors({ () throws(SystemError) in
-            MountTable(mountinfo: try FileSystem.readFile(mountinfo, limit: 16 << 20))
-        }, { AdminError("cannot read the container's mounts: \($0)") })
-        guard let root = running.idMap.mappedRoot else {
+    public func remove(_ grant: GrantRecord.Grant, from running: RunningContainer, onlyAtItsPath: Bool) throws(AdminError) -> Removal {
+        var mountPoints: [String] = []
+        if !onlyAtItsPath {
+            let mountinfo = try translatingErrors({ () throws(SystemError) in
+                try FileSystem.readFile("/proc/\(running.pid)/mountinfo", limit: 16 << 20)
+            }, { AdminError("cannot read the container's mounts: \($0)") })
+            mountPoints = MountTable.mountPoints(of: grant.node.fileSystem, root: "/" + grant.node.name, mountinfo: mountinfo)
+        }
+        guard let mappedRoot = running.idMap.mappedRoot else {
             throw AdminError("container '\(running.name)''s root is not mapped to a host user: nothing is done in it as an unmapped root")
         }
-        let mounts = table.mounts(of: grant.node.fileSystem, root: "/" + grant.node.name)
-        let encoded = try withinDeadline(running) { () throws(AdminError) -> [UInt8] in try inContainer(running) { () throws(AdminError) -> [UInt8] in
-            try FileSystemIDs.with(uid: root.uid, gid: root.gid) { () throws(AdminError) -> [UInt8] in
-                var removal = Removal(removedAtPath: false)
-                let listedAtPath = mounts.contains { $0.mountPoint == grant.containerPath }
-                let atPath = try unmount(grant, at: grant.containerPath, listed: listedAtPath, removingMountPoint: true, running)
-                removal.removedAtPath = atPath.removed > 0
-                removal.stacked = atPath.stacked
-                if atPath.left { removal.unreachable.append(grant.containerPath) }
-                for path in Set(mounts.map(\.mountPoint)).sorted() where path != grant.containerPath {
-                    let elsewhere = (try? unmount(grant, at: path, listed: true, removingMountPoint: false, running)) ?? Unmounted(left: true)
-                    if elsewhere.removed > 0 && !elsewhere.left {
-                        removal.copies.append(path)
-                    } else {
-                        removal.unreachable.append(path)
-                    }
-                }
-                return removal.encoded()
+        let root = HostIDs(uid: mappedRoot.uid, gid: mappedRoot.gid)
+        let removal: Removal
+        if let worker {
+            let request = ContainerNodes.removeRequest(grant, mountPoints: mountPoints, root: root, container: running.name)
+            let answer = try running.pidfd.withUnsafeNumber { pidfd throws(AdminError) in try call(worker, request, passing: [pidfd], running) }
+            guard let decoded = Removal(encoded: try ContainerNodes.answer(answer)) else {
+                throw AdminError("cannot take the node out of container '\(running.name)': a garbled answer")
             }
-        } }
-        guard let removal = Removal(encoded: encoded) else { throw AdminError("cannot take the node out of container '\(running.name)': a garbled answer") }
+            removal = decoded
+        } else {
+            removal = try ContainerNodes.remove(grant, mountPoints: mountPoints, root: root, pidfd: running.pidfd, container: running.name)
+        }
+        // Every mount of it gone: its file in this process's tmpfs goes too.
+        if !onlyAtItsPath, removal.unreachable.isEmpty, let made = try? handles.nodeFileSystem(), made.device == grant.node.fileSystem {
+            try? made.root.remove(grant.node.name)
+        }
         return removal
-    }
-
-    /// `body` in a child process within the container deadline, when there
-    /// is one (its error comes back as its message); else here.
-    private func withinDeadline(_ running: RunningContainer, _ body: () throws(AdminError) -> [UInt8]) throws(AdminError) -> [UInt8] {
-        guard let containerDeadline else { return try body() }
-        let answer: [UInt8]
-        do throws(WithinDeadline.Failure) {
-            answer = try WithinDeadline.run(milliseconds: containerDeadline) {
-                do throws(AdminError) {
-                    return [0] + (try body())
-                } catch {
-                    return [1] + Array(error.description.utf8)
-                }
-            }
-        } catch {
-            throw AdminError("cannot act in container '\(running.name)': \(error)")
-        }
-        guard let first = answer.first else { throw AdminError("cannot act in container '\(running.name)': no answer") }
-        guard first == 0 else { throw AdminError(String(decoding: answer.dropFirst(), as: UTF8.self)) }
-        return Array(answer.dropFirst())
-    }
-
-    /// What one path gave up.
-    private struct Unmounted {
-        /// Mounts of the node taken out.
-        var removed = 0
-        /// Mounts of something else, stacked on it, taken out with it.
-        var stacked = 0
-        /// Whether a mount of the node is still the top of the path afterwards
-        /// (the container stacked faster than detach took off, or more than 16 deep).
-        var left = false
-    }
-
-    /// Unmounts the grant's node at `path` (in the container's namespace, as
-    /// its root), and what the container stacked on it there while a mount
-    /// of it is listed below, at most 16 mounts deep.
-    private func unmount(
-        _ grant: GrantRecord.Grant, at path: String, listed: Bool, removingMountPoint: Bool, _ running: RunningContainer
-    ) throws(AdminError) -> Unmounted {
-        var result = Unmounted()
-        guard let (directories, name) = DevicePath.splitAbsolute(path) else { return result }
-        let failed = { (error: SystemError) in
-            AdminError("cannot take \(OctalEscape.escapeForTerminal(path)) out of container '\(running.name)': \(error)\(error.walkHint)")
-        }
-        let parent: FileDescriptor
-        do throws(SystemError) {
-            parent = try DirectoryWalk.openExisting(directories, from: try FileDescriptor.open("/", flags: O_PATH | O_DIRECTORY))
-        } catch {
-            // Not there any more: nothing of ours to take out at this path.
-            if error.errno == ENOENT || error.errno == ENOTDIR || error.errno == ELOOP { return result }
-            throw failed(error)
-        }
-        do throws(SystemError) {
-            // umount2 takes a path: resolved from the directory just opened, never following a symlink.
-            try parent.changeWorkingDirectory()
-            // What is at `name` now, and whether it is the node of the grant (by the identity the host recorded).
-            let topIsOurs = { () throws(SystemError) -> Bool? in
-                guard let top = try parent.openIfPresent(name, flags: O_PATH | O_NOFOLLOW) else { return nil }
-                let info = try top.status()
-                return info.isNode(of: grant.type, grant.number) && GrantRecord.NodeIdentity(
-                    fileSystem: DeviceNumber(info.st_dev), inode: UInt64(info.st_ino), name: grant.node.name) == grant.node
-            }
-            for _ in 0..<16 {
-                guard let isOurs = try topIsOurs() else { break }
-                // Something else on top is taken off only while a mount of the node is listed below it.
-                guard isOurs || (listed && result.removed == 0) else { break }
-                do throws(SystemError) {
-                    try FileSystem.unmount(name, flags: Int32(MNT_DETACH | UMOUNT_NOFOLLOW))
-                } catch {
-                    if error.errno == EINVAL { break }  // not a mount point: the file under everything
-                    throw SystemError(call: error.call, path: path, errno: error.errno)
-                }
-                // umount2 names a path: what it took off is counted by what was checked just before.
-                if isOurs { result.removed += 1 } else { result.stacked += 1 }
-            }
-            result.left = try topIsOurs() == true
-            // The empty file it was mounted on (autodev's or attach's), removed as the container's root.
-            if result.removed > 0, removingMountPoint, let under = try? parent.status(name), under.st_mode & S_IFMT == S_IFREG, under.st_size == 0 {
-                try? parent.remove(name)
-            }
-        } catch {
-            throw failed(error)
-        }
-        return result
     }
 
     /// Processes in the container's pid namespace with a descriptor of the
@@ -411,25 +384,5 @@ public struct LinuxLiveSystem: LiveSystem {
         guard let bytes = try? FileSystem.readFile("/proc/\(pid)/status", limit: 1 << 16) else { return nil }
         let line = String(decoding: bytes, as: UTF8.self).split(separator: "\n").first { $0.hasPrefix("NSpid:") }
         return line?.split(whereSeparator: { $0 == "\t" || $0 == " " }).last.flatMap { Int32($0) }
-    }
-
-    /// Runs `body` in the container's mount namespace.
-    private func inContainer<T>(_ running: RunningContainer, _ body: () throws(AdminError) -> T) throws(AdminError) -> T {
-        do {
-            return try MountNamespace.entering(running.pidfd, describedAs: "container '\(running.name)'", body)
-        } catch {
-            switch error {
-            case .entering(let error):
-                let hint = error.call == "setns" && error.errno == EINVAL ? " (setns needs a single-threaded process)" : ""
-                throw AdminError("cannot enter container '\(running.name)': \(error)\(hint)")
-            case .body(let error):
-                throw error
-            }
-        }
-    }
-
-    /// The container's `/dev`, in its mount namespace, not following a symlink.
-    private func devRoot() throws(SystemError) -> FileDescriptor {
-        try FileDescriptor.open("/dev", flags: O_RDONLY | O_DIRECTORY | O_NOFOLLOW)
     }
 }

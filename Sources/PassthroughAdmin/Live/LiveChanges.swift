@@ -120,9 +120,18 @@ extension Administration {
     /// table cannot be read) is recorded as left (`GrantRecord.left`), which
     /// keeps any device from being given through its path or number while it
     /// is there; the error says so.
+    ///
+    /// With `onlyAtItsPath`, only the mounts of the node on top at its path
+    /// are taken out: the caller takes out the rest (`remove`) and records
+    /// what it cannot as left.
+    ///
+    /// Without `saving`, the record it returns is the caller's to save (the
+    /// watcher saves it with the gives that follow, so that a new device at
+    /// the same path waits for one write, not two). Until then the host's
+    /// record still names the grant: a look after a crash takes it back again.
     func takeBack(
-        _ index: Int, live: LiveSystem, running: RunningContainer, record before: GrantRecord,
-        adjusting adjust: (inout GrantRecord) -> Void = { _ in }
+        _ index: Int, live: LiveSystem, running: RunningContainer, record before: GrantRecord, saving: Bool = true,
+        onlyAtItsPath: Bool = false, adjusting adjust: (inout GrantRecord) -> Void = { _ in }
     ) throws(AdminError) -> (record: GrantRecord, rules: [DeviceRule], removal: Removal) {
         let grant = before.grants[index]
         var after = before
@@ -137,7 +146,7 @@ extension Administration {
         try live.apply(rules, to: running)
         let removal: Removal
         do throws(AdminError) {
-            removal = try live.remove(grant, from: running)
+            removal = try live.remove(grant, from: running, onlyAtItsPath: onlyAtItsPath)
         } catch {
             after.left.append(grant)
             let saved = (try? live.save(after, of: container)) != nil
@@ -146,7 +155,7 @@ extension Administration {
                 + (saved ? " (lxc-passthrough list shows it; nothing is given through it until it is gone)" : ", and the host's record cannot be written"))
         }
         if !removal.unreachable.isEmpty { after.left.append(grant) }
-        try live.save(after, of: container)
+        if saving { try live.save(after, of: container) }
         return (after, rules, removal)
     }
 
@@ -305,8 +314,15 @@ extension Administration {
     /// container that started with no device, or before lxc-passthrough kept
     /// records) or only one of an earlier run, a new one: the rules the config
     /// gives, no grant.
-    func currentRecord(_ live: LiveSystem, _ running: RunningContainer, _ document: ConfigDocument) throws(AdminError) -> GrantRecord {
-        if let record = try recordOfThisRun(live, running) { return record }
+    /// `read`: the record as it was just read, when it was (it is not read again).
+    func currentRecord(
+        _ live: LiveSystem, _ running: RunningContainer, _ document: ConfigDocument, read: GrantRecord?? = nil
+    ) throws(AdminError) -> GrantRecord {
+        if let read {
+            if let record = read, record.madeAt >= running.monitorStartedAt { return record }
+        } else if let record = try recordOfThisRun(live, running) {
+            return record
+        }
         return GrantRecord(
             madeAt: running.monitorStartedAt,
             rules: LiveDeviceRules(hierarchy: hierarchy, started: try deviceRules(document, includingManagedBlock: true)),

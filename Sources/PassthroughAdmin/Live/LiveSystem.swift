@@ -15,8 +15,11 @@ public protocol LiveSystem {
     /// something is already there. All or nothing. Returns the node's identity.
     func place(_ node: DeviceNode, in running: RunningContainer) throws(AdminError) -> GrantRecord.NodeIdentity
     /// Takes the node of `grant` out of the container: every mount of it,
-    /// found by its identity, and what the container stacked on it at its path.
-    func remove(_ grant: GrantRecord.Grant, from running: RunningContainer) throws(AdminError) -> Removal
+    /// found by its identity, and what the container stacked on it at its
+    /// path. `onlyAtItsPath`: the mounts of it on top at its path, and no
+    /// more (no mount table is read: the watcher frees the path for a new
+    /// device first, and takes out the rest once that device is given).
+    func remove(_ grant: GrantRecord.Grant, from running: RunningContainer, onlyAtItsPath: Bool) throws(AdminError) -> Removal
     /// Processes in the container that still have the device open.
     func holders(of type: DeviceType, _ number: DeviceNumber, in running: RunningContainer) -> [DeviceHolder]
     /// The host's record of what the container was given; nil when there is none.
@@ -29,6 +32,11 @@ public protocol LiveSystem {
 
 extension LiveSystem {
     public func forget(_ container: ManagedContainer) {}
+
+    /// Every mount of the node of `grant` taken out of the container.
+    public func remove(_ grant: GrantRecord.Grant, from running: RunningContainer) throws(AdminError) -> Removal {
+        try remove(grant, from: running, onlyAtItsPath: false)
+    }
 }
 
 /// Whether a container runs, as the host knows it (see `RunRecord`).
@@ -79,6 +87,8 @@ public final class RunningContainer {
     public let monitor: RunRecord.Process
     /// A descriptor of the monitor.
     public let monitorPidfd: FileDescriptor
+    /// Its devices cgroup (cgroup v1) as its start recorded it, for writing its device rules directly.
+    public let devices: RunRecord.CgroupDirectory?
 
     public var name: String { container.name }
     /// When its monitor started, ns since boot: a record made before then is an earlier run's.
@@ -86,8 +96,9 @@ public final class RunningContainer {
 
     public init(
         container: ManagedContainer, pid: Int32, pidfd: consuming FileDescriptor, idMap: IDMap, monitor: RunRecord.Process,
-        monitorPidfd: consuming FileDescriptor
+        monitorPidfd: consuming FileDescriptor, devices: RunRecord.CgroupDirectory? = nil
     ) {
+        self.devices = devices
         self.container = container
         self.pid = pid
         self.pidfd = pidfd
@@ -98,7 +109,7 @@ public final class RunningContainer {
 
     /// Whether its init and monitor are both still alive (their descriptors say so).
     public var isAlive: Bool {
-        (try? pidfd.processID()) == pid && (try? monitorPidfd.processID()) == monitor.pid
+        !pidfd.processHasExited && !monitorPidfd.processHasExited
     }
 }
 
