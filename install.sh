@@ -106,61 +106,43 @@ if ! command -v lxc-start >/dev/null 2>&1 && [ -z "$destdir" ]; then
     fi
 fi
 
-# Build folders of their own: SwiftPM does not always relink when only the
-# flags change, and a debug or plugin build elsewhere must never be installed.
-# The hooks are fully static: no dynamic loader work at each container start
-# (measured in bench/: about half the start-up time of a --static-swift-stdlib
-# binary). lxc-passthrough links liblxc (Debian's liblxc1), so it carries the
-# Swift runtime but loads libc and liblxc as shared libraries.
-scratch=$here/.build-install
+# Build folders of their own: a debug or plugin build elsewhere must never be
+# installed. Package.swift holds the release flags (PIE, full RELRO and
+# BIND_NOW, packed relative relocations, lld; the C code with a stack
+# protector, _FORTIFY_SOURCE and CET); what is added here:
+# - the hooks are static PIE (`-static-pie`, the Swift runtime linked in, no
+#   run path: glibc's static-PIE start-up refuses one): no dynamic loader at
+#   each container start, its address randomised all the same;
+# - lxc-passthrough links liblxc (Debian's liblxc1), so it is a dynamic PIE
+#   carrying the Swift runtime, with the C++ library the runtime needs linked
+#   in (a directory holding only libstdc++.a, searched before the system's),
+#   no symbol exported (--no-export-dynamic: the runtime looks up where it was
+#   loaded from with dladdr, which read all 2,581 of them) and no $ORIGIN run
+#   path (--disable-local-rpath: the loader looked for liblxc in 20 directories
+#   beside the program before the system's).
+# - every module reaches the metadata of a concrete generic type through an
+#   accessor function rather than by its mangled name (the runtime's first
+#   lookup of each name demangles it and scans every protocol conformance
+#   record of the binary; callgrind: a live attach went from 3.68M to 3.09M
+#   instructions).
+scratch=$here/.build-release-hooks
 bindir=$scratch/release
-admindir=$here/.build-install-admin/release
+adminscratch=$here/.build-release
+admindir=$adminscratch/release
 if [ "$build" = yes ]; then
     command -v swift >/dev/null 2>&1 || die "swift not found: install the Swift toolchain, or build a package elsewhere"
     [ -f /usr/include/lxc/lxccontainer.h ] || install_build_dependency lxc-dev
-    # Every module (swift-argument-parser's too) reaches the metadata of a
-    # concrete generic type through an accessor function rather than by its
-    # mangled name: the runtime's first lookup of each name demangles it and
-    # scans every protocol conformance record of the binary (3,729 in
-    # lxc-passthrough) to prove the type's generic requirements. callgrind:
-    # a live attach went from 3.68M to 3.09M instructions.
     byaccessor="-Xswiftc -Xfrontend -Xswiftc -disable-concrete-type-metadata-mangled-name-accessors"
-    # One section per function, and the functions a live attach and detach
-    # and the hooks run placed side by side (packaging/hot-functions.order,
-    # written by bench/hot-functions.sh): a program run once touches fewer
-    # pages of its code, each first touch a page fault (attach: 63 -> 34).
-    sections="-Xswiftc -Xfrontend -Xswiftc -function-sections -Xcc -ffunction-sections"
-    order=--section-ordering-file=$here/packaging/hot-functions.order
-    # SwiftPM neither recompiles for a changed -Xfrontend flag nor relinks for
-    # a changed order file: a build folder made otherwise is started afresh.
-    stamp="$byaccessor $sections $(cksum < "$here/packaging/hot-functions.order")"
-    for folder in "$scratch" "$here/.build-install-admin"; do
-        if [ "$(cat "$folder/.install-flags" 2>/dev/null)" != "$stamp" ]; then
-            rm -rf "$folder" && mkdir -p "$folder" && printf '%s\n' "$stamp" > "$folder/.install-flags"
-        fi
-    done
     for hook in $hooks; do
-        (cd "$here" && swift build -c release --scratch-path "$scratch" --product "$hook" \
-            --static-swift-stdlib -Xswiftc -static-executable $byaccessor $sections -Xlinker "$order") || die "build of $hook failed"
+        (cd "$here" && swift build -c release --scratch-path "$scratch" --product "$hook" --static-swift-stdlib --disable-local-rpath \
+            -Xswiftc -Xclang-linker -Xswiftc -static-pie -Xlinker --no-export-dynamic $byaccessor) || die "build of $hook failed"
     done
-    # lxc-passthrough loads liblxc, so it cannot be fully static; its start-up
-    # is kept short all the same (a live attach is timed from it): linked at a
-    # fixed address (-no-pie: the loader relocated 38,000 pointers of its data
-    # at every start), and with the C++ library the Swift runtime needs linked
-    # in (a directory holding only libstdc++.a, searched before the system's).
-    # The loader's work went from 0.86M to 0.32M cycles (LD_DEBUG=statistics).
-    # No symbol exported (--no-export-dynamic: the runtime looks up where it
-    # was loaded from with dladdr, which read all 2,581 of them), and no
-    # $ORIGIN run path (--disable-local-rpath: the Swift runtime is linked in,
-    # and the loader looked for liblxc in 20 directories beside the program
-    # before the system's).
-    cxx=$here/.build-install-admin/static-libstdc++
+    cxx=$adminscratch/static-libstdc++
     archive=$(clang -print-file-name=libstdc++.a 2>/dev/null || true)
     case "$archive" in /*) ;; *) die "libstdc++.a not found (clang -print-file-name=libstdc++.a): install libstdc++-12-dev" ;; esac
     mkdir -p "$cxx" && ln -sf "$archive" "$cxx/libstdc++.a"
-    (cd "$here" && swift build -c release --scratch-path "$here/.build-install-admin" --product lxc-passthrough \
-        --static-swift-stdlib -Xswiftc -Xclang-linker -Xswiftc -no-pie -Xlinker -L"$cxx" -Xlinker --no-export-dynamic \
-        --disable-local-rpath $byaccessor $sections -Xlinker "$order") || die "build of lxc-passthrough failed"
+    (cd "$here" && swift build -c release --scratch-path "$adminscratch" --product lxc-passthrough --static-swift-stdlib --disable-local-rpath \
+        -Xlinker -L"$cxx" -Xlinker --no-export-dynamic $byaccessor) || die "build of lxc-passthrough failed"
 fi
 for program in $hooks; do
     [ -x "$bindir/$program" ] || die "$bindir/$program is missing: build first (without --no-build)"

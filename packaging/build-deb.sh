@@ -73,10 +73,6 @@ for program in usr/libexec/lxc-passthrough/pve-prestart-hook \
     usr/libexec/lxc-passthrough/pve-autodev-hook usr/libexec/lxc-passthrough/pve-poststop-hook; do
     echo "lxc-passthrough: statically-linked-binary [$program]"
 done > "$overrides/lxc-passthrough"
-# lxc-passthrough is linked at a fixed address on purpose: a live attach is
-# timed from its start, and the loader relocated 38,000 pointers of a
-# position-independent build at every start (install.sh).
-echo "lxc-passthrough: hardening-no-pie [usr/sbin/lxc-passthrough]" >> "$overrides/lxc-passthrough"
 
 find "$root" -type d -exec chmod 0755 {} +
 find "$root" -type f -exec chmod 0644 {} +
@@ -84,7 +80,13 @@ chmod 0755 "$command" "$root"/usr/libexec/lxc-passthrough/pve-*
 
 install -d -m 0755 "$root/DEBIAN"
 size=$(du -sk --exclude=DEBIAN "$root" | cut -f1)
-sed -e "s/@DEBVERSION@/$debversion/" -e "s/@ARCH@/$arch/" -e "s/@SIZE@/$size/" \
+# Built-Using (Debian policy 7.8): the source packages of what is linked in
+# statically, the C library (all of the hooks) and the C++ library.
+source_of() { dpkg-query -W -f '${source:Package} (= ${source:Version})' "$1" 2>/dev/null; }
+libcxx=$(dpkg -S "$(readlink -f "$(clang -print-file-name=libstdc++.a)")" 2>/dev/null | cut -d: -f1 | head -1)
+built_using=$(source_of libc6-dev)
+[ -z "$libcxx" ] || built_using="$built_using, $(source_of "$libcxx")"
+sed -e "s/@DEBVERSION@/$debversion/" -e "s/@ARCH@/$arch/" -e "s/@SIZE@/$size/" -e "s/@BUILTUSING@/$built_using/" \
     "$here/packaging/debian/control.in" > "$root/DEBIAN/control"
 (cd "$root" && find . -path ./DEBIAN -prune -o -type f -printf '%P\0' | sort -z | xargs -0 md5sum) > "$root/DEBIAN/md5sums"
 chmod 0644 "$root/DEBIAN/control" "$root/DEBIAN/md5sums"

@@ -7,7 +7,7 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 
 extension EndToEndTests {
     @Suite("install.sh",
-           .enabled(if: FileManager.default.isExecutableFile(atPath: repositoryRoot + "/.build-install/release/pve-prestart-hook"),
+           .enabled(if: FileManager.default.isExecutableFile(atPath: repositoryRoot + "/.build-release-hooks/release/pve-prestart-hook"),
                     "needs the release build (./install.sh or test.sh makes it)"))
     struct InstallScriptTests {
         func mode(_ path: String) -> Int? {
@@ -54,59 +54,48 @@ extension EndToEndTests {
             #expect(files.isEmpty, "uninstall leaves no file: \(files)")
         }
 
-        @Test("the hooks are statically linked: no Swift runtime, no dynamic loader",
+        @Test("the hooks are static PIE: no Swift runtime, no dynamic loader, their addresses randomised",
               arguments: ["pve-prestart-hook", "pve-autodev-hook", "pve-poststop-hook"])
-        func hooksAreStaticallyLinked(program: String) {
-            let linked = run(["ldd", repositoryRoot + "/.build-install/release/" + program])
-            #expect((linked.output + linked.error).contains("not a dynamic executable"), "\(linked)")
+        func hooksAreStaticPIE(program: String) {
+            let path = repositoryRoot + "/.build-release-hooks/release/" + program
+            let linked = run(["ldd", path])
+            #expect((linked.output + linked.error).contains("statically linked") || (linked.output + linked.error).contains("not a dynamic executable"),
+                    "\(linked)")
+            let program = run(["readelf", "-l", path])
+            #expect(program.succeeded && !program.output.contains("INTERP"), "no interpreter: \(program.output)")
+            expectHardened(path)
         }
 
-        @Test("lxc-passthrough carries its Swift runtime and C++ library, loads liblxc, and is linked at a fixed address (its start-up is short)",
-              .enabled(if: FileManager.default.isExecutableFile(atPath: repositoryRoot + "/.build-install-admin/release/lxc-passthrough"),
+        /// What Debian's hardening asks of an ELF program: position-independent
+        /// (type DYN), full RELRO (GNU_RELRO and BIND_NOW), no text relocations;
+        /// and no run path.
+        func expectHardened(_ path: String, sourceLocation: SourceLocation = #_sourceLocation) {
+            let header = run(["readelf", "-h", path])
+            #expect(header.succeeded && header.output.contains("DYN (Position-Independent Executable file)"), "\(header.output)",
+                    sourceLocation: sourceLocation)
+            let segments = run(["readelf", "-l", path])
+            #expect(segments.output.contains("GNU_RELRO"), "\(segments.output)", sourceLocation: sourceLocation)
+            let dynamic = run(["readelf", "-d", path])
+            #expect(dynamic.output.contains("BIND_NOW") && dynamic.output.contains("PIE"), "\(dynamic.output)", sourceLocation: sourceLocation)
+            #expect(!dynamic.output.contains("TEXTREL"), "\(dynamic.output)", sourceLocation: sourceLocation)
+            #expect(dynamic.output.contains("(RELR)"), "relative relocations packed: \(dynamic.output)", sourceLocation: sourceLocation)
+            #expect(!dynamic.output.contains("RUNPATH") && !dynamic.output.contains("RPATH"),
+                    "no run path for the loader to search before the system's: \(dynamic.output)", sourceLocation: sourceLocation)
+        }
+
+        @Test("lxc-passthrough carries its Swift runtime and C++ library, loads liblxc, and is a hardened PIE",
+              .enabled(if: FileManager.default.isExecutableFile(atPath: repositoryRoot + "/.build-release/release/lxc-passthrough"),
                        "needs the release build of lxc-passthrough (./install.sh makes it)"))
         func commandLinksLiblxcOnly() {
-            let linked = run(["ldd", repositoryRoot + "/.build-install-admin/release/lxc-passthrough"])
+            let path = repositoryRoot + "/.build-release/release/lxc-passthrough"
+            let linked = run(["ldd", path])
             #expect(linked.succeeded && linked.output.contains("liblxc.so.1"), "\(linked)")
             #expect(!linked.output.contains("libswift") && !linked.output.contains("libFoundation"), "no Swift runtime library: \(linked)")
             #expect(!linked.output.contains("libstdc++"), "the C++ library is linked in, not loaded and relocated at every start: \(linked)")
-            let header = run(["readelf", "-h", repositoryRoot + "/.build-install-admin/release/lxc-passthrough"])
-            #expect(header.succeeded && header.output.contains("EXEC (Executable file)"), "not position-independent: \(header.output)")
-            let dynamic = run(["readelf", "-d", repositoryRoot + "/.build-install-admin/release/lxc-passthrough"])
-            #expect(dynamic.succeeded && !dynamic.output.contains("RUNPATH") && !dynamic.output.contains("RPATH"),
-                    "no run path for the loader to search before the system's: \(dynamic.output)")
-            let exported = run(["nm", "-D", "--defined-only", repositoryRoot + "/.build-install-admin/release/lxc-passthrough"])
+            expectHardened(path)
+            let exported = run(["nm", "-D", "--defined-only", path])
             let swiftSymbols = exported.output.split(separator: "\n").filter { $0.contains(" $s") }
             #expect(exported.succeeded && swiftSymbols.isEmpty, "no Swift symbol exported: \(swiftSymbols.prefix(5))")
-        }
-
-        /// The symbols of an unstripped build product: name to address.
-        func symbols(_ program: String) -> [Substring: UInt64] {
-            var table: [Substring: UInt64] = [:]
-            for line in run(["nm", program]).output.split(separator: "\n") {
-                let fields = line.split(separator: " ")
-                guard fields.count == 3, let address = UInt64(fields[0], radix: 16) else { continue }
-                table[fields[2]] = address
-            }
-            return table
-        }
-
-        @Test("the programs find argv without reading /proc/self/maps, and their hot functions lie side by side (packaging/hot-functions.order)",
-              arguments: ["/.build-install-admin/release/lxc-passthrough", "/.build-install/release/pve-prestart-hook", "/.build-install/release/pve-autodev-hook"])
-        func startUpIsShort(program: String) throws {
-            let path = repositoryRoot + program
-            try #require(FileManager.default.isExecutableFile(atPath: path), "needs the release build (./install.sh makes it)")
-            let table = symbols(path)
-            #expect(table["saveArguments"] != nil && table["_GLOBAL__sub_I_CommandLine.cpp"] == nil,
-                    "argv from glibc's .init_array call, not the Swift runtime's /proc/self/maps reader")
-            // Our modules' functions among them (the Swift library's are in one section the linker cannot reorder).
-            let order = try String(contentsOfFile: repositoryRoot + "/packaging/hot-functions.order", encoding: .utf8)
-            let ours = order.split(separator: "\n").map { $0.dropFirst(".text.".count) }.filter {
-                $0.hasPrefix("$s") && ($0.prefix(32).contains("Passthrough") || $0.hasPrefix("$s15lxc_passthrough"))
-            }
-            let hot = ours.compactMap { table[$0] }.sorted()
-            try #require(hot.count > 200, "the order names functions of this program: \(hot.count)")
-            // Side by side they span about 250 KiB; where each object put them, about 9 MiB.
-            #expect(hot.last! - hot.first! < 1 << 20, "our hot functions span \(hot.last! - hot.first!) bytes")
         }
     }
 }
