@@ -72,7 +72,8 @@ let package = Package(
         // The command line itself: QuickCommandLine against ArgumentParser.
         .testTarget(
             name: "LXCPassthroughCommandTests",
-            dependencies: ["lxc-passthrough", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["lxc-passthrough", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            exclude: ["Help"]),
         // DenySyscall, StandInMonitor and SilentFuse (C programs) are compiled by the tests themselves, at run time.
         .testTarget(name: "EndToEndTests", exclude: ["DenySyscall", "StandInMonitor", "SilentFuse"]),
     ]

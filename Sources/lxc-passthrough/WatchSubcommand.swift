@@ -9,22 +9,22 @@ struct Watch: ParsableCommand {
         commandName: "watch",
         abstract: "Follow devices as they come, go and get new numbers, in every container, until SIGTERM or SIGINT.",
         discussion: """
-            Runs in the foreground, one line per action on stderr (the journal under systemd: \\
-            lxc-passthrough-watch.service). For each container under the container path whose \\
-            config includes passthrough.conf, every entry is resolved again (following host \\
-            symlinks, as pre-start does) whenever a device comes or goes (kernel uevents) or a \\
-            link or node appears in the directory of an entry's path (inotify), and when a \\
+            Runs in the foreground, one line per action on stderr (the journal under systemd: \
+            lxc-passthrough-watch.service). For each container under the container path whose \
+            config includes passthrough.conf, every entry is resolved again (following host \
+            symlinks, as pre-start does) whenever a device comes or goes (kernel uevents) or a \
+            link or node appears in the directory of an entry's path (inotify), and when a \
             container starts, stops or its config changes:
 
-              a running container loses a device that vanished or whose path names another \\
-              device now (its cgroup access first, then its node), and is given the device its \\
-              entry names now (the rule first, then the node, with the entry's mode and mapped \\
-              owner), optional entries (required=0) included;
+              - a running container loses a device that vanished or whose path names
+                another device now (its cgroup access first, then its node), and is
+                given the device its entry names now (the rule first, then the node,
+                with the entry's mode and mapped owner), optional entries (required=0)
+                included;
+              - every container's rules block follows its devices, as 'sync' writes
+                it, so no start fails because a device got a new number.
 
-              every container's rules block follows its devices, as 'sync' writes it, so no \\
-              start fails because a device got a new number.
-
-            At its start it looks at everything, so a replug while it was down is caught up. \\
+            At its start it looks at everything, so a replug while it was down is caught up. \
             Only one watcher runs per container path: a second one refuses to start, naming the first.
             """)
 
