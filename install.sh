@@ -108,23 +108,16 @@ fi
 
 # Build folders of their own: a debug or plugin build elsewhere must never be
 # installed. Package.swift holds the release flags (PIE, full RELRO and
-# BIND_NOW, packed relative relocations, lld; the C code with a stack
-# protector, _FORTIFY_SOURCE and CET); what is added here:
-# - the hooks are static PIE (`-static-pie`, the Swift runtime linked in, no
-#   run path: glibc's static-PIE start-up refuses one): no dynamic loader at
-#   each container start, its address randomised all the same;
-# - lxc-passthrough links liblxc (Debian's liblxc1), so it is a dynamic PIE
-#   carrying the Swift runtime, with the C++ library the runtime needs linked
-#   in (a directory holding only libstdc++.a, searched before the system's),
-#   no symbol exported (--no-export-dynamic: the runtime looks up where it was
-#   loaded from with dladdr, which read all 2,581 of them) and no $ORIGIN run
-#   path (--disable-local-rpath: the loader looked for liblxc in 20 directories
-#   beside the program before the system's).
-# - every module reaches the metadata of a concrete generic type through an
-#   accessor function rather than by its mangled name (the runtime's first
-#   lookup of each name demangles it and scans every protocol conformance
-#   record of the binary; callgrind: a live attach went from 3.68M to 3.09M
-#   instructions).
+# BIND_NOW, packed relative relocations, lld, no exported symbol, libstdc++
+# linked in, concrete metadata through accessors; the C code with a stack
+# protector, _FORTIFY_SOURCE and CET), so that the command is built exactly as
+#   swift build -c release --static-swift-stdlib --disable-local-rpath
+# builds it. --disable-local-rpath drops the $ORIGIN run path SwiftPM adds
+# (no manifest setting can): the loader looked for each library in 20
+# directories beside the program before the system's. The hooks differ only
+# by their link: static PIE (`-static-pie`: no dynamic loader at each
+# container start, the address randomised all the same; glibc's static-PIE
+# start-up refuses a run path).
 scratch=$here/.build-release-hooks
 bindir=$scratch/release
 adminscratch=$here/.build-release
@@ -132,17 +125,12 @@ admindir=$adminscratch/release
 if [ "$build" = yes ]; then
     command -v swift >/dev/null 2>&1 || die "swift not found: install the Swift toolchain, or build a package elsewhere"
     [ -f /usr/include/lxc/lxccontainer.h ] || install_build_dependency lxc-dev
-    byaccessor="-Xswiftc -Xfrontend -Xswiftc -disable-concrete-type-metadata-mangled-name-accessors"
     for hook in $hooks; do
-        (cd "$here" && swift build -c release --scratch-path "$scratch" --product "$hook" --static-swift-stdlib --disable-local-rpath \
-            -Xswiftc -Xclang-linker -Xswiftc -static-pie -Xlinker --no-export-dynamic $byaccessor) || die "build of $hook failed"
+        (cd "$here" && swift build -c release --static-swift-stdlib --disable-local-rpath --scratch-path "$scratch" --product "$hook" \
+            -Xswiftc -Xclang-linker -Xswiftc -static-pie) || die "build of $hook failed"
     done
-    cxx=$adminscratch/static-libstdc++
-    archive=$(clang -print-file-name=libstdc++.a 2>/dev/null || true)
-    case "$archive" in /*) ;; *) die "libstdc++.a not found (clang -print-file-name=libstdc++.a): install libstdc++-12-dev" ;; esac
-    mkdir -p "$cxx" && ln -sf "$archive" "$cxx/libstdc++.a"
-    (cd "$here" && swift build -c release --scratch-path "$adminscratch" --product lxc-passthrough --static-swift-stdlib --disable-local-rpath \
-        -Xlinker -L"$cxx" -Xlinker --no-export-dynamic $byaccessor) || die "build of lxc-passthrough failed"
+    (cd "$here" && swift build -c release --static-swift-stdlib --disable-local-rpath --scratch-path "$adminscratch" --product lxc-passthrough) ||
+        die "build of lxc-passthrough failed"
 fi
 for program in $hooks; do
     [ -x "$bindir/$program" ] || die "$bindir/$program is missing: build first (without --no-build)"
