@@ -25,20 +25,19 @@ public struct ContainerAccounts {
 
     /// An owner as given: nil stays nil, a number is taken as it is, a name
     /// is looked up. Also returns what a name resolved to, to be told.
-    public func resolve(_ text: String?, _ kind: AccountDatabase.Kind) throws(AdminError) -> (id: UInt32?, note: String?) {
-        guard let text else { return (nil, nil) }
-        if let problem = DevicePath.controlCharacterProblem(text) { throw AdminError(problem) }
-        guard AccountDatabase.isName(text) else {
-            guard let id = try? DeviceSpec.parseID(text, key: kind.key) else {
-                throw AdminError("invalid \(kind.key) '\(text)': expected an integer from 0 to 4294967294, or a \(kind.noun) name of the container")
-            }
-            return (id, nil)
+    public func resolve(_ account: Account?, _ kind: AccountDatabase.Kind) throws(AdminError) -> (id: UInt32?, note: String?) {
+        let name: String
+        switch account {
+        case nil: return (nil, nil)
+        case .id(let id): return (id, nil)
+        case .name(let text): name = text
         }
+        if let problem = DevicePath.controlCharacterProblem(name) { throw AdminError(problem) }
         let (database, source) = try read(kind)
-        guard let id = database.id(of: text) else {
-            throw AdminError("container '\(administration.container.name)' has no \(kind.noun) '\(OctalEscape.escapeForTerminal(text))' in its \(kind.rawValue) (read \(source))")
+        guard let id = database.id(of: name) else {
+            throw AdminError("container '\(administration.container.name)' has no \(kind.noun) '\(OctalEscape.escapeForTerminal(name))' in its \(kind.rawValue) (read \(source))")
         }
-        return (id, "\(kind.key) \(text) is \(id) in the container (its \(kind.rawValue))")
+        return (id, "\(kind.key) \(name) is \(id) in the container (its \(kind.rawValue))")
     }
 
     /// The container's account database, and where it was read from.

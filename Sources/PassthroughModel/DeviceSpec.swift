@@ -51,6 +51,8 @@ public struct DeviceSpec: Equatable, Sendable {
         case invalidMountPath(String, reason: String)
         case invalidMode(String)
         case invalidID(key: String, text: String)
+        /// An owner on the command line: neither an id nor a name (`Account`).
+        case invalidAccount(AccountDatabase.Kind, text: String)
         case invalidBoolean(key: String, text: String)
     }
 
@@ -65,25 +67,16 @@ public struct DeviceSpec: Equatable, Sendable {
         guard let path = pairs["path"] else { throw .missingPath }
         if let reason = DevicePath.problem(path) { throw .invalidPath(path, reason: reason) }
         var spec = DeviceSpec(path: path)
-        if let mode = pairs["mode"] { spec.mode = try parseMode(mode) }
+        if let mode = pairs["mode"] { spec.mode = try NodeMode(mode).bits }
         if let uid = pairs["uid"] { spec.uid = try parseID(uid, key: "uid") }
         if let gid = pairs["gid"] { spec.gid = try parseID(gid, key: "gid") }
-        if let flag = pairs["deny-write"] { spec.denyWrite = try parseBoolean(flag, key: "deny-write") }
-        if let flag = pairs["required"] { spec.required = try parseBoolean(flag, key: "required") }
+        if let flag = pairs["deny-write"] { spec.denyWrite = try BooleanSetting(flag, key: "deny-write").isOn }
+        if let flag = pairs["required"] { spec.required = try BooleanSetting(flag, key: "required").isOn }
         if let mountPath = pairs["mp"] {
             if let reason = DevicePath.problem(mountPath) { throw .invalidMountPath(mountPath, reason: reason) }
             spec.mountPath = mountPath
         }
         return spec
-    }
-
-    /// `0` then exactly three octal digits, as Proxmox's `0[0-7]{3}` pattern.
-    static func parseMode(_ text: String) throws(Failure) -> UInt32 {
-        let digits = Array(text.utf8)
-        guard digits.count == 4, digits[0] == UInt8(ascii: "0"),
-              digits.dropFirst().allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "7")).contains($0) })
-        else { throw .invalidMode(text) }
-        return digits.dropFirst().reduce(0) { $0 * 8 + UInt32($1 - UInt8(ascii: "0")) }
     }
 
     /// A non-negative decimal integer that fits a `uid_t` other than the reserved -1.
@@ -92,14 +85,6 @@ public struct DeviceSpec: Equatable, Sendable {
               let value = UInt32(text), value != UInt32.max
         else { throw .invalidID(key: key, text: text) }
         return value
-    }
-
-    public static func parseBoolean(_ text: String, key: String) throws(Failure) -> Bool {
-        switch text.lowercased() {
-        case "1", "on", "yes", "true": return true
-        case "0", "off", "no", "false": return false
-        default: throw .invalidBoolean(key: key, text: text)
-        }
     }
 }
 
@@ -110,9 +95,22 @@ extension DeviceSpec.Failure: CustomStringConvertible {
         case .missingPath: return "no device path given"
         case .invalidPath(let path, let reason): return "invalid device path '\(path)': \(reason)"
         case .invalidMountPath(let path, let reason): return "invalid mp '\(path)' (the path in the container): \(reason)"
-        case .invalidMode(let text): return "invalid mode '\(text)': expected 0 and three octal digits, such as 0660 (no setuid, setgid or sticky bits)"
-        case .invalidID(let key, let text): return "invalid \(key) '\(text)': expected an integer from 0 to 4294967294"
-        case .invalidBoolean(let key, let text): return "invalid \(key) '\(text)': expected 1, on, yes, true, 0, off, no or false"
+        case .invalidMode(let text): return "invalid mode '\(text)': \(expectation ?? "")"
+        case .invalidID(let key, let text), .invalidBoolean(let key, let text): return "invalid \(key) '\(text)': \(expectation ?? "")"
+        case .invalidAccount(let kind, let text): return "invalid \(kind.key) '\(text)': \(expectation ?? "")"
+        }
+    }
+
+    /// What a refused value should have been, for the refusals of one
+    /// value ("expected 0 and three octal digits, ..."); nil for the others.
+    /// The command line says it after the option it names.
+    public var expectation: String? {
+        switch self {
+        case .syntax, .missingPath, .invalidPath, .invalidMountPath: return nil
+        case .invalidMode: return "expected 0 and three octal digits, such as 0660 (no setuid, setgid or sticky bits)"
+        case .invalidID: return "expected an integer from 0 to 4294967294"
+        case .invalidAccount(let kind, _): return "expected an integer from 0 to 4294967294, or a \(kind.noun) name of the container"
+        case .invalidBoolean: return "expected 1, on, yes, true, 0, off, no or false"
         }
     }
 }

@@ -38,21 +38,20 @@ struct Add: ParsableCommand {
 
     @OptionGroup var node: NodeOptions
 
-    @Option(help: ArgumentHelp(
-        "0: the device may be absent: a start goes on without it, and 'lxc-passthrough watch' puts it in when it appears (required=0 in the entry). Default 1.",
-        valueName: "0|1"))
-    var required: String?
+    @Option(
+        help: ArgumentHelp(
+            "0: the device may be absent: a start goes on without it, and 'lxc-passthrough watch' puts it in when it appears (required=0 in the entry). Default 1.",
+            valueName: "0|1"))
+    var required: BooleanSetting?
 
     @Flag(help: "Print the entries and rules that would be written, and change nothing.")
     var dryRun = false
 
-    var requiredValue: Bool? { required.flatMap { try? DeviceSpec.parseBoolean($0, key: "required") } }
+    /// Whether the entries are required: `--required`, else yes.
+    var isRequired: Bool { required?.isOn ?? true }
 
     mutating func validate() throws {
         path = try options.settle(path)
-        if let required, (try? DeviceSpec.parseBoolean(required, key: "required")) == nil {
-            throw ValidationError("invalid --required '\(required)': expected 1, on, yes, true, 0, off, no or false")
-        }
         if gpu {
             if let path { throw ValidationError("--gpu adds the host's GPU nodes: it takes no PATH ('\(path)')") }
             if node.mp != nil { throw ValidationError("--mp names the container path of one node: it cannot be used with --gpu") }
@@ -119,12 +118,11 @@ struct Add: ParsableCommand {
     /// The entries asked for, and whether there are many (a directory, --gpu).
     func requested(_ accounts: ContainerAccounts) throws(AdminError) -> ([NewEntry], Bool) {
         let owner = try node.owner(accounts)
-        let required = requiredValue
         if gpu { return (try gpuEntries(accounts, owner: owner), true) }
         let path = path!
         guard let directory = try directory(path) else {
-            return ([NewEntry(path: path, mode: node.modeBits, uid: owner.uid, gid: owner.gid, denyWrite: node.denyWrite,
-                              required: required ?? true, mountPath: node.mp)], false)
+            return ([NewEntry(path: path, mode: node.mode?.bits, uid: owner.uid, gid: owner.gid, denyWrite: node.denyWrite,
+                              required: isRequired, mountPath: node.mp)], false)
         }
         if node.mp != nil { throw AdminError("--mp names the container path of one node, and \(directory) is a directory") }
         let paths = try translatingErrors({ () throws(SystemError) in try DeviceNodes.all(under: directory) }) { error in
@@ -136,7 +134,7 @@ struct Add: ParsableCommand {
             throw AdminError("no device node under \(directory) (symbolic links are not followed); nothing written")
         }
         return (paths.map { path in
-            NewEntry(path: path, mode: node.modeBits, uid: owner.uid, gid: owner.gid, denyWrite: node.denyWrite, required: required ?? true)
+            NewEntry(path: path, mode: node.mode?.bits, uid: owner.uid, gid: owner.gid, denyWrite: node.denyWrite, required: isRequired)
         }, true)
     }
 
@@ -166,7 +164,7 @@ struct Add: ParsableCommand {
                 if groups[group] == nil {
                     let resolved: (id: UInt32?, note: String?)
                     do {
-                        resolved = try accounts.resolve(group, .groups)
+                        resolved = try accounts.resolve(.name(group), .groups)
                     } catch {
                         throw AdminError("\(error): --gpu gives \(gpu.path) to the group '\(group)'; add that group in the container, or pass --gid")
                     }
@@ -176,8 +174,8 @@ struct Add: ParsableCommand {
                 gid = groups[group]
             }
             entries.append(NewEntry(
-                path: gpu.path, mode: node.modeBits ?? gpu.mode, uid: owner.uid, gid: gid, denyWrite: node.denyWrite,
-                required: (requiredValue ?? true) && gpu.required))
+                path: gpu.path, mode: node.mode?.bits ?? gpu.mode, uid: owner.uid, gid: gid, denyWrite: node.denyWrite,
+                required: isRequired && gpu.required))
         }
         return entries
     }

@@ -11,9 +11,9 @@ struct AttachInvocation: Equatable {
     var lxcpath: String?
     var name: String
     var path: String
-    var mode: String?
-    var uid: String?
-    var gid: String?
+    var mode: NodeMode?
+    var uid: Account?
+    var gid: Account?
     var denyWrite = false
     var mp: String?
     var temporary = false
@@ -25,7 +25,7 @@ struct AttachInvocation: Equatable {
         return performing { () throws(AdminError) in
             let owner = try resolvedOwner(uid: uid, gid: gid, ContainerAccounts(administration, live: live))
             let request = AttachRequest(
-                path: path, mode: mode.flatMap { UInt32($0, radix: 8) }, uid: owner.uid, gid: owner.gid, denyWrite: denyWrite, mountPath: mp,
+                path: path, mode: mode?.bits, uid: owner.uid, gid: owner.gid, denyWrite: denyWrite, mountPath: mp,
                 temporary: temporary)
             let result = try administration.attach(request, live: live, include: includePath)
             let entry = result.key.map { " as \($0)" } ?? " (temporary)"
@@ -87,13 +87,8 @@ func reported<T>(_ body: () throws(AdminError) -> T) -> T? {
 
 /// The owner of a node as numbers: a name is looked up in the container (and
 /// what it resolved to is told).
-func resolvedOwner(uid: String?, gid: String?, _ accounts: ContainerAccounts) throws(AdminError) -> (uid: UInt32?, gid: UInt32?) {
+func resolvedOwner(uid: Account?, gid: Account?, _ accounts: ContainerAccounts) throws(AdminError) -> (uid: UInt32?, gid: UInt32?) {
     let user = try accounts.resolve(uid, .users), group = try accounts.resolve(gid, .groups)
     for note in [user.note, group.note].compactMap({ $0 }) { print("\(accounts.administration.container.name): \(note)") }
     return (user.id, group.id)
-}
-
-/// Why `mode` is not a node's mode (`--mode`), or nil.
-func modeProblem(_ mode: String) -> String? {
-    (try? DeviceSpec.parse("/dev/x,mode=\(mode)")) == nil ? "invalid --mode '\(mode)': expected 0 and three octal digits, such as 0660" : nil
 }

@@ -1,4 +1,5 @@
 import PassthroughAdmin
+import PassthroughModel
 
 /// The plain forms of `attach` and `detach`, read without ArgumentParser.
 ///
@@ -6,10 +7,12 @@ import PassthroughAdmin
 /// usable in the container, and ArgumentParser's reflection costs more than
 /// the change itself (about 12 of 20 million instructions). These forms are
 /// read here; anything else, or anything not valid (`--help`, `--mode=0660`,
-/// `--`, an unknown or repeated option, a missing operand, a bad mode or
-/// name), returns nil and goes to ArgumentParser, which reads it or says
-/// what is wrong. `QuickCommandLineTests` checks that both read every form
-/// alike.
+/// `--`, an unknown or repeated option, a missing operand, a bad mode,
+/// owner or name), returns nil and goes to ArgumentParser, which reads it or
+/// says what is wrong. The values are read by the model's own parsers
+/// (`NodeMode`, `Account`), as ArgumentParser reads them (their
+/// `ExpressibleByArgument` conformances, ModelValues.swift).
+/// `QuickCommandLineTests` checks that both read every form alike.
 enum QuickCommandLine {
     enum Invocation: Equatable {
         case attach(AttachInvocation)
@@ -74,8 +77,14 @@ enum QuickCommandLine {
         if name == nil, !operands.isEmpty { name = operands.removeFirst() }
         guard operands.count == 1, let name, ManagedContainer.problem(name: name) == nil else { return nil }
         guard attach else { return .detach(DetachInvocation(lxcpath: lxcpath, name: name, target: operands[0], temporary: temporary)) }
-        if let mode, modeProblem(mode) != nil { return nil }
-        return .attach(AttachInvocation(
-            lxcpath: lxcpath, name: name, path: operands[0], mode: mode, uid: uid, gid: gid, denyWrite: denyWrite, mp: mp, temporary: temporary))
+        var invocation = AttachInvocation(lxcpath: lxcpath, name: name, path: operands[0], denyWrite: denyWrite, mp: mp, temporary: temporary)
+        do throws(DeviceSpec.Failure) {
+            if let mode { invocation.mode = try NodeMode(mode) }
+            if let uid { invocation.uid = try Account(uid, kind: .users) }
+            if let gid { invocation.gid = try Account(gid, kind: .groups) }
+        } catch {
+            return nil
+        }
+        return .attach(invocation)
     }
 }

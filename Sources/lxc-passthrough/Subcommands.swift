@@ -87,18 +87,21 @@ struct Check: ParsableCommand {
 
 /// The node's options, as `add` and `attach` take them.
 struct NodeOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Permission bits of the node: 0 and three octal digits (default: 0660).", valueName: "MODE"))
-    var mode: String?
+    @Option(
+        help: ArgumentHelp("Permission bits of the node: 0 and three octal digits (default: 0660).", valueName: "MODE"))
+    var mode: NodeMode?
 
-    @Option(help: ArgumentHelp(
-        "Owner of the node as the container sees it: a number, or a user name looked up in the container's own /etc/passwd (default: 0).",
-        valueName: "USER"))
-    var uid: String?
+    @Option(
+        help: ArgumentHelp(
+            "Owner of the node as the container sees it: a number (0 to 4294967294), or a user name looked up in the container's own /etc/passwd (default: 0).",
+            valueName: "USER"))
+    var uid: Account?
 
-    @Option(help: ArgumentHelp(
-        "Group of the node as the container sees it: a number, or a group name looked up in the container's own /etc/group (default: 0).",
-        valueName: "GROUP"))
-    var gid: String?
+    @Option(
+        help: ArgumentHelp(
+            "Group of the node as the container sees it: a number (0 to 4294967294), or a group name looked up in the container's own /etc/group (default: 0).",
+            valueName: "GROUP"))
+    var gid: Account?
 
     @Flag(help: "Let the container read the device but not write it.")
     var denyWrite = false
@@ -106,14 +109,8 @@ struct NodeOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Where the node appears in the container, when not at the host path (mp= in the entry), e.g. /dev/zigbee.", valueName: "PATH"))
     var mp: String?
 
-    var modeBits: UInt32? { mode.flatMap { UInt32($0, radix: 8) } }
-
     /// The owner as numbers: names looked up in the container (each told).
     func owner(_ accounts: ContainerAccounts) throws(AdminError) -> (uid: UInt32?, gid: UInt32?) {
         try resolvedOwner(uid: uid, gid: gid, accounts)
-    }
-
-    func validate() throws {
-        if let mode, let problem = modeProblem(mode) { throw ValidationError(problem) }
     }
 }

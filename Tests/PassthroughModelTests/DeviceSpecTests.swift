@@ -107,6 +107,22 @@ struct DeviceSpecTests {
         #expect("\(DeviceSpec.Failure.syntax(.unknownKey("owner")))".contains("'owner'"))
     }
 
+    @Test("a refused value says what was expected; the command line says it after the option's name")
+    func refusedValuesSayWhatWasExpected() throws {
+        let refusals: [DeviceSpec.Failure] = [
+            .invalidMode("4660"), .invalidID(key: "uid", text: "-3"), .invalidAccount(.groups, text: "4294967295"),
+            .invalidBoolean(key: "required", text: "maybe"),
+        ]
+        for refusal in refusals {
+            let expectation = try #require(refusal.expectation, "\(refusal)")
+            #expect(expectation.hasPrefix("expected "))
+            #expect("\(refusal)".hasSuffix("': \(expectation)"), "\(refusal)")
+        }
+        #expect(DeviceSpec.Failure.invalidMode("4660").expectation == "expected 0 and three octal digits, such as 0660 (no setuid, setgid or sticky bits)")
+        #expect(DeviceSpec.Failure.missingPath.expectation == nil)
+        #expect(DeviceSpec.Failure.invalidPath("/tmp/x", reason: "r").expectation == nil)
+    }
+
     @Test func requiredAndMountPathAreRead() throws {
         let spec = try DeviceSpec.parse("/dev/serial/by-id/usb-x,required=0,mp=/dev/zigbee")
         #expect(spec == DeviceSpec(path: "/dev/serial/by-id/usb-x", required: false, mountPath: "/dev/zigbee"))
