@@ -48,11 +48,13 @@ public struct WatchIndex: Sendable {
         if let directory = interest.directory { byDirectory[directory] = name }
     }
 
-    /// Gives back the room that containers forgotten left in its maps.
+    /// Gives back the room that containers forgotten left in its maps, and
+    /// in the sets of names they hold (a directory a thousand containers
+    /// shared keeps room for them all while one still has it).
     public mutating func compact() {
         interests = interests.compacted()
-        byPath = byPath.compacted()
-        byNumber = byNumber.compacted()
+        byPath = byPath.compacted().mapValues { $0.compacted() }
+        byNumber = byNumber.compacted().mapValues { $0.compacted() }
         byDirectory = byDirectory.compacted()
     }
 

@@ -53,4 +53,30 @@ struct WatchIndexTests {
         #expect(index.interests.isEmpty)
         #expect(index.containers(touchedAt: "/dev/ttyUSB1").isEmpty && index.containers(using: Self.loop7).isEmpty)
     }
+
+    @Test("compacting gives back the room a thousand forgotten containers left, in the sets of names a shared directory holds too")
+    func compactingGivesBackTheRoomOfForgottenContainers() {
+        var index = WatchIndex()
+        index.set("running", WatchIndex.Interest(paths: ["/dev/shared/by-id/usb-Stick"], numbers: [Self.loop7]))
+        for number in 0..<1000 {
+            index.set("ct\(number)", WatchIndex.Interest(paths: ["/dev/shared/serial/usb-\(number % 256)"], numbers: [Self.loop7]))
+        }
+        let grown = index.containers(touchedAt: "/dev/shared").capacity
+        #expect(grown >= 1001)
+        for number in 0..<1000 { index.remove("ct\(number)") }
+        #expect(index.containers(touchedAt: "/dev/shared").capacity == grown, "removal alone keeps the room (what compact is for)")
+        index.compact()
+        #expect(index.containers(touchedAt: "/dev/shared") == ["running"])
+        #expect(index.containers(touchedAt: "/dev/shared").capacity < 8)
+        #expect(index.containers(using: Self.loop7) == ["running"])
+        #expect(index.containers(using: Self.loop7).capacity < 8)
+    }
+
+    @Test func compactedSetsAndDictionariesKeepTheirContents() {
+        var set = Set(0..<1000)
+        var dictionary = Dictionary(uniqueKeysWithValues: (0..<1000).map { ($0, "\($0)") })
+        for number in 3..<1000 { set.remove(number); dictionary[number] = nil }
+        #expect(set.compacted() == [0, 1, 2] && set.compacted().capacity < set.capacity)
+        #expect(dictionary.compacted() == [0: "0", 1: "1", 2: "2"] && dictionary.compacted().capacity < dictionary.capacity)
+    }
 }
