@@ -1,7 +1,8 @@
 #!/bin/sh
 # Builds the libFuzzer binary for the parsers (property strings, container
 # configs with includes, id maps, the device list, a container's mountinfo,
-# the host's record of grants, kernel uevents, a container's /etc/group)
+# the host's record of grants, kernel uevents, a container's /etc/group,
+# sysfs's USB device attributes and node uevent files)
 # from the model target's sources, with AddressSanitizer, and
 # runs each target on its seed corpus (fuzz/corpus/TARGET) plus a working
 # corpus in .build-fuzz/.
@@ -29,7 +30,7 @@ fi
 grep -v 'Cannot export local symbol' "$out/build.log" || true
 
 status=0
-for target in ${FUZZ_TARGETS:-PropertyString ContainerConfig IDMap DeviceList MountTable GrantRecord Uevent AccountDatabase}; do
+for target in ${FUZZ_TARGETS:-PropertyString ContainerConfig IDMap DeviceList MountTable GrantRecord Uevent AccountDatabase Sysfs}; do
     mkdir -p "$out/corpus-$target"
     echo "== fuzz $target $*"
     # Swift's own crash handler would race AddressSanitizer's.

@@ -12,8 +12,9 @@ let fuzzTarget: (UnsafeRawPointer, Int) -> CInt = {
     case "GrantRecord": return fuzzGrantRecord
     case "Uevent": return fuzzUevent
     case "AccountDatabase": return fuzzAccountDatabase
+    case "Sysfs": return fuzzSysfs
     default:
-        fputs("FUZZ_TARGET must be PropertyString, ContainerConfig, IDMap, DeviceList, MountTable, GrantRecord, Uevent or AccountDatabase\n", stderr)
+        fputs("FUZZ_TARGET must be PropertyString, ContainerConfig, IDMap, DeviceList, MountTable, GrantRecord, Uevent, AccountDatabase or Sysfs\n", stderr)
         exit(2)
     }
 }()
