@@ -93,6 +93,7 @@ let package = Package(
         .testTarget(name: "PassthroughSystemTests", dependencies: ["PassthroughSystem", "CLinuxShims"]),
         .testTarget(name: "PassthroughHooksTests", dependencies: ["PassthroughHooks"]),
         .testTarget(name: "PassthroughAdminTests", dependencies: ["PassthroughAdmin", "PassthroughContainerEntry"]),
+        .testTarget(name: "PassthroughWatchTests", dependencies: ["PassthroughWatch"]),
         // The command line itself: QuickCommandLine against ArgumentParser.
         .testTarget(
             name: "LXCPassthroughCommandTests",
