@@ -19,14 +19,7 @@ public enum DeviceNodes {
     }
 
     private static func collect(in directory: borrowing FileDescriptor, prefix: String, depth: Int, into found: inout [String]) throws(SystemError) {
-        for name in try directory.directoryEntries().sorted() {
-            let info: stat
-            do {
-                info = try directory.status(name)
-            } catch {
-                if error.errno == ENOENT { continue }  // gone while walking
-                throw error
-            }
+        for (name, info) in try directory.entryStatuses() {
             switch info.st_mode & S_IFMT {
             case S_IFCHR, S_IFBLK:
                 found.append(prefix + "/" + name)

@@ -249,4 +249,20 @@ public struct FileDescriptor: ~Copyable {
         }
         return names
     }
+
+    /// Each entry of this directory with its status (`fstatat`, no symlink
+    /// followed), in name order: what a walk looks at. An entry removed
+    /// between the listing and its `fstatat` (ENOENT) is left out.
+    public func entryStatuses() throws(SystemError) -> [(name: String, status: stat)] {
+        var entries: [(name: String, status: stat)] = []
+        for name in try directoryEntries().sorted() {
+            do {
+                entries.append((name, try status(name)))
+            } catch {
+                if error.errno == ENOENT { continue }  // gone while walking
+                throw error
+            }
+        }
+        return entries
+    }
 }

@@ -67,14 +67,7 @@ private struct NodeWalk {
     static func look(in directory: borrowing FileDescriptor) throws(SystemError) -> (hasNode: Bool, subdirectories: [String]) {
         var hasNode = false
         var subdirectories: [String] = []
-        for name in try directory.directoryEntries().sorted() {
-            let info: stat
-            do {
-                info = try directory.status(name)
-            } catch {
-                if error.errno == ENOENT { continue }  // gone while walking
-                throw error
-            }
+        for (name, info) in try directory.entryStatuses() {
             switch info.st_mode & S_IFMT {
             case S_IFDIR: subdirectories.append(name)
             case S_IFREG where name == "dev": hasNode = true
