@@ -43,9 +43,7 @@ struct WatcherLock: ~Copyable {
                 let who = pid > 0 ? "pid \(pid) (\(OctalEscape.escapeForTerminal(ProcessStatus.command(pid) ?? "?")))" : "another process"
                 throw AdminError("another watcher follows the containers in \(lxcPath): \(who) holds \(directory)/\(name)")
             }
-            let locked = try translatingErrors({ () throws(SystemError) in try file.status() }, failed)
-            let named = try? records.status(name)
-            guard let named, named.st_dev == locked.st_dev, named.st_ino == locked.st_ino else {
+            guard try translatingErrors({ () throws(SystemError) in try WatcherLock.isStillNamed(file, name, in: records) }, failed) else {
                 guard attempt < 8 else {
                     throw AdminError("cannot take the watcher's lock for \(lxcPath): \(directory)/\(name) keeps being replaced")
                 }
@@ -72,12 +70,18 @@ struct WatcherLock: ~Copyable {
         guard let names = try? records.directoryEntries() else { return }
         for name in names where name != own && name.hasPrefix("watch-") && name.hasSuffix(".lock") {
             guard let other = try? records.open(name, flags: O_RDWR | O_NOFOLLOW | O_NONBLOCK),
-                  (try? other.tryLockExclusively()) == true,
-                  let locked = try? other.status(), let named = try? records.status(name),
-                  named.st_dev == locked.st_dev, named.st_ino == locked.st_ino
+                  (try? other.tryLockExclusively()) == true, (try? WatcherLock.isStillNamed(other, name, in: records)) == true
             else { continue }
             try? records.remove(name)
         }
+    }
+
+    /// Whether `name` in `records` is still the file `file` has open (not
+    /// removed, nor replaced by a new one, since it was opened).
+    static func isStillNamed(_ file: borrowing FileDescriptor, _ name: String, in records: borrowing FileDescriptor) throws(SystemError) -> Bool {
+        let open = try file.status()
+        guard let named = try? records.status(name) else { return false }
+        return named.st_dev == open.st_dev && named.st_ino == open.st_ino
     }
 
     /// Removes the file, the lock still held (the descriptor closes after).
