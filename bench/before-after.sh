@@ -78,13 +78,11 @@ if [ -d /run/systemd/system ] && systemctl is-active --quiet lxc-passthrough-wat
     service_was_active=yes
 fi
 . "$here/containers.sh"
+. "$here/common.sh"
 
 "$compiler" -O2 -o "$work/measure" "$here/measure.c"
 "$compiler" -O2 -o "$work/reaction" "$here/reaction.c"
-hardening() { DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --get "$1"; }
-# shellcheck disable=SC2046
-"$compiler" $(hardening CPPFLAGS) $(hardening CFLAGS) -Wno-unused-result -Wno-format-truncation -pie -fPIE $(hardening LDFLAGS) \
-    -o "$work/floor" "$here/floor.c"
+hardened_cc "$work/floor" "$here/floor.c"
 mkdir -p "$work/floor-hooks"
 ln -s "$work/floor" "$work/floor-hooks/pve-prestart-hook"
 ln -s "$work/floor" "$work/floor-hooks/pve-autodev-hook"
@@ -125,18 +123,12 @@ config=/var/lib/lxc/$container/config
 cp "$work/config" "$config"
 mkdir -p "$links/by-id"
 "$command" add "$container" "$links/by-id/usb-Stick" --required=0 --mp /dev/stick >/dev/null 2>&1
-free_loop() {
-    while :; do
-        n=$(( $(od -An -N2 -tu2 /dev/urandom) % 700 + 300 ))
-        [ -e "/dev/loop$n" ] || case " $loops " in *" $n "*) ;; *) echo $n; return ;; esac
-    done
-}
 target=$(free_loop); loops="$loops $target"
 "$work/reaction" loop-add "$target"
 lxc-start -n "$container" -d
 lxc-wait -n "$container" -s RUNNING -t 30
 init=$(lxc-info -n "$container" -p -H)
-if [ "$("$command" hierarchy)" = v1 ]; then procs=/sys/fs/cgroup/devices/lxc.payload.$container/cgroup.procs; else procs=/sys/fs/cgroup/lxc.payload.$container/cgroup.procs; fi
+procs=$(cgroup_procs "$container" "$("$command" hierarchy)")
 sleep 0.5
 i=0
 while [ $i -lt "$rounds" ]; do

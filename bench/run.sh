@@ -33,6 +33,7 @@ work=$(mktemp -d /tmp/lxcpt-bench.XXXXXX)
 chmod 0755 "$work"
 links=/dev/lxcpt-bench
 . "$here/containers.sh"
+. "$here/common.sh"
 container=lxcpt-bench-$$
 cleanup() {
     # A config LXC cannot load (its include gone) is not destroyed by lxc-destroy: its directory goes all the same.
@@ -43,15 +44,7 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 "$compiler" -O2 -o "$work/measure" "$here/measure.c"
-# The floor is built as Debian builds its C programs, hardening and all
-# (dpkg-buildflags), as ours are: PIE, full RELRO, BIND_NOW, stack protector.
-if command -v dpkg-buildflags >/dev/null 2>&1; then
-    hardening() { DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --get "$1"; }
-    # shellcheck disable=SC2046
-    "$compiler" $(hardening CPPFLAGS) $(hardening CFLAGS) -Wno-unused-result -Wno-format-truncation -pie -fPIE $(hardening LDFLAGS) -o "$work/floor" "$here/floor.c"
-else
-    "$compiler" -O2 -fPIE -pie -fstack-protector-strong -D_FORTIFY_SOURCE=2 -Wl,-z,relro,-z,now -o "$work/floor" "$here/floor.c"
-fi
+hardened_cc "$work/floor" "$here/floor.c"
 
 # Devices at realistic paths: links in /dev/serial/by-id style, to /dev/null.
 make_links

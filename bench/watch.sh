@@ -78,26 +78,12 @@ if [ -d /run/systemd/system ] && systemctl is-active --quiet lxc-passthrough-wat
     service_was_active=yes
 fi
 
+. "$here/common.sh"
 "$compiler" -O2 -o "$work/reaction" "$here/reaction.c"
-# The floor is built as Debian builds its C programs, hardening and all
-# (dpkg-buildflags), as ours are: PIE, full RELRO, BIND_NOW, stack protector.
-if command -v dpkg-buildflags >/dev/null 2>&1; then
-    hardening() { DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --get "$1"; }
-    # shellcheck disable=SC2046
-    "$compiler" $(hardening CPPFLAGS) $(hardening CFLAGS) -Wno-unused-result -Wno-format-truncation -pie -fPIE $(hardening LDFLAGS) -o "$work/floor-watch" "$here/floor-watch.c"
-else
-    "$compiler" -O2 -fPIE -pie -fstack-protector-strong -D_FORTIFY_SOURCE=2 -Wl,-z,relro,-z,now -o "$work/floor-watch" "$here/floor-watch.c"
-fi
+hardened_cc "$work/floor-watch" "$here/floor-watch.c"
 hierarchy=$("$command" hierarchy)
 raw=$work/watch.txt
 : > "$raw"
-
-free_loop() {
-    while :; do
-        n=$(( $(od -An -N2 -tu2 /dev/urandom) % 700 + 300 ))
-        [ -e "/dev/loop$n" ] || case " $loops " in *" $n "*) ;; *) echo $n; return ;; esac
-    done
-}
 
 start_watcher() {
     "$command" watch "$@" > "$work/watch.log" 2>&1 &
@@ -111,11 +97,6 @@ start_watcher() {
 
 stop_watcher() {
     kill "$watcher"; wait "$watcher" 2>/dev/null || true; watcher=
-}
-
-# cgroup.procs of the container's device controller.
-cgroup_procs() {
-    if [ "$hierarchy" = v1 ]; then echo "/sys/fs/cgroup/devices/lxc.payload.$1/cgroup.procs"; else echo "/sys/fs/cgroup/lxc.payload.$1/cgroup.procs"; fi
 }
 
 # replug KIND WHO: rounds of a new number behind the link (loops $first and
@@ -157,7 +138,7 @@ for kind in privileged unprivileged; do
     lxc-start -n "$container" -d
     lxc-wait -n "$container" -s RUNNING -t 30
     init=$(lxc-info -n "$container" -p -H)
-    procs=$(cgroup_procs "$container")
+    procs=$(cgroup_procs "$container" "$hierarchy")
     echo "bench: $kind container, cgroup $hierarchy: $rounds rounds each" >&2
     "$work/reaction" "$procs" "/proc/$init/root" uevent $rounds "$uevent" "/dev/loop$uevent" | sed "s/^/$kind uevent /" >> "$raw"
     "$work/reaction" "$procs" "/proc/$init/root" link $rounds "$links/by-id/usb-Stick" "/dev/loop$target" /dev/stick | sed "s/^/$kind link /" >> "$raw"
@@ -239,7 +220,7 @@ start_watcher
 lxc-start -n "$container" -d
 lxc-wait -n "$container" -s RUNNING -t 30
 init=$(lxc-info -n "$container" -p -H)
-procs=$(cgroup_procs "$container")
+procs=$(cgroup_procs "$container" "$hierarchy")
 first=$(free_loop); loops="$loops $first"; second=$(free_loop); loops="$loops $second"
 sleep 0.5
 rss0=$(rss_kb "$watcher")
