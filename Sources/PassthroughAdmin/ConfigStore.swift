@@ -42,6 +42,12 @@ public enum ConfigStore {
         }
     }
 
+    /// Runs `body` on the config, read under the lock, which is held until
+    /// it returns; writes nothing.
+    public static func underLock<T>(_ container: ManagedContainer, _ body: (ConfigDocument) throws(AdminError) -> T) throws(AdminError) -> T {
+        try locked(container) { _ throws(AdminError) in try body(try read(container).0) }
+    }
+
     /// The config, read under the lock.
     public static func read(_ container: ManagedContainer) throws(AdminError) -> ConfigDocument {
         try locked(container) { _ throws(AdminError) in try read(container).0 }

@@ -25,12 +25,13 @@ struct EventPoll: ~Copyable {
         guard result == 0 else { throw SystemError(call: "epoll_ctl", path: source.path, errno: errno) }
     }
 
-    /// `epoll_wait(2)` with no timeout: the tokens of the sources that are
-    /// readable. Retried on EINTR.
-    func wait() throws(SystemError) -> [UInt64] {
+    /// `epoll_wait(2)`: the tokens of the sources that are readable, waiting
+    /// for one at most `timeout` ms (-1: with no timeout; 0: not at all).
+    /// Retried on EINTR.
+    func wait(timeout: Int32 = -1) throws(SystemError) -> [UInt64] {
         var events = [epoll_event](repeating: epoll_event(), count: 16)
         let count = descriptor.withUnsafeNumber { poll in
-            retryingOnInterrupt { epoll_wait(poll, &events, Int32(events.count), -1) }
+            retryingOnInterrupt { epoll_wait(poll, &events, Int32(events.count), timeout) }
         }
         guard count >= 0 else { throw SystemError(call: "epoll_wait", path: "epoll", errno: errno) }
         return events.prefix(Int(count)).map { $0.data.u64 }

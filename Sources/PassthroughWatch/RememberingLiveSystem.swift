@@ -32,6 +32,10 @@ final class RememberingLiveSystem: LiveSystem {
         try base.remove(grant, from: running, onlyAtItsPath: onlyAtItsPath)
     }
 
+    func replace(_ grant: GrantRecord.Grant, with node: DeviceNode, in running: RunningContainer) throws(AdminError) -> Replacement {
+        try base.replace(grant, with: node, in: running)
+    }
+
     func holders(of type: DeviceType, _ number: DeviceNumber, in running: RunningContainer) -> [DeviceHolder] {
         base.holders(of: type, number, in: running)
     }

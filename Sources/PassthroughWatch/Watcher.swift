@@ -21,7 +21,9 @@ import PassthroughSystem
 /// no container costs no look at any; everything is looked at only at the
 /// start and when the inotify queue or the uevent socket lost events. A
 /// timer is armed only while a container is starting; nothing else wakes
-/// the watcher.
+/// the watcher. A look does the devices first; what follows them (the
+/// config's rules block, who holds a device taken back) waits until no event
+/// does.
 public struct Watcher: ~Copyable {
     public let lxcPath: String
     let include: String
@@ -41,6 +43,11 @@ public struct Watcher: ~Copyable {
     var retries: [String: Int] = [:]
     /// The last failure told of each container, so that it is not told at every event.
     var lastFailure: [String: String] = [:]
+    /// What looks left for when no event waits (`Administration.followUp`):
+    /// each container's config rules block, and who holds a device taken back.
+    var followUps: [String: ReconcileFollowUp] = [:]
+    /// The last failure of each container's follow-up, told once as `lastFailure` is.
+    var lastFollowUpFailure: [String: String] = [:]
     /// Containers forgotten since memory was last handed back.
     var forgottenSinceTrim = 0
 
@@ -103,7 +110,14 @@ public struct Watcher: ~Copyable {
                 trimIfForgotten()
             }
             work = Work()
-            let ready = try translatingErrors({ () throws(SystemError) in try poll.wait() }, { AdminError("cannot wait for events: \($0)") })
+            // Devices first: what follows them waits until no event does.
+            let ready = try translatingErrors({ () throws(SystemError) in try poll.wait(timeout: followUps.isEmpty ? -1 : 0) }, {
+                AdminError("cannot wait for events: \($0)")
+            })
+            if ready.isEmpty {
+                followUp()
+                continue
+            }
             for token in ready {
                 switch Token(rawValue: token) {
                 case .signal:
@@ -231,7 +245,9 @@ public struct Watcher: ~Copyable {
         let administration = Administration(container: container, hierarchy: hierarchy)
         var result = ReconcileResult()
         do throws(AdminError) {
-            result = try administration.reconcile(live: live, include: include)
+            let followUp: ReconcileFollowUp
+            (result, followUp) = try administration.reconcileDevices(live: live)
+            followUps[name, default: ReconcileFollowUp()].merge(followUp)
             for action in result.actions { log("\(name): \(action)") }
             lastFailure[name] = nil
             if result.retry {
@@ -257,6 +273,22 @@ public struct Watcher: ~Copyable {
             paths: paths, numbers: result.deviceNumbers,
             directory: WatchIndex.DirectoryIdentity(device: UInt64(identity.st_dev), inode: UInt64(identity.st_ino))))
         return follow(name, container: container, devicePaths: paths)
+    }
+
+    /// Runs the follow-up of one container (the first by name): its config's
+    /// rules block, and who holds what it took back.
+    mutating func followUp() {
+        guard let name = followUps.keys.min() else { return }
+        let followUp = followUps.removeValue(forKey: name) ?? ReconcileFollowUp()
+        let administration = Administration(container: ManagedContainer(name: name, lxcPath: lxcPath), hierarchy: hierarchy)
+        do throws(AdminError) {
+            for action in try administration.followUp(followUp, live: live, include: include) { log("\(name): \(action)") }
+        } catch {
+            if lastFollowUpFailure[name] != error.description { log("\(name): \(error)") }
+            lastFollowUpFailure[name] = error.description
+            return
+        }
+        lastFollowUpFailure[name] = nil
     }
 
     /// Follows the container's directory and the nearest existing directory
@@ -321,6 +353,8 @@ public struct Watcher: ~Copyable {
         live.forget(container)
         retries[name] = nil
         lastFailure[name] = nil
+        followUps[name] = nil
+        lastFollowUpFailure[name] = nil
         forgottenSinceTrim += 1
     }
 
@@ -337,6 +371,8 @@ public struct Watcher: ~Copyable {
         followed = followed.compacted()
         retries = retries.compacted()
         lastFailure = lastFailure.compacted()
+        followUps = followUps.compacted()
+        lastFollowUpFailure = lastFollowUpFailure.compacted()
         _ = malloc_trim(0)
     }
 

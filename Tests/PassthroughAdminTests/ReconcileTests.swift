@@ -46,8 +46,8 @@ struct ReconcileTests {
         live.events = []
         let result = try administration(scratch, stick: ReconcileTests.second).reconcile(live: live, include: "/p/passthrough.conf")
         #expect(
-            live.events.map(\.kind) == ["apply", "remove at its path", "apply", "place", "remove"],
-            "access off, node out of its path; then rule, node; then the rest of the old node (copies elsewhere)")
+            live.events.map(\.kind) == ["apply", "apply", "remove at its path", "place", "remove"],
+            "access off, the new rule; the old node out of its path and the new one in (one entry into the container: replace); then the rest of the old node (copies elsewhere)")
         #expect(live.record?.grants.map(\.number) == [ReconcileTests.second])
         #expect(result.actions.contains { $0.hasPrefix("dev0 (/dev/serial/by-id/stick): c 188:0 its path names another device now: access taken back") })
         #expect(!scratch.config.contains("c 188:0 rw") && scratch.config.contains("lxc.cgroup.devices.allow = c 188:1 rw\n"))
@@ -62,6 +62,54 @@ struct ReconcileTests {
         #expect(live.record?.grants.map(\.number) == [ReconcileTests.second], "the new device is given")
         #expect(live.record?.left.map(\.number) == [ReconcileTests.first], "the old one's copy is left, recorded, denied")
         #expect(result.actions.contains { $0.hasSuffix("access taken back, node removed; its node is left at /keep, denied") }, "\(result.actions)")
+    }
+
+    @Test func aRenumberedDeviceWhoseOldNodeCannotBeTakenOutIsNotGivenAndTheOldNodeIsRecordedAsLeft() throws {
+        let scratch = try ScratchContainer(config: ReconcileTests.include + "dev0: /dev/serial/by-id/stick\n")
+        let live = FakeLiveSystem()
+        _ = try administration(scratch, stick: ReconcileTests.first).reconcile(live: live, include: "/p/passthrough.conf")
+        live.events = []
+        live.failRemove = true
+        let result = try administration(scratch, stick: ReconcileTests.second).reconcile(live: live, include: "/p/passthrough.conf")
+        #expect(live.events.map(\.kind) == ["apply", "apply", "apply"], "access off, the new rule, the new rule undone: \(live.events)")
+        #expect(live.record?.grants.isEmpty == true, "nothing is given while the old node holds the path")
+        #expect(live.record?.left.map(\.number) == [ReconcileTests.first], "the old node is recorded as left, denied")
+        #expect(result.actions.contains { $0.hasPrefix("dev0 (/dev/serial/by-id/stick): access to c 188:0 is taken back, but its node cannot be taken out") },
+            "\(result.actions)")
+        #expect(result.actions.contains { $0.hasPrefix("dev0 (/dev/serial/by-id/stick): cannot give c 188:1: ") && $0.contains("still holds the node taken back") },
+            "\(result.actions)")
+    }
+
+    @Test func aRenumberedDeviceWhoseNewNodeCannotBePutInLeavesTheOldOneOutAndTheNewRuleUndone() throws {
+        let scratch = try ScratchContainer(config: ReconcileTests.include + "dev0: /dev/serial/by-id/stick\n")
+        let live = FakeLiveSystem()
+        _ = try administration(scratch, stick: ReconcileTests.first).reconcile(live: live, include: "/p/passthrough.conf")
+        live.events = []
+        live.failPlace = true
+        let result = try administration(scratch, stick: ReconcileTests.second).reconcile(live: live, include: "/p/passthrough.conf")
+        #expect(live.events.map(\.kind) == ["apply", "apply", "remove at its path", "apply", "remove"], "\(live.events)")
+        #expect(live.record?.grants.isEmpty == true && live.record?.left.isEmpty == true, "the old node is out, the new one not in")
+        #expect(result.actions.contains { $0.hasSuffix("its path names another device now: access taken back, node removed") }, "\(result.actions)")
+        #expect(result.actions.contains { $0.hasPrefix("dev0 (/dev/serial/by-id/stick): cannot give c 188:1: ") && $0.contains("already exists") },
+            "\(result.actions)")
+        #expect(live.record?.rules.policy.permits(.character, ReconcileTests.second, .read) == false, "the new rule is undone")
+    }
+
+    @Test func theDevicesAreDoneWithoutWritingTheConfigAndTheFollowUpWritesItsRules() throws {
+        let scratch = try ScratchContainer(config: ReconcileTests.include + "dev0: /dev/serial/by-id/stick\n")
+        let live = FakeLiveSystem()
+        _ = try administration(scratch, stick: ReconcileTests.first).reconcile(live: live, include: "/p/passthrough.conf")
+        live.holding = [DeviceHolder(hostPID: 4242, containerPID: 7, command: "cat")]
+        let administration = try administration(scratch, stick: ReconcileTests.second)
+        let (result, followUp) = try administration.reconcileDevices(live: live)
+        #expect(live.record?.grants.map(\.number) == [ReconcileTests.second], "the device is given")
+        #expect(scratch.config.contains("lxc.cgroup.devices.allow = c 188:0 rw\n"), "the config is not written yet")
+        #expect(!result.actions.contains { $0.contains("config:") })
+        #expect(followUp.held.map(\.grant.number) == [ReconcileTests.first])
+        let actions = try administration.followUp(followUp, live: live, include: "/p/passthrough.conf")
+        #expect(scratch.config.contains("lxc.cgroup.devices.allow = c 188:1 rw\n") && !scratch.config.contains("c 188:0 rw"))
+        #expect(actions.first == "config: device rules written (2 rule(s))", "\(actions)")
+        #expect(actions.contains { $0.hasPrefix("dev0 (/dev/serial/by-id/stick): c 188:0, taken back, is still open by ") }, "\(actions)")
     }
 
     @Test func aFailedGiveIsToldAndUndoneAndTheRecordStaysTrue() throws {

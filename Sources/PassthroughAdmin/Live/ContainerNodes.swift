@@ -11,6 +11,7 @@ import PassthroughSystem
 enum ContainerNodes {
     static let placeVerb = "place"
     static let removeVerb = "remove"
+    static let replaceVerb = "replace"
 
     // MARK: In the container
 
@@ -21,31 +22,34 @@ enum ContainerNodes {
     static func place(
         _ tree: borrowing FileDescriptor, at path: String, root: HostIDs, pidfd: borrowing FileDescriptor, container name: String
     ) throws(AdminError) {
-        let (directories, fileName) = DevicePath.split(path)
         try inContainer(pidfd, name) { () throws(AdminError) in
-            try FileSystemIDs.with(uid: root.uid, gid: root.gid) { () throws(AdminError) in
-                let walk = DirectoryWalk(root: try translatingErrors({ () throws(SystemError) in try devRoot() }, { error in
-                    AdminError("cannot open the container's /dev: \(error)")
-                }))
-                var directory: Directory?
-                let target = try translatingErrors({ () throws(AdminError) in
-                    let opened = try translatingErrors({ () throws(SystemError) in try walk.open(directories) }, { error in
-                        mountPointError(error, path, name)
-                    })
-                    directory = opened
-                    return try makeMountPoint(fileName, in: opened, path: path, name)
-                }, { error in
-                    walk.removeMade()
-                    return error
-                })
-                do throws(SystemError) {
-                    try MountAPI.move(tree, onto: target)
-                } catch {
-                    try? directory?.descriptor.remove(fileName)
-                    walk.removeMade()
-                    throw AdminError("cannot put \(path) into container '\(name)': \(error)")
-                }
-            }
+            try FileSystemIDs.with(uid: root.uid, gid: root.gid) { () throws(AdminError) in try placeHere(tree, at: path, name) }
+        }
+    }
+
+    /// `place`, in the container's mount namespace already, with its root's file system ids.
+    private static func placeHere(_ tree: borrowing FileDescriptor, at path: String, _ name: String) throws(AdminError) {
+        let (directories, fileName) = DevicePath.split(path)
+        let walk = DirectoryWalk(root: try translatingErrors({ () throws(SystemError) in try devRoot() }, { error in
+            AdminError("cannot open the container's /dev: \(error)")
+        }))
+        var directory: Directory?
+        let target = try translatingErrors({ () throws(AdminError) in
+            let opened = try translatingErrors({ () throws(SystemError) in try walk.open(directories) }, { error in
+                mountPointError(error, path, name)
+            })
+            directory = opened
+            return try makeMountPoint(fileName, in: opened, path: path, name)
+        }, { error in
+            walk.removeMade()
+            return error
+        })
+        do throws(SystemError) {
+            try MountAPI.move(tree, onto: target)
+        } catch {
+            try? directory?.descriptor.remove(fileName)
+            walk.removeMade()
+            throw AdminError("cannot put \(path) into container '\(name)': \(error)")
         }
     }
 
@@ -60,22 +64,49 @@ enum ContainerNodes {
     ) throws(AdminError) -> Removal {
         try inContainer(pidfd, name) { () throws(AdminError) -> Removal in
             try FileSystemIDs.with(uid: root.uid, gid: root.gid) { () throws(AdminError) -> Removal in
-                var removal = Removal(removedAtPath: false)
-                let atPath = try unmount(grant, at: grant.containerPath, listed: mountPoints.contains(grant.containerPath), removingMountPoint: true, name)
-                removal.removedAtPath = atPath.removed > 0
-                removal.stacked = atPath.stacked
-                if atPath.left { removal.unreachable.append(grant.containerPath) }
-                for path in Set(mountPoints).sorted() where path != grant.containerPath {
-                    let elsewhere = (try? unmount(grant, at: path, listed: true, removingMountPoint: false, name)) ?? Unmounted(left: true)
-                    if elsewhere.removed > 0 && !elsewhere.left {
-                        removal.copies.append(path)
-                    } else {
-                        removal.unreachable.append(path)
-                    }
-                }
-                return removal
+                try removeHere(grant, mountPoints: mountPoints, name)
             }
         }
+    }
+
+    /// A device renumbered behind its path, in one entry into the container:
+    /// the grant's node taken out at its path (`remove` with no other mount
+    /// point), then, when nothing of it is left there, `tree` put at `path`
+    /// (`place`). Throws what `remove` throws; what `place` throws is returned.
+    static func replace(
+        _ grant: GrantRecord.Grant, with tree: borrowing FileDescriptor, at path: String, root: HostIDs, pidfd: borrowing FileDescriptor,
+        container name: String
+    ) throws(AdminError) -> (Removal, AdminError?) {
+        try inContainer(pidfd, name) { () throws(AdminError) -> (Removal, AdminError?) in
+            try FileSystemIDs.with(uid: root.uid, gid: root.gid) { () throws(AdminError) -> (Removal, AdminError?) in
+                let removal = try removeHere(grant, mountPoints: [], name)
+                guard removal.unreachable.isEmpty else { return (removal, Replacement.pathTaken(path)) }
+                do throws(AdminError) {
+                    try placeHere(tree, at: path, name)
+                } catch {
+                    return (removal, error)
+                }
+                return (removal, nil)
+            }
+        }
+    }
+
+    /// `remove`, in the container's mount namespace already, with its root's file system ids.
+    private static func removeHere(_ grant: GrantRecord.Grant, mountPoints: [String], _ name: String) throws(AdminError) -> Removal {
+        var removal = Removal(removedAtPath: false)
+        let atPath = try unmount(grant, at: grant.containerPath, listed: mountPoints.contains(grant.containerPath), removingMountPoint: true, name)
+        removal.removedAtPath = atPath.removed > 0
+        removal.stacked = atPath.stacked
+        if atPath.left { removal.unreachable.append(grant.containerPath) }
+        for path in Set(mountPoints).sorted() where path != grant.containerPath {
+            let elsewhere = (try? unmount(grant, at: path, listed: true, removingMountPoint: false, name)) ?? Unmounted(left: true)
+            if elsewhere.removed > 0 && !elsewhere.left {
+                removal.copies.append(path)
+            } else {
+                removal.unreachable.append(path)
+            }
+        }
+        return removal
     }
 
     // MARK: As a worker's request
@@ -87,12 +118,34 @@ enum ContainerNodes {
 
     /// `remove` as a request; the worker gets the init's pidfd.
     static func removeRequest(_ grant: GrantRecord.Grant, mountPoints: [String], root: HostIDs, container name: String) -> [UInt8] {
+        MessageFields.encode(grantFields(removeVerb, grant, root: root, container: name) + mountPoints)
+    }
+
+    /// `replace` as a request; the worker gets the init's pidfd and the new node's tree, in that order.
+    static func replaceRequest(_ grant: GrantRecord.Grant, at path: String, root: HostIDs, container name: String) -> [UInt8] {
+        MessageFields.encode(grantFields(replaceVerb, grant, root: root, container: name) + [path])
+    }
+
+    /// The verb, the container, its root's ids and the grant: 12 fields.
+    private static func grantFields(_ verb: String, _ grant: GrantRecord.Grant, root: HostIDs, container name: String) -> [String] {
         let identity = grant.node
-        return MessageFields.encode([
-            removeVerb, name, String(root.uid), String(root.gid), grant.containerPath, grant.type.rawValue,
+        return [
+            verb, name, String(root.uid), String(root.gid), grant.containerPath, grant.type.rawValue,
             String(grant.number.major), String(grant.number.minor), String(identity.fileSystem.major), String(identity.fileSystem.minor),
             String(identity.inode), identity.name,
-        ] + mountPoints)
+        ]
+    }
+
+    /// The root's ids and the grant of a request made by `grantFields`.
+    private static func decodeGrant(_ fields: [String]) -> (HostIDs, GrantRecord.Grant)? {
+        guard fields.count >= 12, let uid = UInt32(fields[2]), let gid = UInt32(fields[3]),
+              let type = DeviceType(rawValue: fields[5]), let major = UInt32(fields[6]), let minor = UInt32(fields[7]),
+              let fsMajor = UInt32(fields[8]), let fsMinor = UInt32(fields[9]), let inode = UInt64(fields[10])
+        else { return nil }
+        let grant = GrantRecord.Grant(
+            key: nil, containerPath: fields[4], type: type, number: DeviceNumber(major: major, minor: minor), readOnly: false,
+            node: GrantRecord.NodeIdentity(fileSystem: DeviceNumber(major: fsMajor, minor: fsMinor), inode: inode, name: fields[11]))
+        return (HostIDs(uid: uid, gid: gid), grant)
     }
 
     /// In the worker: the request done, with the descriptors that came with it (which it closes).
@@ -115,24 +168,39 @@ enum ContainerNodes {
                 return MessageFields.encode(["error", error.description])
             }
         case removeVerb:
-            guard fields.count >= 12, descriptors.count == 1, let uid = UInt32(fields[2]), let gid = UInt32(fields[3]),
-                  let type = DeviceType(rawValue: fields[5]), let major = UInt32(fields[6]), let minor = UInt32(fields[7]),
-                  let fsMajor = UInt32(fields[8]), let fsMinor = UInt32(fields[9]), let inode = UInt64(fields[10])
-            else { return malformed }
+            guard descriptors.count == 1, let (root, grant) = decodeGrant(fields) else { return malformed }
             owned = []
             let pidfd = FileDescriptor.adopting(descriptors[0], path: "the init of container '\(name)'")
-            let grant = GrantRecord.Grant(
-                key: nil, containerPath: fields[4], type: type, number: DeviceNumber(major: major, minor: minor), readOnly: false,
-                node: GrantRecord.NodeIdentity(fileSystem: DeviceNumber(major: fsMajor, minor: fsMinor), inode: inode, name: fields[11]))
             do throws(AdminError) {
-                let removal = try remove(grant, mountPoints: Array(fields[12...]), root: HostIDs(uid: uid, gid: gid), pidfd: pidfd, container: name)
+                let removal = try remove(grant, mountPoints: Array(fields[12...]), root: root, pidfd: pidfd, container: name)
                 return MessageFields.encode([Array("ok".utf8), removal.encoded()])
+            } catch {
+                return MessageFields.encode(["error", error.description])
+            }
+        case replaceVerb:
+            guard fields.count == 13, descriptors.count == 2, let (root, grant) = decodeGrant(fields) else { return malformed }
+            owned = []
+            let pidfd = FileDescriptor.adopting(descriptors[0], path: "the init of container '\(name)'")
+            let tree = FileDescriptor.adopting(descriptors[1], path: "the node for \(fields[12])")
+            do throws(AdminError) {
+                let (removal, placeFailure) = try replace(grant, with: tree, at: fields[12], root: root, pidfd: pidfd, container: name)
+                return MessageFields.encode([Array("ok".utf8), removal.encoded()] + (placeFailure.map { [Array($0.description.utf8)] } ?? []))
             } catch {
                 return MessageFields.encode(["error", error.description])
             }
         default:
             return malformed
         }
+    }
+
+    /// What the worker's answer to `replace` says: what the removal did, and
+    /// why the new node was not put in (nil: it was); or the error it tells.
+    static func replacementAnswer(_ bytes: [UInt8]) throws(AdminError) -> (Removal, AdminError?) {
+        let payload = try answer(bytes)
+        guard let fields = MessageFields.decode(bytes), fields.count == 2 || fields.count == 3, let removal = Removal(encoded: payload) else {
+            throw AdminError("a garbled answer from the worker")
+        }
+        return (removal, fields.count == 3 ? AdminError(String(decoding: fields[2], as: UTF8.self)) : nil)
     }
 
     /// What the worker's answer says: its payload, or the error it tells.

@@ -319,6 +319,42 @@ public struct LinuxLiveSystem: LiveSystem {
         return removal
     }
 
+    /// With the worker, one request: the old node out and the new one in, in
+    /// one entry into the container (a replug waits for one answer, not two).
+    public func replace(_ grant: GrantRecord.Grant, with node: DeviceNode, in running: RunningContainer) throws(AdminError) -> Replacement {
+        guard let worker else {
+            let removal = try remove(grant, from: running, onlyAtItsPath: true)
+            guard removal.unreachable.isEmpty else { return Replacement(removal: removal, placed: .failure(Replacement.pathTaken(node.containerPath))) }
+            do {
+                return Replacement(removal: removal, placed: .success(try place(node, in: running)))
+            } catch {
+                return Replacement(removal: removal, placed: .failure(error))
+            }
+        }
+        var identity = GrantRecord.NodeIdentity(fileSystem: DeviceNumber(major: 0, minor: 0), inode: 0, name: "")
+        let request = ContainerNodes.replaceRequest(grant, at: node.containerPath, root: node.root, container: running.name)
+        var made = false
+        let removal: Removal, placeFailure: AdminError?
+        do throws(AdminError) {
+            let madeNode = try makeNode(node, identity: &identity)
+            made = true
+            let answer = try running.pidfd.withUnsafeNumber { pidfd throws(AdminError) in
+                try madeNode.tree.withUnsafeNumber { tree throws(AdminError) in try call(worker, request, passing: [pidfd, tree], running) }
+            }
+            (removal, placeFailure) = try ContainerNodes.replacementAnswer(answer)
+        } catch {
+            // No new node: the old one goes all the same.
+            guard made else { return Replacement(removal: try remove(grant, from: running, onlyAtItsPath: true), placed: .failure(error)) }
+            try? handles.nodeFileSystem().root.remove(identity.name)
+            throw error
+        }
+        if let placeFailure {
+            try? handles.nodeFileSystem().root.remove(identity.name)
+            return Replacement(removal: removal, placed: .failure(placeFailure))
+        }
+        return Replacement(removal: removal, placed: .success(identity))
+    }
+
     /// Processes in the container's pid namespace with a descriptor of the
     /// device open. A descriptor is looked at through `/proc/PID/fd/N` with
     /// `statx(AT_STATX_DONT_SYNC)` (what the kernel has cached: FUSE and

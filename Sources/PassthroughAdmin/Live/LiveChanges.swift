@@ -123,7 +123,9 @@ extension Administration {
     ///
     /// With `onlyAtItsPath`, only the mounts of the node on top at its path
     /// are taken out: the caller takes out the rest (`remove`) and records
-    /// what it cannot as left.
+    /// what it cannot as left. Without `removingNode`, not even those: the
+    /// caller takes them out (`LiveSystem.replace`, as it gives the device
+    /// that now has the path), and the removal returned is empty.
     ///
     /// Without `saving`, the record it returns is the caller's to save (the
     /// watcher saves it with the gives that follow, so that a new device at
@@ -131,7 +133,7 @@ extension Administration {
     /// record still names the grant: a look after a crash takes it back again.
     func takeBack(
         _ index: Int, live: LiveSystem, running: RunningContainer, record before: GrantRecord, saving: Bool = true,
-        onlyAtItsPath: Bool = false, adjusting adjust: (inout GrantRecord) -> Void = { _ in }
+        onlyAtItsPath: Bool = false, removingNode: Bool = true, adjusting adjust: (inout GrantRecord) -> Void = { _ in }
     ) throws(AdminError) -> (record: GrantRecord, rules: [DeviceRule], removal: Removal) {
         let grant = before.grants[index]
         var after = before
@@ -144,6 +146,7 @@ extension Administration {
         after.rules = before.rules.applying(rules)
         adjust(&after)
         try live.apply(rules, to: running)
+        guard removingNode else { return (after, rules, Removal(removedAtPath: false)) }
         let removal: Removal
         do throws(AdminError) {
             removal = try live.remove(grant, from: running, onlyAtItsPath: onlyAtItsPath)

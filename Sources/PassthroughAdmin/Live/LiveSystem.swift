@@ -20,6 +20,12 @@ public protocol LiveSystem {
     /// more (no mount table is read: the watcher frees the path for a new
     /// device first, and takes out the rest once that device is given).
     func remove(_ grant: GrantRecord.Grant, from running: RunningContainer, onlyAtItsPath: Bool) throws(AdminError) -> Removal
+    /// A device renumbered behind its path: the node of `grant` taken out at
+    /// its path (as `remove` with `onlyAtItsPath`), then, when nothing of it
+    /// is left there, `node` put in (as `place`), in one entry into the
+    /// container. Throws what `remove` throws; whether the new node was put
+    /// in is in the answer.
+    func replace(_ grant: GrantRecord.Grant, with node: DeviceNode, in running: RunningContainer) throws(AdminError) -> Replacement
     /// Processes in the container that still have the device open.
     func holders(of type: DeviceType, _ number: DeviceNumber, in running: RunningContainer) -> [DeviceHolder]
     /// The host's record of what the container was given; nil when there is none.
@@ -32,6 +38,17 @@ public protocol LiveSystem {
 
 extension LiveSystem {
     public func forget(_ container: ManagedContainer) {}
+
+    /// `replace` as `remove`, then `place`.
+    public func replace(_ grant: GrantRecord.Grant, with node: DeviceNode, in running: RunningContainer) throws(AdminError) -> Replacement {
+        let removal = try remove(grant, from: running, onlyAtItsPath: true)
+        guard removal.unreachable.isEmpty else { return Replacement(removal: removal, placed: .failure(Replacement.pathTaken(node.containerPath))) }
+        do {
+            return Replacement(removal: removal, placed: .success(try place(node, in: running)))
+        } catch {
+            return Replacement(removal: removal, placed: .failure(error))
+        }
+    }
 
     /// Every mount of the node of `grant` taken out of the container.
     public func remove(_ grant: GrantRecord.Grant, from running: RunningContainer) throws(AdminError) -> Removal {
@@ -149,6 +166,23 @@ public struct Removal: Equatable, Sendable {
         self.stacked = stacked
         self.copies = copies
         self.unreachable = unreachable
+    }
+}
+
+/// What `LiveSystem.replace` did: the old node taken out, and the new one
+/// put in (its identity), or why not.
+public struct Replacement {
+    public var removal: Removal
+    public var placed: Result<GrantRecord.NodeIdentity, AdminError>
+
+    public init(removal: Removal, placed: Result<GrantRecord.NodeIdentity, AdminError>) {
+        self.removal = removal
+        self.placed = placed
+    }
+
+    /// Why the new node was not put in: the old one is still at the path.
+    static func pathTaken(_ path: String) -> AdminError {
+        AdminError("\(OctalEscape.escapeForTerminal(path)) still holds the node taken back: the new one is not put there")
     }
 }
 

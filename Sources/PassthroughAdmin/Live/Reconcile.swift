@@ -16,44 +16,85 @@ public struct ReconcileResult: Equatable, Sendable {
     public init() {}
 }
 
+/// What a look at a container leaves for later, when nothing more urgent
+/// waits: the rules block of its config, and who still holds a device it
+/// took back. Neither decides what is done to a device.
+public struct ReconcileFollowUp {
+    /// A device taken back: its entry's label, its grant and the container it was taken from.
+    public struct Held {
+        public var label: String
+        public var grant: GrantRecord.Grant
+        public var running: RunningContainer
+    }
+
+    public var held: [Held] = []
+
+    public init() {}
+
+    /// Both looks' follow-ups, as one.
+    public mutating func merge(_ other: ReconcileFollowUp) {
+        held += other.held
+    }
+}
+
 extension Administration {
-    /// Brings the container to match its entries and the host's devices now,
-    /// under the config's lock: when it runs, every grant whose entry names no
-    /// device any more, or another one, is taken back and every entry whose
-    /// device is there and not given is given, each saved in the host's
-    /// record; then the rules block of its config follows each device (as
-    /// `sync` writes it: what the next start allows), and who still holds a
-    /// device taken back is looked up. Both come after the devices: neither
-    /// decides what is done, and a new device waits for neither. A container
-    /// whose config does not include passthrough.conf is not touched.
+    /// Brings the container to match its entries and the host's devices now
+    /// (`reconcileDevices`), then writes the rules block of its config and
+    /// says who still holds a device taken back (`followUp`).
     public func reconcile(live: LiveSystem, include: String) throws(AdminError) -> ReconcileResult {
-        try ConfigStore.update(container) { document throws(AdminError) in
+        var (result, followUp) = try reconcileDevices(live: live)
+        result.actions += try self.followUp(followUp, live: live, include: include)
+        return result
+    }
+
+    /// The devices, under the config's lock: when the container runs, every
+    /// grant whose entry names no device any more, or another one, is taken
+    /// back and every entry whose device is there and not given is given,
+    /// each saved in the host's record. A container whose config does not
+    /// include passthrough.conf is not touched. The config is not written:
+    /// what follows the devices (its rules block, who holds a device taken
+    /// back) is in the follow-up, which the watcher runs once no event
+    /// waits, so that a new device waits for neither.
+    public func reconcileDevices(live: LiveSystem) throws(AdminError) -> (ReconcileResult, ReconcileFollowUp) {
+        try ConfigStore.underLock(container) { document throws(AdminError) in
             var result = ReconcileResult()
+            var followUp = ReconcileFollowUp()
             let lines = document.deviceLines()
-            guard Administration.includesPassthrough(document), !lines.isEmpty || !document.blockContent.isEmpty else { return result }
-            let taken = try reconcileDevices(lines, document, live: live, into: &result)
-            let blockBefore = document.blockContent
-            let sync = try sync(&document, include: include)
-            if document.blockContent != blockBefore {
-                result.actions.append("config: device rules written (\(sync.rules.count) rule(s))")
+            guard Administration.includesPassthrough(document), !lines.isEmpty || !document.blockContent.isEmpty else { return (result, followUp) }
+            if let (running, held) = try reconcileDevices(lines, document, live: live, into: &result) {
+                followUp.held = held.map { ReconcileFollowUp.Held(label: $0.label, grant: $0.grant, running: running) }
             }
-            if let (running, held) = taken {
-                for (line, grant) in held {
-                    let holders = live.holders(of: grant.type, grant.number, in: running)
-                    if !holders.isEmpty { result.actions[line] += "; still open by \(holders.map(\.description).joined(separator: ", "))" }
-                }
-            }
-            return result
+            return (result, followUp)
         }
     }
 
-    /// The devices of `reconcile`: the running container and, of the devices
-    /// taken back, each one's line in `result.actions` and its grant (to say
-    /// who still holds it); nil when the container was not acted on.
+    /// What follows the devices: the rules block of the config (as `sync`
+    /// writes it: what the next start allows), written under the config's
+    /// lock when it changed, and who still holds each device taken back.
+    /// One line for each, without the container's name.
+    public func followUp(_ followUp: ReconcileFollowUp, live: LiveSystem, include: String) throws(AdminError) -> [String] {
+        var actions = try ConfigStore.update(container) { document throws(AdminError) -> [String] in
+            guard Administration.includesPassthrough(document), !document.deviceLines().isEmpty || !document.blockContent.isEmpty else { return [] }
+            let blockBefore = document.blockContent
+            let sync = try sync(&document, include: include)
+            return document.blockContent == blockBefore ? [] : ["config: device rules written (\(sync.rules.count) rule(s))"]
+        }
+        for held in followUp.held {
+            let holders = live.holders(of: held.grant.type, held.grant.number, in: held.running)
+            guard !holders.isEmpty else { continue }
+            actions.append("\(held.label): \(held.grant.type.rawValue) \(held.grant.number), taken back, is still open by "
+                + holders.map(\.description).joined(separator: ", "))
+        }
+        return actions
+    }
+
+    /// The devices of `reconcileDevices`: the running container and, of the
+    /// devices taken back, each one's label and grant (to say who still
+    /// holds it); nil when the container was not acted on.
     private func reconcileDevices(
         _ lines: [(key: DeviceKey?, name: String, value: String, lineNumber: Int)], _ document: ConfigDocument, live: LiveSystem,
         into result: inout ReconcileResult
-    ) throws(AdminError) -> (RunningContainer, [(line: Int, grant: GrantRecord.Grant)])? {
+    ) throws(AdminError) -> (RunningContainer, [(label: String, grant: GrantRecord.Grant)])? {
         let entries = reconcileEntries(lines)
         result.devicePaths = entries.map(\.spec.path)
         // The record as the file says, to see cheaply whether anything is to be done.
@@ -76,37 +117,52 @@ extension Administration {
         var record = try currentRecord(live, running, document, read: recorded)
         let plan = ReconcilePlan(entries: entries, grants: record.grants, withheld: record.withheld, left: record.left)
         // Who still holds a device taken back is looked up once the gives are done: it tells, it does not decide.
-        var heldAfterTakeBack: [(line: Int, grant: GrantRecord.Grant)] = []
+        var heldAfterTakeBack: [(label: String, grant: GrantRecord.Grant)] = []
         // Take-backs followed by a give are saved with it, and take out only what is at their paths
         // until it is given (the rest after): a renumbered device waits for one write of the record,
         // and for no mount table.
         var unsaved = false
         let givesFollow = !plan.give.isEmpty
         var restToTakeOut: [(line: Int, grant: GrantRecord.Grant)] = []
+        // A take-back at a path a give of this pass takes over (a device renumbered behind its path) leaves
+        // its node there for that give, which takes it out as it puts the new one in: one entry into the
+        // container, not two.
+        let givenPaths = Set(plan.give.map(\.entry.spec.containerPath))
+        var handedOver: [String: TakenBack] = [:]
+        // The line of a take-back whose node was taken out at its path as `removal` says.
+        func tookBack(_ taken: TakenBack, _ removal: Removal) {
+            let (label, grant) = (taken.label, taken.grant)
+            if !removal.unreachable.isEmpty {
+                let at = removal.unreachable.map(OctalEscape.escapeForTerminal).joined(separator: ", ")
+                result.actions.append("\(label): \(grant.type.rawValue) \(grant.number): access taken back; its node is left at \(at), denied")
+                return
+            }
+            let why = taken.reason == .gone ? "gone from the host" : "its path names another device now"
+            var line = "\(label): \(grant.type.rawValue) \(grant.number) \(why): access taken back"
+            line += removal.removedAtPath ? ", node removed" : ", no node was at its path"
+            result.actions.append(line)
+            heldAfterTakeBack.append((label, grant))
+            if givesFollow { restToTakeOut.append((result.actions.count - 1, grant)) }
+        }
         for (index, reason) in plan.takeBack {
             let grant = record.grants[index]
             let path = entries.first { $0.key == grant.key }?.spec.path ?? grant.containerPath
-            let label = "\(grant.key.map { "\($0)" } ?? "-") (\(OctalEscape.escapeForTerminal(path)))"
+            let taken = TakenBack(label: "\(grant.key.map { "\($0)" } ?? "-") (\(OctalEscape.escapeForTerminal(path)))", grant: grant, reason: reason)
+            let handOver = givenPaths.contains(grant.containerPath) && handedOver[grant.containerPath] == nil
             do throws(AdminError) {
                 let (after, _, removal) = try takeBack(
-                    index, live: live, running: running, record: record, saving: !givesFollow, onlyAtItsPath: givesFollow)
+                    index, live: live, running: running, record: record, saving: !givesFollow, onlyAtItsPath: givesFollow, removingNode: !handOver)
                 record = after
                 unsaved = givesFollow
-                if !removal.unreachable.isEmpty {
-                    let at = removal.unreachable.map(OctalEscape.escapeForTerminal).joined(separator: ", ")
-                    result.actions.append("\(label): \(grant.type.rawValue) \(grant.number): access taken back; its node is left at \(at), denied")
-                    continue
+                if handOver {
+                    handedOver[grant.containerPath] = taken
+                } else {
+                    tookBack(taken, removal)
                 }
-                let why = reason == .gone ? "gone from the host" : "its path names another device now"
-                var line = "\(label): \(grant.type.rawValue) \(grant.number) \(why): access taken back"
-                line += removal.removedAtPath ? ", node removed" : ", no node was at its path"
-                result.actions.append(line)
-                heldAfterTakeBack.append((result.actions.count - 1, grant))
-                if givesFollow { restToTakeOut.append((result.actions.count - 1, grant)) }
             } catch {
                 // takeBack failed closed: whatever was written stays, the record says what is left.
                 if let after = try? live.record(of: container), after.madeAt == record.madeAt { record = after }
-                result.actions.append("\(label): \(error)")
+                result.actions.append("\(taken.label): \(error)")
             }
         }
         for index in plan.removeLeft {
@@ -130,7 +186,17 @@ extension Administration {
             }
             do throws(AdminError) {
                 let planned = try planGrant(entry.spec, key: entry.key, host: device, running: running, record: record, label: label)
-                record = try give(planned, live: live, running: running, record: record)
+                if let taken = handedOver.removeValue(forKey: entry.spec.containerPath) {
+                    let outcome = giveReplacing(taken, planned, live: live, running: running, record: &record)
+                    if let removal = outcome.removal { tookBack(taken, removal) }
+                    if let failure = outcome.failure {
+                        if outcome.removal == nil { result.actions.append("\(taken.label): \(failure)") }
+                        unsaved = true
+                        throw outcome.removal == nil ? Replacement.pathTaken(entry.spec.containerPath) : failure
+                    }
+                } else {
+                    record = try give(planned, live: live, running: running, record: record)
+                }
                 unsaved = false
                 let at = entry.spec.mountPath == nil ? "" : " at \(OctalEscape.escapeForTerminal(entry.spec.containerPath))"
                 result.actions.append("\(label): \(device.type.rawValue) \(device.number) given\(at), mode \(octal(planned.node.mode))"
@@ -138,6 +204,16 @@ extension Administration {
             } catch {
                 result.actions.append("\(label): cannot give \(device.type.rawValue) \(device.number): \(error)")
             }
+        }
+        // A take-back whose give was not made (refused before its node was made): its node goes now.
+        for taken in handedOver.values.sorted(by: { $0.grant.containerPath < $1.grant.containerPath }) {
+            do throws(AdminError) {
+                tookBack(taken, try live.remove(taken.grant, from: running, onlyAtItsPath: true))
+            } catch {
+                record.left.append(taken.grant)
+                result.actions.append("\(taken.label): \(Administration.nodeLeft(taken.grant, container.name, error))")
+            }
+            unsaved = true
         }
         // What the container bound or moved elsewhere of a node taken back at its path (its access is already taken back).
         for (line, grant) in restToTakeOut {
@@ -160,6 +236,75 @@ extension Administration {
             }
         }
         return (running, heldAfterTakeBack)
+    }
+
+    /// A grant taken back in a pass, for its line.
+    struct TakenBack {
+        var label: String
+        var grant: GrantRecord.Grant
+        var reason: ReconcilePlan.Reason
+    }
+
+    /// Gives `planned` at the path of `taken` (taken back, its rules written,
+    /// its node still there): the new device's rules, then the old node out
+    /// and the new one in, in one entry into the container
+    /// (`LiveSystem.replace`), then the host's record with both. `record`
+    /// becomes what is now so (the old node left, when it could not be taken
+    /// out; the new grant, when it was given); what failed undoes the new
+    /// rules. Returns what the removal did (nil: it failed, and the failure
+    /// says so) and why the give was not made (nil: it was, and saved).
+    func giveReplacing(
+        _ taken: TakenBack, _ planned: PlannedGrant, live: LiveSystem, running: RunningContainer, record: inout GrantRecord
+    ) -> (removal: Removal?, failure: AdminError?) {
+        let before = record
+        let undoRules = { (error: AdminError) -> AdminError in
+            self.failure(error, undoing: { () throws(AdminError) in try live.apply(self.undoing(planned.rules, from: before), to: running) })
+        }
+        do throws(AdminError) {
+            try live.apply(planned.rules, to: running)
+        } catch {
+            // Not given: the old node goes as a take-back's does.
+            do throws(AdminError) {
+                let removal = try live.remove(taken.grant, from: running, onlyAtItsPath: true)
+                if !removal.unreachable.isEmpty { record.left.append(taken.grant) }
+                return (removal, error)
+            } catch {
+                record.left.append(taken.grant)
+                return (nil, Administration.nodeLeft(taken.grant, container.name, error))
+            }
+        }
+        let replacement: Replacement
+        do throws(AdminError) {
+            replacement = try live.replace(taken.grant, with: planned.node, in: running)
+        } catch {
+            record.left.append(taken.grant)
+            return (nil, undoRules(Administration.nodeLeft(taken.grant, container.name, error)))
+        }
+        if !replacement.removal.unreachable.isEmpty { record.left.append(taken.grant) }
+        let identity: GrantRecord.NodeIdentity
+        switch replacement.placed {
+        case .success(let placed): identity = placed
+        case .failure(let error): return (replacement.removal, undoRules(error))
+        }
+        var grant = planned.grant
+        grant.node = identity
+        var after = record
+        after.rules = record.rules.applying(planned.rules)
+        after.grants.append(grant)
+        do throws(AdminError) {
+            try live.save(after, of: container)
+        } catch {
+            _ = try? live.remove(grant, from: running)
+            return (replacement.removal, undoRules(error))
+        }
+        record = after
+        return (replacement.removal, nil)
+    }
+
+    /// Why a node taken back is left in the container, as `takeBack` says it.
+    static func nodeLeft(_ grant: GrantRecord.Grant, _ name: String, _ error: AdminError) -> AdminError {
+        AdminError("access to \(grant.type.rawValue) \(grant.number) is taken back, but its node cannot be taken out of container '\(name)': "
+            + "\(error); the node is left at \(OctalEscape.escapeForTerminal(grant.containerPath)), denied")
     }
 
     /// The entries that parse, each with what its path is on the host now;
