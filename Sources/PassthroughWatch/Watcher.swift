@@ -379,25 +379,51 @@ public struct Watcher: ~Copyable {
     /// A host path and every path its symlinks lead to, the last one
     /// included even when nothing is there (a link whose device is
     /// unplugged still names where it comes back): at most 40 links, as the
-    /// kernel follows. Each target is made absolute from the link's directory.
+    /// kernel follows. Each target is made absolute from the link's real
+    /// directory; each path whose directories go through a symlink comes
+    /// with its real form too, where udev's changes are seen.
     static func linkChain(_ path: String) -> [String] {
-        var chain = [DevicePath.normalized(path)]
+        var chain: [String] = []
+        func add(_ path: String) -> Bool {
+            guard !chain.contains(path) else { return false }
+            chain.append(path)
+            // Where the kernel finds it: udev changes the link in the real directory, and inotify says so there.
+            if let physical = physicalPath(path), !chain.contains(physical) { chain.append(physical) }
+            return true
+        }
+        _ = add(DevicePath.normalized(path))
+        var current = chain[chain.count - 1]
         var buffer = [CChar](repeating: 0, count: 4096)
         for _ in 0..<40 {
-            let current = chain[chain.count - 1]
             let count = readlink(current, &buffer, buffer.count - 1)
             guard count > 0 else { break }
             let target = String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            let directory = current.split(separator: "/").dropLast().joined(separator: "/")
-            let joined = target.hasPrefix("/") ? target : "/" + directory + "/" + target
-            let next = Watcher.lexicallyNormalized(joined)
-            guard !chain.contains(next) else { break }
-            chain.append(next)
+            // A relative target is resolved from the link's real directory (its `..` too), as the kernel resolves it.
+            let directory = physicalPath(current).map { String($0[..<($0.lastIndex(of: "/") ?? $0.startIndex)]) }
+                ?? String(current.split(separator: "/").dropLast().joined(separator: "/"))
+            let joined = target.hasPrefix("/") ? target : directory + "/" + target
+            // Its own directories' symlinks and `..` resolved by the kernel (realpath); as text where they do not exist.
+            let next = physicalPath(joined) ?? Watcher.lexicallyNormalized(joined)
+            guard add(next) else { break }
+            current = next
         }
         return chain
     }
 
-    /// `path` with `.` and `..` components and repeated slashes taken out, as text.
+    /// `path` with its directory's symlinks resolved (`realpath` of the
+    /// directory, and the last component as it is); nil when the directory
+    /// does not exist.
+    static func physicalPath(_ path: String) -> String? {
+        let normalized = DevicePath.normalized(path)
+        guard let slash = normalized.lastIndex(of: "/"), slash != normalized.startIndex else { return nil }
+        guard let resolved = realpath(String(normalized[..<slash]), nil) else { return nil }
+        defer { free(resolved) }
+        let directory = String(cString: resolved)
+        return (directory == "/" ? "" : directory) + String(normalized[slash...])
+    }
+
+    /// `path` with `.` and `..` components and repeated slashes taken out, as
+    /// text (once its directory is real, `..` is its parent).
     static func lexicallyNormalized(_ path: String) -> String {
         var components: [Substring] = []
         for component in path.split(separator: "/") {
