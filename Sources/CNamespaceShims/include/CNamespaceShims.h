@@ -21,4 +21,18 @@ int shim_setfsgid(unsigned int gid);
 /// never through a /proc magic link. Returns a descriptor, or -1 and errno.
 int shim_openat2_in_root(int dirfd, const char *path, int flags);
 
+/// 1 when the network namespace of the process `pid` is owned by the user
+/// namespace this process is in (the kernel's uevents reach it), 0 when by
+/// another (they do not), -1 and errno when it cannot be told.
+int shim_network_namespace_is_owned_here(int pid);
+
+/// Sends a uevent's body (`length` bytes, at most 2032) into the network
+/// namespace of the process `pidfd` refers to, from its user namespace as
+/// its root: in a child process, which joins that user namespace, takes
+/// uid and gid 0 there, joins the network namespace, sends the message to
+/// the kernel (NETLINK_KOBJECT_UEVENT) and waits at most `timeout_ms` for
+/// the kernel's acknowledgement. Returns 0, or -1 with errno and `*step`
+/// naming the call that failed.
+int shim_send_uevent(int pidfd, const void *body, unsigned long length, int timeout_ms, const char **step);
+
 #endif
