@@ -76,7 +76,7 @@ let package = Package(
             name: "PassthroughAdmin",
             dependencies: ["PassthroughModel", "PassthroughSystem", "PassthroughContainerEntry", "PassthroughLXC"], swiftSettings: releaseSwift),
         // lxc-passthrough watch: the event loop (epoll, inotify, uevents), over the admin module.
-        .target(name: "PassthroughWatch", dependencies: ["PassthroughAdmin", "PassthroughLXC", "PassthroughModel", "PassthroughSystem", "CWatchShims"],
+        .target(name: "PassthroughWatch", dependencies: ["PassthroughAdmin", "PassthroughContainerEntry", "PassthroughLXC", "PassthroughModel", "PassthroughSystem", "CWatchShims"],
             swiftSettings: releaseSwift),
         .executableTarget(name: "pve-prestart-hook", dependencies: ["PassthroughHooks"], swiftSettings: releaseSwift, linkerSettings: hardenedLinking),
         .executableTarget(name: "pve-autodev-hook", dependencies: ["PassthroughHooks"], swiftSettings: releaseSwift, linkerSettings: hardenedLinking),

@@ -46,6 +46,8 @@ public struct Watcher: ~Copyable {
     /// What looks left for when no event waits (`Administration.followUp`):
     /// each container's config rules block, and who holds a device taken back.
     var followUps: [String: ReconcileFollowUp] = [:]
+    /// Tells unprivileged containers of the nodes given and taken (uevents).
+    let teller = UeventTeller()
     /// The last failure of each container's follow-up, told once as `lastFailure` is.
     var lastFollowUpFailure: [String: String] = [:]
     /// Containers forgotten since memory was last handed back.
@@ -281,6 +283,7 @@ public struct Watcher: ~Copyable {
         guard let name = followUps.keys.min() else { return }
         let followUp = followUps.removeValue(forKey: name) ?? ReconcileFollowUp()
         let administration = Administration(container: ManagedContainer(name: name, lxcPath: lxcPath), hierarchy: hierarchy)
+        for line in teller.tell(followUp) { log("\(name): \(line)") }
         do throws(AdminError) {
             for action in try administration.followUp(followUp, live: live, include: include) { log("\(name): \(action)") }
         } catch {
@@ -351,6 +354,7 @@ public struct Watcher: ~Copyable {
         for directory in before where !isFollowed(directory) { directories.unwatch(directory) }
         directories.unwatch(container.directory)
         live.forget(container)
+        teller.forget(container)
         retries[name] = nil
         lastFailure[name] = nil
         followUps[name] = nil
@@ -368,6 +372,7 @@ public struct Watcher: ~Copyable {
         index.compact()
         directories.compact()
         live.compact()
+        teller.compact()
         followed = followed.compacted()
         retries = retries.compacted()
         lastFailure = lastFailure.compacted()

@@ -28,12 +28,20 @@ public struct ReconcileFollowUp {
     }
 
     public var held: [Held] = []
+    /// The running container acted on, and the grants given to it and taken
+    /// back from it, in order: what it is told of (`UeventInjection`).
+    public var running: RunningContainer?
+    public var given: [GrantRecord.Grant] = []
+    public var taken: [GrantRecord.Grant] = []
 
     public init() {}
 
     /// Both looks' follow-ups, as one.
     public mutating func merge(_ other: ReconcileFollowUp) {
         held += other.held
+        if other.running != nil { running = other.running }
+        given += other.given
+        taken += other.taken
     }
 }
 
@@ -61,8 +69,9 @@ extension Administration {
             var followUp = ReconcileFollowUp()
             let lines = document.deviceLines()
             guard Administration.includesPassthrough(document), !lines.isEmpty || !document.blockContent.isEmpty else { return (result, followUp) }
-            if let (running, held) = try reconcileDevices(lines, document, live: live, into: &result) {
+            if let (running, held) = try reconcileDevices(lines, document, live: live, into: &result, changes: &followUp) {
                 followUp.held = held.map { ReconcileFollowUp.Held(label: $0.label, grant: $0.grant, running: running) }
+                followUp.running = running
             }
             return (result, followUp)
         }
@@ -93,7 +102,7 @@ extension Administration {
     /// holds it); nil when the container was not acted on.
     private func reconcileDevices(
         _ lines: [(key: DeviceKey?, name: String, value: String, lineNumber: Int)], _ document: ConfigDocument, live: LiveSystem,
-        into result: inout ReconcileResult
+        into result: inout ReconcileResult, changes: inout ReconcileFollowUp
     ) throws(AdminError) -> (RunningContainer, [(label: String, grant: GrantRecord.Grant)])? {
         let entries = reconcileEntries(lines)
         result.devicePaths = entries.map(\.spec.path)
@@ -132,6 +141,7 @@ extension Administration {
         // The line of a take-back whose node was taken out at its path as `removal` says.
         func tookBack(_ taken: TakenBack, _ removal: Removal) {
             let (label, grant) = (taken.label, taken.grant)
+            changes.taken.append(grant)
             if !removal.unreachable.isEmpty {
                 let at = removal.unreachable.map(OctalEscape.escapeForTerminal).joined(separator: ", ")
                 result.actions.append("\(label): \(grant.type.rawValue) \(grant.number): access taken back; its node is left at \(at), denied")
@@ -163,6 +173,7 @@ extension Administration {
                 // takeBack failed closed: whatever was written stays, the record says what is left.
                 if let after = try? live.record(of: container), after.madeAt == record.madeAt { record = after }
                 result.actions.append("\(taken.label): \(error)")
+                changes.taken.append(grant)
             }
         }
         for index in plan.removeLeft {
@@ -186,6 +197,8 @@ extension Administration {
             }
             do throws(AdminError) {
                 let planned = try planGrant(entry.spec, key: entry.key, host: device, running: running, record: record, label: label)
+                let grantsBefore = record.grants.count
+                defer { if record.grants.count > grantsBefore, let given = record.grants.last { changes.given.append(given) } }
                 if let taken = handedOver.removeValue(forKey: entry.spec.containerPath) {
                     let outcome = giveReplacing(taken, planned, live: live, running: running, record: &record)
                     if let removal = outcome.removal { tookBack(taken, removal) }

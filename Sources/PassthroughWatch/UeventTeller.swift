@@ -1,0 +1,92 @@
+import PassthroughAdmin
+import PassthroughContainerEntry
+import PassthroughModel
+import PassthroughSystem
+
+/// Tells a container the kernel's own uevents do not reach (an
+/// unprivileged one: its network namespace is its user namespace's) of each
+/// node the watcher gives it or takes back, as the kernel tells of a device
+/// plugged in or out (`UeventInjection`): udev, libusb's hotplug and the
+/// discovery of Home Assistant or Frigate inside hear of it. A privileged
+/// container hears the kernel's own events, and is sent nothing.
+///
+/// What sysfs says of a device is read when it is given and kept until it
+/// is taken back: by then it is often unplugged, and gone from sysfs.
+final class UeventTeller {
+    let sysfs: SysfsRoot
+    private var known: [String: [Device: SysfsDevice]] = [:]
+    /// Whether the kernel's events reach a container, by its directory, for its init (pid).
+    private var reached: [String: (pid: Int32, reached: Bool)] = [:]
+
+    struct Device: Hashable {
+        var type: DeviceType
+        var number: DeviceNumber
+    }
+
+    init(sysfs: SysfsRoot = SysfsRoot()) {
+        self.sysfs = sysfs
+    }
+
+    /// Tells the running container of what a look took back and gave; one
+    /// line for each that could not be told, without the container's name.
+    func tell(_ followUp: ReconcileFollowUp) -> [String] {
+        guard let running = followUp.running, !followUp.given.isEmpty || !followUp.taken.isEmpty else { return [] }
+        let directory = running.container.directory
+        var lines: [String] = []
+        do throws(SystemError) {
+            if reached[directory]?.pid != running.pid {
+                reached[directory] = (running.pid, try UeventInjection.kernelEventsReach(pid: running.pid))
+            }
+        } catch {
+            return ["cannot tell whether the kernel's uevents reach the container: \(error); it is not told of its devices"]
+        }
+        guard running.isAlive, reached[directory]?.reached == false else { return [] }
+        for grant in followUp.taken {
+            let device = Device(type: grant.type, number: grant.number)
+            // Known since it was given, or still there (its path names another device now).
+            guard let described = known[directory]?.removeValue(forKey: device) ?? (try? sysfs.device(grant.type, grant.number)) ?? nil else {
+                lines.append("\(OctalEscape.escapeForTerminal(grant.containerPath)): the container is not told it was taken back "
+                    + "(\(grant.type.rawValue) \(grant.number) was given before the watcher read it from sysfs, and is gone from there)")
+                continue
+            }
+            lines += send(described.message(.remove, at: grant.containerPath), running, grant)
+        }
+        for grant in followUp.given {
+            let described: SysfsDevice
+            do throws(SysfsError) {
+                guard let found = try sysfs.device(grant.type, grant.number) else {
+                    lines.append("\(OctalEscape.escapeForTerminal(grant.containerPath)): the container is not told it was given "
+                        + "(\(grant.type.rawValue) \(grant.number) is gone from sysfs already)")
+                    continue
+                }
+                described = found
+            } catch {
+                lines.append("\(OctalEscape.escapeForTerminal(grant.containerPath)): the container is not told it was given: \(error)")
+                continue
+            }
+            known[directory, default: [:]][Device(type: grant.type, number: grant.number)] = described
+            lines += send(described.message(.add, at: grant.containerPath), running, grant)
+        }
+        return lines
+    }
+
+    private func send(_ message: UeventMessage, _ running: RunningContainer, _ grant: GrantRecord.Grant) -> [String] {
+        do throws(UeventInjection.InjectionError) {
+            try UeventInjection.send(message, into: running.pidfd, describedAs: "container '\(running.name)'")
+            return []
+        } catch {
+            return ["\(OctalEscape.escapeForTerminal(grant.containerPath)): the container is not told (\(message.action.rawValue)): \(error)"]
+        }
+    }
+
+    /// Drops what is kept of a container that is gone.
+    func forget(_ container: ManagedContainer) {
+        known[container.directory] = nil
+        reached[container.directory] = nil
+    }
+
+    func compact() {
+        known = known.compacted()
+        reached = reached.compacted()
+    }
+}

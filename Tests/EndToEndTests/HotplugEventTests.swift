@@ -1,0 +1,71 @@
+import Foundation
+import Glibc
+import Testing
+
+extension EndToEndTests {
+    @Suite("containers hear of the devices the watcher gives and takes: the kernel's uevents where they reach, ours where they do not",
+           .enabled(if: EndToEnd.canRunContainers && EndToEnd.hasCommand && FileManager.default.fileExists(atPath: "/dev/loop-control"),
+                    "needs root, lxc, busybox-static, the hooks and lxc-passthrough installed, and /dev/loop-control"))
+    struct HotplugEventTests {
+        /// The messages busybox's `uevent` applet heard in the container, each its environment.
+        static func heard(_ ct: Container) -> [[String: String]] {
+            ct.attach("cat /tmp/uevents 2>/dev/null").output.components(separatedBy: "--\n").compactMap { block in
+                let fields = block.split(separator: "\n").compactMap { line -> (String, String)? in
+                    guard let equals = line.firstIndex(of: "=") else { return nil }
+                    return (String(line[..<equals]), String(line[line.index(after: equals)...]))
+                }
+                return fields.isEmpty ? nil : Dictionary(fields, uniquingKeysWith: { first, _ in first })
+            }
+        }
+
+        @Test("a device given and taken back live is told to software inside as a plug and an unplug, at the container's path, from the kernel's port; a privileged container is not sent ours",
+              arguments: ContainerKind.runnable)
+        func givenAndTakenAreHeard(kind: ContainerKind) throws {
+            let image = try ImageFile()
+            let number = LoopControl.freeNumber()
+            try withHostDevices { host in
+                var loop: PluggedLoop? = try PluggedLoop(number: number, image: image.path)
+                let link = try host.symlink("disk/by-id/usb-Stick_E", to: "/dev/nothing-yet")
+                try withContainer("uevent", unprivileged: kind.unprivileged, firstLines: kind.firstLines) { ct in
+                    let added = passthrough("add", ct.name, link, "--mp", "/dev/stick", "--required=0")
+                    try #require(added.succeeded, "\(added)")
+                    // busybox's uevent applet, started by the container's init, runs its command once per message
+                    // heard on the container's uevent socket.
+                    let inittab = try FileHandle(forWritingTo: URL(fileURLWithPath: ct.directory + "/rootfs/etc/inittab"))
+                    try inittab.seekToEnd()
+                    try inittab.write(contentsOf: Data("::respawn:/bin/busybox uevent /bin/sh -c 'env >> /tmp/uevents; echo -- >> /tmp/uevents'\n".utf8))
+                    try inittab.close()
+                    let watcher = try WatcherProcess()
+                    try #require(ct.start().succeeded, "\(ct.log)")
+                    #expect(eventually { ct.attach("pidof uevent || ps | grep -q '[b]usybox uevent'").succeeded }, "the listener runs")
+                    // udev (here, the test) points the link at the device: the watcher gives it.
+                    try FileManager.default.removeItem(atPath: link)
+                    try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: try #require(loop).device)
+                    #expect(eventually { ct.opens("/dev/stick") }, "given: \(watcher.log)")
+                    let devicePath = "/devices/virtual/block/loop\(number)"
+                    if kind.unprivileged {
+                        #expect(eventually { Self.heard(ct).contains { $0["ACTION"] == "add" && $0["DEVNAME"] == "stick" } }, "\(Self.heard(ct))\n\(watcher.log)")
+                        let add = try #require(Self.heard(ct).first { $0["DEVNAME"] == "stick" })
+                        #expect(add["DEVPATH"] == devicePath && add["SUBSYSTEM"] == "block" && add["MAJOR"] == "7" && add["MINOR"] == "\(number)"
+                                && add["DEVTYPE"] == "disk" && add["SEQNUM"] != nil, "\(add)")
+                    }
+                    // Pulled out: taken back, and told.
+                    try loop?.unplug()
+                    loop = nil
+                    #expect(eventually { ct.lacks("/dev/stick") }, "taken back: \(watcher.log)")
+                    if kind.unprivileged {
+                        #expect(eventually { Self.heard(ct).contains { $0["ACTION"] == "remove" && $0["DEVNAME"] == "stick" } }, "\(Self.heard(ct))\n\(watcher.log)")
+                        let remove = try #require(Self.heard(ct).first { $0["ACTION"] == "remove" && $0["DEVNAME"] == "stick" })
+                        #expect(remove["DEVPATH"] == devicePath, "the path it was given at, though it is gone from sysfs: \(remove)")
+                        #expect(!watcher.log.contains("not told"), "\(watcher.log)")
+                    } else {
+                        // It hears the kernel's own events (loopN), and none of ours.
+                        #expect(eventually { Self.heard(ct).contains { $0["DEVNAME"] == "loop\(number)" && $0["ACTION"] == "remove" } }, "\(Self.heard(ct))")
+                        #expect(!Self.heard(ct).contains { $0["DEVNAME"] == "stick" }, "\(Self.heard(ct))")
+                    }
+                    watcher.stop()
+                }
+            }
+        }
+    }
+}
