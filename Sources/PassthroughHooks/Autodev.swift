@@ -18,10 +18,10 @@ public enum Autodev {
     /// unprivileged autodev hook cannot reach lxc-start's terminal or log.
     @discardableResult
     public static func run(_ context: HookContext) throws(HookFailure) -> Int {
-        guard let rootfs = context.rootfsMount else { throw HookFailure("LXC_ROOTFS_MOUNT is not set") }
+        guard !context.rootfsMount.isEmpty else { throw HookFailure("LXC_ROOTFS_MOUNT is not set") }
         guard let nodes = try openNodes(context) else { return 0 }
         do {
-            return try mountAll(from: nodes, rootfs: rootfs)
+            return try mountAll(from: nodes, rootfs: context.rootfsMount)
         } catch {
             PassthroughDirectory.recordAutodevError(error.description, in: nodes)
             throw error

@@ -12,9 +12,9 @@ public enum HookMain {
     /// A hook whose only output is its summary line.
     public static func run(
         program: String, type: String, needsRootfs: Bool = false, reportsToMonitor: Bool = true,
-        _ body: (HookContext) throws(HookFailure) -> String?
+        invocation: HookInvocation = .current(), _ body: (HookContext) throws(HookFailure) -> String?
     ) -> Never {
-        run(program: program, type: type, needsRootfs: needsRootfs, reportsToMonitor: reportsToMonitor) {
+        run(program: program, type: type, needsRootfs: needsRootfs, reportsToMonitor: reportsToMonitor, invocation: invocation) {
             (context: HookContext) throws(HookFailure) -> HookReport in HookReport(summary: try body(context))
         }
     }
@@ -23,20 +23,21 @@ public enum HookMain {
     /// monitor's terminal and log file, as WARN), and do not stop the start.
     public static func run(
         program: String, type: String, needsRootfs: Bool = false, reportsToMonitor: Bool = true,
-        _ body: (HookContext) throws(HookFailure) -> HookReport
+        invocation: HookInvocation = .current(), _ body: (HookContext) throws(HookFailure) -> HookReport
     ) -> Never {
-        let arguments = Array(CommandLine.arguments.dropFirst())
-        if arguments == ["--version"] {
+        switch invocation.request {
+        case .version:
             StandardStream.output.write("\(program) \(PassthroughVersion.current)\n")
             exit(0)
-        }
-        if arguments == ["--help"] || arguments == ["-h"] {
+        case .help:
             StandardStream.output.write(usage(program: program, type: type))
             exit(0)
+        case .run:
+            break
         }
         let context: HookContext
         do {
-            context = try HookContext(type: type, arguments: arguments, environment: processEnvironment(), needsRootfs: needsRootfs)
+            context = try HookContext(type: type, invocation: invocation, needsRootfs: needsRootfs)
         } catch {
             report(program: program, "\(error)")
             StandardStream.error.write(usage(program: program, type: type))
@@ -52,8 +53,8 @@ public enum HookMain {
                                           message: message, level: .warning)
                 }
             }
-            if let summary = outcome.summary {
-                StandardStream.output.write("\(program): container '\(context.containerName)': \(summary)\n")
+            if !outcome.summary.isEmpty {
+                StandardStream.output.write("\(program): container '\(context.containerName)': \(outcome.summary)\n")
             }
             exit(0)
         } catch {
@@ -88,11 +89,12 @@ public enum HookMain {
 
 /// What a hook that went through says: its summary line and its warnings.
 public struct HookReport: Equatable, Sendable {
-    public var summary: String?
+    /// Empty when there is none. Not an optional: see `HookVariables`.
+    public var summary: String
     public var warnings: [String]
 
     public init(summary: String?, warnings: [String] = []) {
-        self.summary = summary
+        if let summary { self.summary = summary } else { self.summary = "" }
         self.warnings = warnings
     }
 }

@@ -97,12 +97,8 @@ public struct PassthroughDirectory {
 
     /// A tmpfs mounted nowhere yet (`fsopen`, `fsmount`): its root.
     private func makeTmpfs(options: String) throws(HookFailure) -> FileDescriptor {
-        let pairs = options.split(separator: ",").map { option in
-            let parts = option.split(separator: "=", maxSplits: 1)
-            return (String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
-        }
-        return try translatingErrors({ () throws(SystemError) in
-            try MountAPI.detachedTmpfs(source: MountTable.source, options: pairs)
+        try translatingErrors({ () throws(SystemError) in
+            try MountAPI.detachedTmpfs(source: MountTable.source, options: options)
         }, { HookFailure("cannot mount a tmpfs for the device nodes: \($0)") })
     }
 

@@ -52,30 +52,59 @@ public struct DeviceList: Equatable, Sendable {
         try decode(bytes: Array(text.utf8))
     }
 
-    /// Decodes the list as read from its file.
+    /// Decodes the list as read from its file. Lines and fields are found by
+    /// index, as slices of `bytes`: splitting into arrays of slices cost
+    /// autodev about 7,000 instructions per device.
     public static func decode(bytes: [UInt8]) throws(Failure) -> DeviceList {
-        var lines = bytes[...].split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
-        guard lines.first.map({ $0.elementsEqual(header.utf8) }) == true else {
+        let newline = UInt8(ascii: "\n")
+        let headerEnd = bytes.firstIndex(of: newline) ?? bytes.endIndex
+        guard bytes[..<headerEnd].elementsEqual(header.utf8) else {
             throw Failure(line: 1, message: "expected the header '\(header)'")
         }
-        guard lines.last?.isEmpty == true else { throw Failure(line: lines.count, message: "the last line is not terminated") }
-        lines.removeLast()
+        guard bytes.last == newline else {
+            var lines = 1
+            for byte in bytes where byte == newline { lines += 1 }
+            throw Failure(line: lines, message: "the last line is not terminated")
+        }
         var items: [Item] = []
-        items.reserveCapacity(lines.count - 1)
-        for (offset, line) in lines.enumerated().dropFirst() {
-            let fail = { (message: String) in Failure(line: offset + 1, message: message) }
-            let fields = line.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false)
-            guard fields.count == 5 else { throw fail("expected 5 fields, found \(fields.count)") }
-            guard let key = DeviceKey(String(utf8Slice: fields[0])) else { throw fail("bad key '\(String(utf8Slice: fields[0]))'") }
-            let type: DeviceType
-            if fields[1].elementsEqual("c".utf8) { type = .character } else if fields[1].elementsEqual("b".utf8) { type = .block } else {
-                throw fail("bad device type '\(String(utf8Slice: fields[1]))'")
-            }
-            guard let major = fields[2].decimalUInt32, let minor = fields[3].decimalUInt32 else { throw fail("bad device number") }
-            guard let path = OctalEscape.unescapePath(fields[4]) else { throw fail("bad escape in path") }
-            if let problem = DevicePath.problem(path) { throw fail("bad path: \(problem)") }
-            items.append(Item(key: key, type: type, number: DeviceNumber(major: major, minor: minor), path: path))
+        var start = headerEnd + 1, line = 1
+        while start < bytes.endIndex {
+            var end = start
+            while bytes[end] != newline { end += 1 }
+            line += 1
+            items.append(try item(bytes[start..<end], line: line))
+            start = end + 1
         }
         return DeviceList(items)
+    }
+
+    /// One line's item: `KEY TYPE MAJOR MINOR PATH`, fields separated by single spaces.
+    private static func item(_ text: ArraySlice<UInt8>, line: Int) throws(Failure) -> Item {
+        let fail = { (message: String) in Failure(line: line, message: message) }
+        var spaces = 0
+        var separators = (0, 0, 0, 0)
+        for index in text.indices where text[index] == UInt8(ascii: " ") {
+            switch spaces {
+            case 0: separators.0 = index
+            case 1: separators.1 = index
+            case 2: separators.2 = index
+            case 3: separators.3 = index
+            default: break
+            }
+            spaces += 1
+        }
+        guard spaces == 4 else { throw fail("expected 5 fields, found \(spaces + 1)") }
+        let keyField = text[text.startIndex..<separators.0], typeField = text[(separators.0 + 1)..<separators.1]
+        let majorField = text[(separators.1 + 1)..<separators.2], minorField = text[(separators.2 + 1)..<separators.3]
+        let pathField = text[(separators.3 + 1)...]
+        guard let key = DeviceKey(String(utf8Slice: keyField)) else { throw fail("bad key '\(String(utf8Slice: keyField))'") }
+        let type: DeviceType
+        if typeField.elementsEqual("c".utf8) { type = .character } else if typeField.elementsEqual("b".utf8) { type = .block } else {
+            throw fail("bad device type '\(String(utf8Slice: typeField))'")
+        }
+        guard let major = majorField.decimalUInt32, let minor = minorField.decimalUInt32 else { throw fail("bad device number") }
+        guard let path = OctalEscape.unescapePath(pathField) else { throw fail("bad escape in path") }
+        if let problem = DevicePath.problem(path) { throw fail("bad path: \(problem)") }
+        return Item(key: key, type: type, number: DeviceNumber(major: major, minor: minor), path: path)
     }
 }

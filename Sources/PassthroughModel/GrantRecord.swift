@@ -137,7 +137,9 @@ public struct GrantRecord: Equatable, Sendable {
         text.add("\nmade ")
         text.add(decimal: madeAt)
         text.add(rules.hierarchy == .v1 ? "\nhierarchy v1\n" : "\nhierarchy v2\n")
-        for (prefix, list) in [("rule ", rules.rules), ("own ", ownRules)] {
+        // Lines added in turn by local functions: arrays of (word, value)
+        // tuples made the runtime look their types up by mangled name.
+        func add(_ prefix: String, rules list: [DeviceRule]) {
             for rule in list {
                 text.add(prefix)
                 text.add(rule.verdict.rawValue)
@@ -146,7 +148,7 @@ public struct GrantRecord: Equatable, Sendable {
                 text.add(byte: UInt8(ascii: "\n"))
             }
         }
-        for (word, grant) in grants.map({ ("grant ", $0) }) + left.map({ ("left ", $0) }) {
+        func add(_ word: String, _ grant: Grant) {
             text.add(word)
             if let key = grant.key { text.add(key: key) } else { text.add("-") }
             text.add(byte: UInt8(ascii: " "))
@@ -163,6 +165,10 @@ public struct GrantRecord: Equatable, Sendable {
             text.add(escapedPath: grant.containerPath)
             text.add(byte: UInt8(ascii: "\n"))
         }
+        add("rule ", rules: rules.rules)
+        add("own ", rules: ownRules)
+        for grant in grants { add("grant ", grant) }
+        for grant in left { add("left ", grant) }
         for entry in withheld {
             text.add("withheld ")
             text.add(key: entry.key)

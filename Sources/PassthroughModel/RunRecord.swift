@@ -63,12 +63,16 @@ public struct RunRecord: Equatable, Sendable {
     public func encodedBytes() -> [UInt8] {
         var text = TextBuilder(capacity: 96)
         text.add(RunRecord.header)
-        for (word, process) in [("\nmonitor ", monitor)] + (initProcess.map { [("\ninit ", $0)] } ?? []) {
+        // One line per process, added in turn: an array of (word, process)
+        // tuples made the runtime look its type up by mangled name.
+        func add(_ word: String, _ process: Process) {
             text.add(word)
             text.add(decimal: UInt64(process.pid))
             text.add(byte: UInt8(ascii: " "))
             text.add(decimal: process.startedAt)
         }
+        add("\nmonitor ", monitor)
+        if let initProcess { add("\ninit ", initProcess) }
         if let devices, initProcess != nil {
             text.add("\ndevices ")
             text.add(decimal: devices.device)

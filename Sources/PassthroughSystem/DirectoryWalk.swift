@@ -16,16 +16,37 @@ public final class Directory {
 public final class DirectoryWalk {
     public let root: Directory
     private var opened: [String: Directory] = [:]
-    /// The directories this walk made (parent, name), in the order made.
-    private var made: [(parent: Directory, name: String)] = []
+    /// The directories this walk made, in the order made.
+    private var made: [Made] = []
+    /// The last directory asked for: devices listed together are mostly in
+    /// one directory (`/dev/serial/by-id`), found again with no string built
+    /// or hashed (that was about 7,000 instructions per device in autodev).
+    private var lastComponents: [String] = []
+    private var lastDirectory: Directory
+
+    /// A directory made, by its parent and name (a struct, not a tuple: the
+    /// runtime looks a tuple array's type up by its mangled name).
+    private struct Made {
+        var parent: Directory
+        var name: String
+    }
 
     public init(root: consuming FileDescriptor) {
         self.root = Directory(root)
+        lastDirectory = self.root
     }
 
     /// The directory `components` below the root, made where missing. A
     /// component that is a symlink or not a directory is ELOOP or ENOTDIR.
     public func open(_ components: [String]) throws(SystemError) -> Directory {
+        if components == lastComponents { return lastDirectory }
+        let directory = try walk(components)
+        lastComponents = components
+        lastDirectory = directory
+        return directory
+    }
+
+    private func walk(_ components: [String]) throws(SystemError) -> Directory {
         var directory = root
         var prefix = ""
         for component in components {
@@ -35,7 +56,7 @@ public final class DirectoryWalk {
                 continue
             }
             let isNew = try directory.descriptor.makeDirectory(component, mode: 0o755)
-            if isNew { made.append((directory, component)) }
+            if isNew { made.append(Made(parent: directory, name: component)) }
             let next = Directory(try directory.descriptor.open(component, flags: O_RDONLY | O_DIRECTORY | O_NOFOLLOW))
             // 0755 whatever the umask: users in the container must reach the node. Set on
             // the directory opened, not by name, which another process could swap for a symlink.
@@ -48,7 +69,7 @@ public final class DirectoryWalk {
 
     /// Removes the directories this walk made, last first (best effort).
     public func removeMade() {
-        for (parent, name) in made.reversed() { try? parent.descriptor.remove(name, directory: true) }
+        for directory in made.reversed() { try? directory.parent.descriptor.remove(directory.name, directory: true) }
     }
 
     /// Opens existing directories only, below `root`, without following symlinks.

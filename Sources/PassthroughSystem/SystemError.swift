@@ -22,20 +22,55 @@ public struct SystemError: Error, Equatable, CustomStringConvertible, Sendable {
     /// `strerror` text followed by the symbolic name, e.g. `No such file or directory (ENOENT)`.
     public static func text(for errno: Int32) -> String {
         let message = String(cString: strerror(errno))
-        if let name = names[errno] { return "\(message) (\(name))" }
-        return "\(message) (errno \(errno))"
+        let name = name(of: errno)
+        return name.isEmpty ? "\(message) (errno \(errno))" : message + " (" + name + ")"
     }
 
-    static let names: [Int32: String] = [
-        EPERM: "EPERM", ENOENT: "ENOENT", ESRCH: "ESRCH", EINTR: "EINTR", EIO: "EIO",
-        ENXIO: "ENXIO", E2BIG: "E2BIG", EBADF: "EBADF", EAGAIN: "EAGAIN", ENOMEM: "ENOMEM",
-        EACCES: "EACCES", EFAULT: "EFAULT", ENOTBLK: "ENOTBLK", EBUSY: "EBUSY", EEXIST: "EEXIST",
-        EXDEV: "EXDEV", ENODEV: "ENODEV", ENOTDIR: "ENOTDIR", EISDIR: "EISDIR", EINVAL: "EINVAL",
-        ENFILE: "ENFILE", EMFILE: "EMFILE", ETXTBSY: "ETXTBSY", EFBIG: "EFBIG", ENOSPC: "ENOSPC",
-        ESPIPE: "ESPIPE", EROFS: "EROFS", EMLINK: "EMLINK", ERANGE: "ERANGE",
-        ENAMETOOLONG: "ENAMETOOLONG", ENOSYS: "ENOSYS", ENOTEMPTY: "ENOTEMPTY", ELOOP: "ELOOP",
-        EOVERFLOW: "EOVERFLOW", EOPNOTSUPP: "EOPNOTSUPP", EDQUOT: "EDQUOT", ESTALE: "ESTALE",
-    ]
+    /// The symbolic name of the errno values the hooks and the command meet;
+    /// empty for others. A switch, not a dictionary: building the dictionary
+    /// (and its type's metadata) was most of a pre-start's first error message.
+    static func name(of errno: Int32) -> String {
+        switch errno {
+        case EPERM: "EPERM"
+        case ENOENT: "ENOENT"
+        case ESRCH: "ESRCH"
+        case EINTR: "EINTR"
+        case EIO: "EIO"
+        case ENXIO: "ENXIO"
+        case E2BIG: "E2BIG"
+        case EBADF: "EBADF"
+        case EAGAIN: "EAGAIN"
+        case ENOMEM: "ENOMEM"
+        case EACCES: "EACCES"
+        case EFAULT: "EFAULT"
+        case ENOTBLK: "ENOTBLK"
+        case EBUSY: "EBUSY"
+        case EEXIST: "EEXIST"
+        case EXDEV: "EXDEV"
+        case ENODEV: "ENODEV"
+        case ENOTDIR: "ENOTDIR"
+        case EISDIR: "EISDIR"
+        case EINVAL: "EINVAL"
+        case ENFILE: "ENFILE"
+        case EMFILE: "EMFILE"
+        case ETXTBSY: "ETXTBSY"
+        case EFBIG: "EFBIG"
+        case ENOSPC: "ENOSPC"
+        case ESPIPE: "ESPIPE"
+        case EROFS: "EROFS"
+        case EMLINK: "EMLINK"
+        case ERANGE: "ERANGE"
+        case ENAMETOOLONG: "ENAMETOOLONG"
+        case ENOSYS: "ENOSYS"
+        case ENOTEMPTY: "ENOTEMPTY"
+        case ELOOP: "ELOOP"
+        case EOVERFLOW: "EOVERFLOW"
+        case EOPNOTSUPP: "EOPNOTSUPP"
+        case EDQUOT: "EDQUOT"
+        case ESTALE: "ESTALE"
+        default: ""
+        }
+    }
 }
 
 extension SystemError {

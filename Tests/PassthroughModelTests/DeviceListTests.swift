@@ -35,4 +35,19 @@ struct DeviceListTests {
     func damagedListsAreRefused(text: String) {
         #expect(throws: DeviceList.Failure.self) { try DeviceList.decode(text) }
     }
+
+    @Test func failuresNameTheLine() {
+        let header = "lxc-passthrough device list 1\n"
+        #expect(throws: DeviceList.Failure(line: 1, message: "expected the header 'lxc-passthrough device list 1'")) {
+            try DeviceList.decode("wrong header\n")
+        }
+        #expect(throws: DeviceList.Failure(line: 3, message: "the last line is not terminated")) {
+            try DeviceList.decode(header + "dev0 c 1 2 /dev/a\ndev1 c 1 3 /dev/b")
+        }
+        #expect(throws: DeviceList.Failure(line: 3, message: "expected 5 fields, found 4")) {
+            try DeviceList.decode(header + "dev0 c 1 2 /dev/a\ndev1 c 1 /dev/b\n")
+        }
+        #expect(throws: DeviceList.Failure(line: 2, message: "expected 5 fields, found 1")) { try DeviceList.decode(header + "\n") }
+        #expect(throws: DeviceList.Failure(line: 2, message: "bad device type 'x'")) { try DeviceList.decode(header + "dev0 x 1 2 /dev/a\n") }
+    }
 }
