@@ -1,30 +1,8 @@
 import PassthroughModel
 
-/// An entry `add` is to write.
-public struct NewEntry: Equatable, Sendable {
-    public var path: String
-    public var mode: UInt32?
-    public var uid: UInt32?
-    public var gid: UInt32?
-    public var denyWrite: Bool
-    public var required: Bool
-    public var mountPath: String?
-
-    public init(path: String, mode: UInt32? = nil, uid: UInt32? = nil, gid: UInt32? = nil, denyWrite: Bool = false, required: Bool = true, mountPath: String? = nil) {
-        self.path = path
-        self.mode = mode
-        self.uid = uid
-        self.gid = gid
-        self.denyWrite = denyWrite
-        self.required = required
-        self.mountPath = mountPath
-    }
-
-    /// The entry's value, as Proxmox writes a `devN` value.
-    public var value: String {
-        DeviceSpec.entryValue(path: path, mode: mode, uid: uid, gid: gid, denyWrite: denyWrite, required: required, mountPath: mountPath)
-    }
-}
+/// An entry `add` is to write: an entry as written (`entryValue`), its
+/// options only those given.
+public typealias NewEntry = DeviceSpec
 
 /// What `sync` wrote, and what it could not.
 public struct SyncResult: Equatable, Sendable {
@@ -56,17 +34,22 @@ extension Administration {
             } catch {
                 throw AdminError("\(key): '\(line.value)': \(error)")
             }
-            if let warning = DevicePath.metadataNameWarning(spec.path) { warnings.append("\(key): \(warning)") }
-            switch lookUp(spec.path) {
+            guard let path = spec.path else {
+                // Resolving a USB selector to the nodes it matches now comes with the resolver; until then no rule is written for one.
+                warnings.append("\(spec.label(key)): USB entries are not resolved yet; no rule written for it")
+                continue
+            }
+            if let warning = DevicePath.metadataNameWarning(path) { warnings.append("\(key): \(warning)") }
+            switch lookUp(path) {
             case .device(let host):
                 devices.append(RulePlanner.Device(type: host.type, number: host.number, denyWrite: spec.denyWrite))
                 keys.append(key)
-                comments.append("# \(key) \(OctalEscape.escapePath(spec.path)): \(host.type.rawValue) \(host.number)\(spec.denyWrite ? " read-only" : "")")
+                comments.append("# \(key) \(OctalEscape.escapePath(path)): \(host.type.rawValue) \(host.number)\(spec.denyWrite ? " read-only" : "")")
             case .missing(let why), .notADevice(let why):
                 if spec.required {
-                    warnings.append("\(key) (\(spec.path)): \(why); no rule written for it")
+                    warnings.append("\(key) (\(path)): \(why); no rule written for it")
                 } else {
-                    comments.append("# \(key) \(OctalEscape.escapePath(spec.path)): pending (required=0): \(why)")
+                    comments.append("# \(key) \(OctalEscape.escapePath(path)): pending (required=0): \(why)")
                 }
             }
         }
@@ -95,11 +78,7 @@ extension Administration {
 
     /// Validates a new entry as pre-start would, writes it as the lowest free `devN`, and syncs.
     /// An optional entry (`required: false`) may name a device that is not there yet.
-    public func add(
-        _ document: inout ConfigDocument, path: String, mode: UInt32?, uid: UInt32?, gid: UInt32?, denyWrite: Bool,
-        required: Bool = true, mountPath: String? = nil, include: String
-    ) throws(AdminError) -> (DeviceKey, SyncResult) {
-        let entry = NewEntry(path: path, mode: mode, uid: uid, gid: gid, denyWrite: denyWrite, required: required, mountPath: mountPath)
+    public func add(_ document: inout ConfigDocument, _ entry: NewEntry, include: String) throws(AdminError) -> (DeviceKey, SyncResult) {
         let (added, result) = try add(&document, [entry], include: include)
         return (added[0].key, result)
     }
@@ -117,18 +96,21 @@ extension Administration {
         }
         var added: [(key: DeviceKey, value: String)] = []
         for entry in entries {
-            for text in [entry.path] + (entry.mountPath.map { [$0] } ?? []) {
+            for text in [entry.path, entry.mountPath].compactMap({ $0 }) {
                 if let problem = DevicePath.controlCharacterProblem(text) { throw AdminError(problem) }
             }
-            let value = entry.value
+            let value = entry.entryValue
+            let written: DeviceSpec
             do {
-                _ = try DeviceSpec.parse(value)
+                written = try DeviceSpec.parse(value)
             } catch {
                 throw AdminError("'\(value)': \(error)")
             }
-            if entry.required { _ = try hostDevice(entry.path) }
+            // A property string has no escaping: a comma in a path or serial would be read back as something else.
+            guard written == entry else { throw AdminError("'\(value)': cannot be written as a devN value (a ',' in a value?)") }
+            if entry.required, let path = entry.path { _ = try hostDevice(path) }
             guard let key = DeviceKey.range.first(where: { !used.contains($0) }).flatMap({ DeviceKey(index: $0) }) else {
-                throw AdminError("all 256 device keys (dev0 to dev255) are in use: \(entry.path) has none left")
+                throw AdminError("all 256 device keys (dev0 to dev255) are in use: \(entry.selector) has none left")
             }
             used.insert(key.index)
             requested.append(ContainerConfig.Entry(key: key, value: value, origin: "the new entry \(key)"))
@@ -175,7 +157,7 @@ extension Administration {
     /// what `check` warns of, as `sync` and `add` do.
     public func metadataNameWarnings(_ document: ConfigDocument) -> [String] {
         document.deviceLines().compactMap { line in
-            guard let spec = try? DeviceSpec.parse(line.value), let warning = DevicePath.metadataNameWarning(spec.path) else { return nil }
+            guard let spec = try? DeviceSpec.parse(line.value), let path = spec.path, let warning = DevicePath.metadataNameWarning(path) else { return nil }
             return "\(line.name): \(warning)"
         }
     }

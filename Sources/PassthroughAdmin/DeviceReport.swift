@@ -78,7 +78,7 @@ extension Administration {
                 return report
             }
             if let spec = try? DeviceSpec.parse(line.value) {
-                report.path = spec.path
+                report.path = spec.selector.description
                 report.mode = spec.mode
                 report.uid = spec.uid
                 report.gid = spec.gid
@@ -100,7 +100,7 @@ extension Administration {
             report.hostUID = device.hostUID
             report.hostGID = device.hostGID
             report.mode = device.mode
-            switch lookUp(device.spec.path) {
+            switch lookUp(device.hostPath) {
             case .missing(let why):
                 report.status = .missing
                 report.problem = why

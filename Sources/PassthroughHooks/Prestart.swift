@@ -39,7 +39,7 @@ public enum Prestart {
         var hostDevices: [HostDevice] = []
         var pending: [String] = []
         for device in requested {
-            switch HostLookup.live(device.spec.path) {
+            switch HostLookup.live(device.hostPath) {
             case .device(let host):
                 devices.append(device)
                 hostDevices.append(host)

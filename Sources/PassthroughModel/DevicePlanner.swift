@@ -2,6 +2,8 @@
 public struct RequestedDevice: Equatable, Sendable {
     public var key: DeviceKey
     public var spec: DeviceSpec
+    /// Where the device is on the host (the entry's path).
+    public var hostPath: String
     public var hostUID: UInt32
     public var hostGID: UInt32
     /// The node's permission bits.
@@ -10,7 +12,7 @@ public struct RequestedDevice: Equatable, Sendable {
     public var containerPath: String
 
     /// `dev3 (/dev/ttyUSB0)`, for messages.
-    public var label: String { "\(key) (\(spec.path))" }
+    public var label: String { spec.label(key) }
 }
 
 /// Turns config entries into the devices to pass through. Pure.
@@ -39,8 +41,11 @@ public enum DevicePlanner {
         } catch {
             throw HookFailure(device: "\(entry.key)", "'\(entry.value)' (\(entry.origin)): \(error)")
         }
-        let label = "\(entry.key) (\(spec.path))"
-        let containerPath = spec.containerPath
+        let label = spec.label(entry.key)
+        guard let path = spec.path, let containerPath = spec.containerPath else {
+            // Resolving a USB selector to host nodes comes with the resolver; until then such an entry is refused, not ignored.
+            throw HookFailure(device: label, "USB entries are read but not given at start yet")
+        }
         if let earlier = claimed[containerPath] {
             throw HookFailure(device: label, "the same path is already passed through by \(earlier)")
         }
@@ -48,7 +53,7 @@ public enum DevicePlanner {
         let owner = try hostOwner(of: spec, idMap: idMap, label: label)
         let node = nodeOwnerAndMode(of: spec, hostUID: owner.uid, idMap: idMap)
         return RequestedDevice(
-            key: entry.key, spec: spec, hostUID: node.uid, hostGID: owner.gid, mode: node.mode, containerPath: containerPath)
+            key: entry.key, spec: spec, hostPath: path, hostUID: node.uid, hostGID: owner.gid, mode: node.mode, containerPath: containerPath)
     }
 
     /// The owner the entry asks for, as host ids; an id the container's id map

@@ -36,7 +36,7 @@ struct Add: ParsableCommand {
     @Flag(help: "Every GPU node of the host (DRM and NVIDIA), instead of PATH.")
     var gpu = false
 
-    @OptionGroup var node: NodeOptions
+    @OptionGroup var node: NodeArguments
 
     @Option(
         help: ArgumentHelp(
@@ -70,8 +70,8 @@ struct Add: ParsableCommand {
                 var outcome = Outcome()
                 var fresh: [NewEntry] = []
                 for entry in entries {
-                    if many, let key = administration.existingKey(for: entry.path, in: document) {
-                        outcome.kept.append((key, entry.path))
+                    if many, let path = entry.path, let key = administration.existingKey(for: path, in: document) {
+                        outcome.kept.append((key, path))
                     } else {
                         fresh.append(entry)
                     }
@@ -117,13 +117,11 @@ struct Add: ParsableCommand {
 
     /// The entries asked for, and whether there are many (a directory, --gpu).
     func requested(_ accounts: ContainerAccounts) throws(AdminError) -> ([NewEntry], Bool) {
-        let owner = try node.owner(accounts)
-        if gpu { return (try gpuEntries(accounts, owner: owner), true) }
+        var options = try node.options(accounts)
+        options.required = isRequired
+        if gpu { return (try gpuEntries(accounts, options: options), true) }
         let path = path!
-        guard let directory = try directory(path) else {
-            return ([NewEntry(path: path, mode: node.mode?.bits, uid: owner.uid, gid: owner.gid, denyWrite: node.denyWrite,
-                              required: isRequired, mountPath: node.mp)], false)
-        }
+        guard let directory = try directory(path) else { return ([NewEntry(selector: .path(path), options: options)], false) }
         if node.mp != nil { throw AdminError("--mp names the container path of one node, and \(directory) is a directory") }
         let paths = try translatingErrors({ () throws(SystemError) in try DeviceNodes.all(under: directory) }) { error in
             (error.errno == ENOTDIR || error.errno == ELOOP) && error.path == directory
@@ -133,9 +131,7 @@ struct Add: ParsableCommand {
         guard !paths.isEmpty else {
             throw AdminError("no device node under \(directory) (symbolic links are not followed); nothing written")
         }
-        return (paths.map { path in
-            NewEntry(path: path, mode: node.mode?.bits, uid: owner.uid, gid: owner.gid, denyWrite: node.denyWrite, required: isRequired)
-        }, true)
+        return (paths.map { NewEntry(selector: .path($0), options: options) }, true)
     }
 
     /// `path` when it names a directory; nil for anything else (a device,
@@ -149,7 +145,7 @@ struct Add: ParsableCommand {
 
     /// The host's GPU nodes as entries: each group named in the container's
     /// /etc/group, unless --gid gives one.
-    func gpuEntries(_ accounts: ContainerAccounts, owner: (uid: UInt32?, gid: UInt32?)) throws(AdminError) -> [NewEntry] {
+    func gpuEntries(_ accounts: ContainerAccounts, options given: NodeOptions) throws(AdminError) -> [NewEntry] {
         let nodes = try translatingErrors({ () throws(SystemError) in try DeviceNodes.gpus() }) {
             AdminError("cannot look for GPU nodes: \($0)")
         }
@@ -159,7 +155,7 @@ struct Add: ParsableCommand {
         var groups: [String: UInt32] = [:]
         var entries: [NewEntry] = []
         for gpu in nodes {
-            var gid = owner.gid
+            var gid = given.gid
             if gid == nil, let group = gpu.group {
                 if groups[group] == nil {
                     let resolved: (id: UInt32?, note: String?)
@@ -173,9 +169,11 @@ struct Add: ParsableCommand {
                 }
                 gid = groups[group]
             }
-            entries.append(NewEntry(
-                path: gpu.path, mode: node.mode?.bits ?? gpu.mode, uid: owner.uid, gid: gid, denyWrite: node.denyWrite,
-                required: isRequired && gpu.required))
+            var nodeOptions = given
+            nodeOptions.mode = given.mode ?? gpu.mode
+            nodeOptions.gid = gid
+            nodeOptions.required = given.required && gpu.required
+            entries.append(NewEntry(selector: .path(gpu.path), options: nodeOptions))
         }
         return entries
     }

@@ -85,8 +85,9 @@ struct Check: ParsableCommand {
     }
 }
 
-/// The node's options, as `add` and `attach` take them.
-struct NodeOptions: ParsableArguments {
+/// The node's options as `add` and `attach` read them; `options` makes them
+/// the model's `NodeOptions` (the owner's names looked up in the container).
+struct NodeArguments: ParsableArguments {
     @Option(
         help: ArgumentHelp("Permission bits of the node: 0 and three octal digits (default: 0660).", valueName: "MODE"))
     var mode: NodeMode?
@@ -109,8 +110,13 @@ struct NodeOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Where the node appears in the container, when not at the host path (mp= in the entry), e.g. /dev/zigbee.", valueName: "PATH"))
     var mp: String?
 
-    /// The owner as numbers: names looked up in the container (each told).
-    func owner(_ accounts: ContainerAccounts) throws(AdminError) -> (uid: UInt32?, gid: UInt32?) {
-        try resolvedOwner(uid: uid, gid: gid, accounts)
+    /// The mode, deny-write and mp given, without the owner (which names may give).
+    var unowned: NodeOptions { NodeOptions(mode: mode?.bits, denyWrite: denyWrite, mountPath: mp) }
+
+    /// The options given, the owner as numbers: names looked up in the container (each told).
+    func options(_ accounts: ContainerAccounts) throws(AdminError) -> NodeOptions {
+        var options = unowned
+        (options.uid, options.gid) = try resolvedOwner(uid: uid, gid: gid, accounts)
+        return options
     }
 }

@@ -72,16 +72,16 @@ struct AdministrationTests {
 
     @Test func addTakesTheLowestFreeKeyAndValidatesLikeTheHooks() throws {
         var document = ConfigDocument("lxc.include = /common.conf\ndev0: /dev/ttyUSB0\ndev2: /dev/loop0\n")
-        let (key, _) = try administration().add(&document, path: "/dev/ttyUSB1", mode: 0o600, uid: 1000, gid: nil, denyWrite: true, include: "/p/passthrough.conf")
+        let (key, _) = try administration().add(&document, NewEntry(path: "/dev/ttyUSB1", mode: 0o600, uid: 1000, gid: nil, denyWrite: true), include: "/p/passthrough.conf")
         #expect(key.description == "dev1")
         #expect(document.deviceLines().map(\.value) == ["/dev/ttyUSB0", "/dev/loop0", "/dev/ttyUSB1,mode=0600,uid=1000,deny-write=1"])
         #expect(document.blockContent.contains("lxc.cgroup2.devices.allow = c 188:1 r"))
 
         var again = document
-        #expect { try administration().add(&again, path: "/dev/ttyUSB1", mode: nil, uid: nil, gid: nil, denyWrite: false, include: "/p") } throws: { "\($0)".contains("same path") }
-        #expect { try administration().add(&again, path: "/dev/sda", mode: nil, uid: nil, gid: nil, denyWrite: false, include: "/p") } throws: { "\($0)".contains("directory") }
-        #expect { try administration().add(&again, path: "/dev/nope", mode: nil, uid: nil, gid: nil, denyWrite: false, include: "/p") } throws: { "\($0)".contains("ENOENT") }
-        #expect { try administration().add(&again, path: "/dev/../etc/passwd", mode: nil, uid: nil, gid: nil, denyWrite: false, include: "/p") } throws: { "\($0)".contains("'..'") }
+        #expect { try administration().add(&again, NewEntry(path: "/dev/ttyUSB1", mode: nil, uid: nil, gid: nil, denyWrite: false), include: "/p") } throws: { "\($0)".contains("same path") }
+        #expect { try administration().add(&again, NewEntry(path: "/dev/sda", mode: nil, uid: nil, gid: nil, denyWrite: false), include: "/p") } throws: { "\($0)".contains("directory") }
+        #expect { try administration().add(&again, NewEntry(path: "/dev/nope", mode: nil, uid: nil, gid: nil, denyWrite: false), include: "/p") } throws: { "\($0)".contains("ENOENT") }
+        #expect { try administration().add(&again, NewEntry(path: "/dev/../etc/passwd", mode: nil, uid: nil, gid: nil, denyWrite: false), include: "/p") } throws: { "\($0)".contains("'..'") }
         #expect(again == document, "a refused add changes nothing")
     }
 
@@ -105,12 +105,12 @@ struct AdministrationTests {
 
     @Test func addRefusesAnUnmappedID() {
         var document = ConfigDocument("lxc.idmap = u 0 100000 65536\nlxc.idmap = g 0 100000 65536\n")
-        #expect { try administration().add(&document, path: "/dev/ttyUSB0", mode: nil, uid: 70000, gid: nil, denyWrite: false, include: "/p") } throws: { "\($0)".contains("uid 70000") }
+        #expect { try administration().add(&document, NewEntry(path: "/dev/ttyUSB0", mode: nil, uid: 70000, gid: nil, denyWrite: false), include: "/p") } throws: { "\($0)".contains("uid 70000") }
     }
 
     @Test func keysRunOutAt256() throws {
         var document = ConfigDocument((0...255).map { "dev\($0): /dev/loop0x\($0)" }.joined(separator: "\n") + "\n")
-        #expect { try administration().add(&document, path: "/dev/ttyUSB0", mode: nil, uid: nil, gid: nil, denyWrite: false, include: "/p") } throws: { "\($0)".contains("all 256") }
+        #expect { try administration().add(&document, NewEntry(path: "/dev/ttyUSB0", mode: nil, uid: nil, gid: nil, denyWrite: false), include: "/p") } throws: { "\($0)".contains("all 256") }
     }
 
     @Test func removeFindsEntriesByKeyOrPath() throws {
@@ -188,19 +188,19 @@ struct AdministrationTests {
         var document = ConfigDocument("lxc.include = /common.conf\n")
         let admin = administration()
         #expect(throws: AdminError.self) {
-            try admin.add(&document, path: "/dev/ttyACM0", mode: nil, uid: nil, gid: nil, denyWrite: false, include: "/p/passthrough.conf")
+            try admin.add(&document, NewEntry(path: "/dev/ttyACM0", mode: nil, uid: nil, gid: nil, denyWrite: false), include: "/p/passthrough.conf")
         }
         let (key, _) = try admin.add(
-            &document, path: "/dev/ttyACM0", mode: nil, uid: nil, gid: nil, denyWrite: false, required: false, mountPath: "/dev/modem",
+            &document, NewEntry(path: "/dev/ttyACM0", required: false, mountPath: "/dev/modem"),
             include: "/p/passthrough.conf")
         #expect(key == DeviceKey(index: 0))
         #expect(document.deviceLines().map(\.value) == ["/dev/ttyACM0,required=0,mp=/dev/modem"])
         // Another entry may not take the container path it claimed, nor may mp hold a newline.
         #expect(throws: AdminError.self) {
-            try admin.add(&document, path: "/dev/ttyUSB0", mode: nil, uid: nil, gid: nil, denyWrite: false, mountPath: "/dev/modem", include: "/p/passthrough.conf")
+            try admin.add(&document, NewEntry(path: "/dev/ttyUSB0", mode: nil, uid: nil, gid: nil, denyWrite: false, mountPath: "/dev/modem"), include: "/p/passthrough.conf")
         }
         #expect(throws: AdminError.self) {
-            try admin.add(&document, path: "/dev/ttyUSB0", mode: nil, uid: nil, gid: nil, denyWrite: false, mountPath: "/dev/a\nlxc.x=1", include: "/p/passthrough.conf")
+            try admin.add(&document, NewEntry(path: "/dev/ttyUSB0", mode: nil, uid: nil, gid: nil, denyWrite: false, mountPath: "/dev/a\nlxc.x=1"), include: "/p/passthrough.conf")
         }
         #expect(document.deviceLines().count == 1)
     }

@@ -222,7 +222,7 @@ extension RootIntegrationTests {
                 let container = try scratch.makeDirectory("ct")
                 let key = DeviceKey(index: 0)!
                 let null = DeviceNumber(major: 1, minor: 3)
-                let device = RequestedDevice(key: key, spec: DeviceSpec(path: "/dev/null"), hostUID: 0, hostGID: 0, mode: 0o660, containerPath: "/dev/null")
+                let device = RequestedDevice(key: key, spec: DeviceSpec(path: "/dev/null"), hostPath: "/dev/null", hostUID: 0, hostGID: 0, mode: 0o660, containerPath: "/dev/null")
                 var plan = PrestartPlan(devices: [device], hostDevices: [HostDevice(type: .character, number: null)])
                 // The second mknod of the same name fails with EEXIST, inside the mounted tmpfs.
                 plan.actions.insert(.makeNode(key, .character, null), at: 2)
@@ -242,7 +242,7 @@ extension RootIntegrationTests {
             try RootScratch.with { scratch in
                 let container = try scratch.makeDirectory("ct")
                 let key = DeviceKey(index: 0)!
-                let device = RequestedDevice(key: key, spec: DeviceSpec(path: "/dev/null"), hostUID: 0, hostGID: 0, mode: 0o660, containerPath: "/dev/null")
+                let device = RequestedDevice(key: key, spec: DeviceSpec(path: "/dev/null"), hostPath: "/dev/null", hostUID: 0, hostGID: 0, mode: 0o660, containerPath: "/dev/null")
                 var plan = PrestartPlan(devices: [device], hostDevices: [HostDevice(type: .character, number: DeviceNumber(major: 1, minor: 3))])
                 plan.actions[0] = .mountTmpfs(options: "nr_inodes=not-a-number")
 

@@ -2,27 +2,25 @@ import PassthroughModel
 
 /// What `attach` asks for: a device and its node's options, as `add` takes them.
 public struct AttachRequest: Sendable {
+    /// The device on the host.
     public var path: String
-    public var mode: UInt32?
-    public var uid: UInt32?
-    public var gid: UInt32?
-    public var denyWrite: Bool
-    /// `mp=`: where the node goes in the container, when not at `path`.
-    public var mountPath: String?
+    /// How its node is made; `mountPath`: where it goes in the container, when not at `path`.
+    public var options: NodeOptions
     /// Only the running container: no devN entry, no sync.
     public var temporary: Bool
+
+    public init(path: String, options: NodeOptions = NodeOptions(), temporary: Bool = false) {
+        self.path = path
+        self.options = options
+        self.temporary = temporary
+    }
 
     public init(
         path: String, mode: UInt32? = nil, uid: UInt32? = nil, gid: UInt32? = nil, denyWrite: Bool = false,
         mountPath: String? = nil, temporary: Bool = false
     ) {
-        self.path = path
-        self.mode = mode
-        self.uid = uid
-        self.gid = gid
-        self.denyWrite = denyWrite
-        self.mountPath = mountPath
-        self.temporary = temporary
+        self.init(
+            path: path, options: NodeOptions(mode: mode, uid: uid, gid: gid, denyWrite: denyWrite, mountPath: mountPath), temporary: temporary)
     }
 }
 
@@ -180,11 +178,10 @@ extension Administration {
     func planAttach(
         _ request: AttachRequest, _ document: ConfigDocument, running: RunningContainer, record: GrantRecord, include: String
     ) throws(AdminError) -> (AttachResult, PlannedGrant, ConfigDocument) {
-        for text in [request.path] + (request.mountPath.map { [$0] } ?? []) {
+        for text in [request.path, request.options.mountPath].compactMap({ $0 }) {
             if let problem = DevicePath.controlCharacterProblem(text) { throw AdminError(problem) }
         }
-        let value = DeviceSpec.entryValue(
-            path: request.path, mode: request.mode, uid: request.uid, gid: request.gid, denyWrite: request.denyWrite, mountPath: request.mountPath)
+        let value = DeviceSpec(selector: .path(request.path), options: request.options).entryValue
         let spec: DeviceSpec
         do {
             spec = try DeviceSpec.parse(value)
@@ -196,9 +193,7 @@ extension Administration {
         var key: DeviceKey?
         var sync: SyncResult?
         if !request.temporary {
-            (key, sync) = try add(
-                &edited, path: request.path, mode: request.mode, uid: request.uid, gid: request.gid, denyWrite: request.denyWrite,
-                mountPath: request.mountPath, include: include)
+            (key, sync) = try add(&edited, spec, include: include)
         }
         let planned = try planGrant(spec, key: key, host: host, running: running, record: record, label: request.path)
         return (AttachResult(key: key, node: planned.node, rules: planned.rules, sync: sync), planned, edited)
@@ -221,9 +216,13 @@ extension Administration {
         } catch {
             throw AdminError("\(error)")
         }
+        guard let containerPath = spec.containerPath else {
+            // A USB entry's nodes are found by the resolver, which comes after the entry syntax.
+            throw AdminError("\(label): USB entries are not given to a running container yet")
+        }
         let owned = DevicePlanner.nodeOwnerAndMode(of: spec, hostUID: owner.uid, idMap: running.idMap)
         let node = DeviceNode(
-            containerPath: spec.containerPath, type: host.type, number: host.number, mode: owned.mode,
+            containerPath: containerPath, type: host.type, number: host.number, mode: owned.mode,
             hostUID: owned.uid, hostGID: owner.gid, readOnly: spec.denyWrite, root: HostIDs(uid: root.uid, gid: root.gid))
         let grant = GrantRecord.Grant(
             key: key, containerPath: node.containerPath, type: node.type, number: node.number, readOnly: node.readOnly,
@@ -254,7 +253,7 @@ extension Administration {
             let grant = before.grants[index]
             let withheld = grant.key.flatMap { key in
                 document.deviceLines().first(where: { $0.key == key }).flatMap { try? DeviceSpec.parse($0.value) }.map {
-                    GrantRecord.Withheld(key: key, path: $0.path)
+                    GrantRecord.Withheld(key: key, path: $0.selector.description)
                 }
             }
             // The config's edit is made (in memory) before anything is taken back: one that cannot be made changes nothing.
@@ -304,8 +303,11 @@ extension Administration {
         } catch {
             throw AdminError("'\(target)' is neither a device key (dev0 to dev255) nor a device path: \(error)")
         }
-        guard let index = record.grants.lastIndex(where: { $0.containerPath == spec.containerPath }) else {
-            throw notPlaced(spec.containerPath)
+        guard let containerPath = spec.containerPath else {
+            throw AdminError("'\(target)' is neither a device key (dev0 to dev255) nor a device path: a USB device is detached by its entry's key")
+        }
+        guard let index = record.grants.lastIndex(where: { $0.containerPath == containerPath }) else {
+            throw notPlaced(containerPath)
         }
         return index
     }

@@ -55,7 +55,7 @@ extension Administration {
         into result: inout ReconcileResult
     ) throws(AdminError) -> (RunningContainer, [(line: Int, grant: GrantRecord.Grant)])? {
         let entries = reconcileEntries(lines)
-        result.devicePaths = entries.map(\.spec.path)
+        result.devicePaths = entries.compactMap(\.spec.path)
         // The record as the file says, to see cheaply whether anything is to be done.
         let recorded = try live.record(of: container)
         result.deviceNumbers = entries.compactMap { entry -> DeviceNumber? in
@@ -122,9 +122,11 @@ extension Administration {
             }
         }
         for (entry, device) in plan.give {
-            let label = "\(entry.key) (\(OctalEscape.escapeForTerminal(entry.spec.path)))"
+            let label = "\(entry.key) (\(OctalEscape.escapeForTerminal(entry.spec.selector.description)))"
+            // The plan gives path entries only, which have a container path.
+            guard let containerPath = entry.spec.containerPath else { continue }
             // A node left by a take-back of this pass blocks it as the plan's left nodes do.
-            if let left = record.leftNode(at: entry.spec.containerPath, orOf: device.type, device.number) {
+            if let left = record.leftNode(at: containerPath, orOf: device.type, device.number) {
                 result.actions.append("\(label): not given: the node left at \(OctalEscape.escapeForTerminal(left.containerPath)) is in the way")
                 continue
             }
@@ -132,7 +134,7 @@ extension Administration {
                 let planned = try planGrant(entry.spec, key: entry.key, host: device, running: running, record: record, label: label)
                 record = try give(planned, live: live, running: running, record: record)
                 unsaved = false
-                let at = entry.spec.mountPath == nil ? "" : " at \(OctalEscape.escapeForTerminal(entry.spec.containerPath))"
+                let at = entry.spec.mountPath == nil ? "" : " at \(OctalEscape.escapeForTerminal(containerPath))"
                 result.actions.append("\(label): \(device.type.rawValue) \(device.number) given\(at), mode \(octal(planned.node.mode))"
                     + (entry.spec.denyWrite ? ", read-only" : ""))
             } catch {
@@ -169,8 +171,11 @@ extension Administration {
         var claimed = Set<String>()
         var entries: [ReconcilePlan.Entry] = []
         for line in lines.sorted(by: { ($0.key?.index ?? Int.max) < ($1.key?.index ?? Int.max) }) {
-            guard let key = line.key, let spec = try? DeviceSpec.parse(line.value), claimed.insert(spec.containerPath).inserted else { continue }
-            entries.append(ReconcilePlan.Entry(key: key, spec: spec, host: lookUp(spec.path)))
+            // USB entries are not followed by the watcher yet: passed over.
+            guard let key = line.key, let spec = try? DeviceSpec.parse(line.value), let path = spec.path, let containerPath = spec.containerPath,
+                  claimed.insert(containerPath).inserted
+            else { continue }
+            entries.append(ReconcilePlan.Entry(key: key, spec: spec, host: lookUp(path)))
         }
         return entries
     }
