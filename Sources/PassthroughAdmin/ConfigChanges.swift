@@ -15,7 +15,7 @@ extension Administration {
     /// for both hierarchies, and the `lxc.include` of passthrough.conf when
     /// the config has none. With no entries the block goes away.
     public func sync(_ document: inout ConfigDocument, include: String) throws(AdminError) -> SyncResult {
-        let lines = document.deviceLines().sorted { ($0.key?.index ?? Int.max) < ($1.key?.index ?? Int.max) }
+        let lines = document.parsedEntries().sorted { ($0.key?.index ?? Int.max) < ($1.key?.index ?? Int.max) }
         guard !lines.isEmpty else {
             document.replaceBlock(with: [])
             return SyncResult(rules: [], warnings: [])
@@ -29,10 +29,9 @@ extension Administration {
                 throw AdminError("'\(line.name)' (line \(line.lineNumber)) is not a device key: use dev0 to dev255")
             }
             let spec: DeviceSpec
-            do {
-                spec = try DeviceSpec.parse(line.value)
-            } catch {
-                throw AdminError("\(key): '\(line.value)': \(error)")
+            switch line.spec {
+            case .success(let parsed): spec = parsed
+            case .failure(let failure): throw AdminError("\(key): '\(line.value)': \(failure)")
             }
             guard let path = spec.path else {
                 // Resolving a USB selector to the nodes it matches now comes with the resolver; until then no rule is written for one.
@@ -88,10 +87,12 @@ extension Administration {
     public func add(
         _ document: inout ConfigDocument, _ entries: [NewEntry], include: String
     ) throws(AdminError) -> (added: [(key: DeviceKey, value: String)], sync: SyncResult) {
-        let lines = document.deviceLines()
+        let lines = document.parsedEntries()
         var used = Set(lines.compactMap { $0.key?.index })
         var requested = lines.compactMap { line -> ContainerConfig.Entry? in
-            guard let key = line.key, (try? DeviceSpec.parse(line.value)) != nil else { return nil }
+            // An entry already there that does not parse is not checked against the new ones here:
+            // the sync that follows refuses the whole change, naming it.
+            guard let key = line.key, line.parsed != nil else { return nil }
             return ContainerConfig.Entry(key: key, value: line.value, origin: "\(container.configPath):\(line.lineNumber)")
         }
         var added: [(key: DeviceKey, value: String)] = []
@@ -99,6 +100,7 @@ extension Administration {
             for text in [entry.path, entry.mountPath].compactMap({ $0 }) {
                 if let problem = DevicePath.controlCharacterProblem(text) { throw AdminError(problem) }
             }
+            if let problem = entry.writingProblem { throw AdminError(problem) }
             let value = entry.entryValue
             let written: DeviceSpec
             do {
@@ -106,8 +108,8 @@ extension Administration {
             } catch {
                 throw AdminError("'\(value)': \(error)")
             }
-            // A property string has no escaping: a comma in a path or serial would be read back as something else.
-            guard written == entry else { throw AdminError("'\(value)': cannot be written as a devN value (a ',' in a value?)") }
+            // What is written must be read back as the entry asked for (`writingProblem` says the one known way it is not).
+            guard written == entry else { throw AdminError("'\(value)': would be read back as another entry than the one asked for") }
             if entry.required, let path = entry.path { _ = try hostDevice(path) }
             guard let key = DeviceKey.range.first(where: { !used.contains($0) }).flatMap({ DeviceKey(index: $0) }) else {
                 throw AdminError("all 256 device keys (dev0 to dev255) are in use: \(entry.selector) has none left")
@@ -128,19 +130,21 @@ extension Administration {
 
     /// The key of the entry whose host path is `path`, if there is one.
     public func existingKey(for path: String, in document: ConfigDocument) -> DeviceKey? {
-        document.deviceLines().first { line in (try? DeviceSpec.parse(line.value))?.path == path }?.key
+        // An entry that does not parse names no path: passed over (`add` then adds one, and its sync names the bad entry).
+        document.parsedEntries().first { $0.parsed?.path == path }?.key
     }
 
     /// Removes the entry named by its key (`dev3`) or its path, and syncs.
     public func remove(_ document: inout ConfigDocument, target: String, include: String) throws(AdminError) -> (DeviceKey, SyncResult) {
-        let lines = document.deviceLines()
+        let lines = document.parsedEntries()
         let match: DeviceKey?
         if let key = DeviceKey(target) {
             match = lines.first { $0.key == key }?.key
         } else {
             let normalized = DevicePath.normalized(target)
+            // An entry that does not parse names no path: it is removed by its key only.
             match = lines.first { line in
-                guard let spec = try? DeviceSpec.parse(line.value) else { return false }
+                guard let spec = line.parsed else { return false }
                 return spec.path == target || spec.containerPath == normalized
             }?.key
         }
@@ -156,19 +160,22 @@ extension Administration {
     /// Entries whose path a disk names for itself (`/dev/disk/by-label/...`):
     /// what `check` warns of, as `sync` and `add` do.
     public func metadataNameWarnings(_ document: ConfigDocument) -> [String] {
-        document.deviceLines().compactMap { line in
-            guard let spec = try? DeviceSpec.parse(line.value), let path = spec.path, let warning = DevicePath.metadataNameWarning(path) else { return nil }
+        // An entry that does not parse is passed over: `check` reports it as a problem (`problems`), not as a warning.
+        document.parsedEntries().compactMap { line in
+            guard let path = line.parsed?.path, let warning = DevicePath.metadataNameWarning(path) else { return nil }
             return "\(line.name): \(warning)"
         }
     }
 
-    /// On a Proxmox VE host: entries that use our keys (`required`, `mp`),
-    /// which Proxmox's own `devN` format does not have.
+    /// On a Proxmox VE host: entries that use our keys (`required`, `mp`,
+    /// and a USB entry's `usb`, `serial`, `usb-port`, `nodes`), which
+    /// Proxmox's own `devN` format does not have.
     public func proxmoxKeyWarnings(_ document: ConfigDocument, onProxmoxHost: Bool) -> [String] {
         guard onProxmoxHost else { return [] }
-        return document.deviceLines().compactMap { line in
-            guard let spec = try? DeviceSpec.parse(line.value), !spec.keysProxmoxRefuses.isEmpty else { return nil }
-            let keys = spec.keysProxmoxRefuses.map { "'\($0)'" }.joined(separator: " and ")
+        // An entry that does not parse is passed over: `check` reports it as a problem, and `add` and `sync` refuse it.
+        return document.parsedEntries().compactMap { line in
+            guard let spec = line.parsed, !spec.keysProxmoxRefuses.isEmpty else { return nil }
+            let keys = DeviceSpec.quoted(spec.keysProxmoxRefuses)
             return "\(line.name): this is a Proxmox VE host, and Proxmox's own tools (pct, the web interface) do not accept \(keys) in a devN entry: "
                 + "keep such entries out of /etc/pve/lxc, where pct would refuse the config"
         }

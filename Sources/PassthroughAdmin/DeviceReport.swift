@@ -67,7 +67,7 @@ extension Administration {
             }
         }
         var claimed: [String: DeviceKey] = [:]
-        let ordered = document.deviceLines().sorted {
+        let ordered = document.parsedEntries().sorted {
             ($0.key?.index ?? Int.max, $0.lineNumber) < ($1.key?.index ?? Int.max, $1.lineNumber)
         }
         return ordered.map { line in
@@ -77,7 +77,17 @@ extension Administration {
                 report.subject = ConfigError.invalidConfigurationSubject
                 return report
             }
-            if let spec = try? DeviceSpec.parse(line.value) {
+            let entry = ContainerConfig.Entry(key: key, value: line.value, origin: origin(line.lineNumber))
+            let spec: DeviceSpec
+            switch line.spec {
+            case .failure(let failure):
+                // Reported as pre-start refuses it.
+                let refusal = DevicePlanner.parseFailure(entry, failure)
+                report.problem = refusal.message
+                report.subject = refusal.device
+                return report
+            case .success(let parsed):
+                spec = parsed
                 report.path = spec.selector.description
                 report.mode = spec.mode
                 report.uid = spec.uid
@@ -88,10 +98,9 @@ extension Administration {
                 report.hostUID = map.hostID(for: spec.uid, kind: .user)
                 report.hostGID = map.hostID(for: spec.gid, kind: .group)
             }
-            let entry = ContainerConfig.Entry(key: key, value: line.value, origin: origin(line.lineNumber))
             let device: RequestedDevice
             do throws(HookFailure) {
-                device = try DevicePlanner.requestedDevice(entry, idMap: map, claimed: &claimed)
+                device = try DevicePlanner.requestedDevice(key: key, spec: spec, idMap: map, claimed: &claimed)
             } catch {
                 report.problem = error.message
                 report.subject = error.device

@@ -39,9 +39,21 @@ public enum DevicePlanner {
         do {
             spec = try DeviceSpec.parse(entry.value)
         } catch {
-            throw HookFailure(device: "\(entry.key)", "'\(entry.value)' (\(entry.origin)): \(error)")
+            throw parseFailure(entry, error)
         }
-        let label = spec.label(entry.key)
+        return try requestedDevice(key: entry.key, spec: spec, idMap: idMap, claimed: &claimed)
+    }
+
+    /// Pre-start's refusal of an entry that does not parse.
+    public static func parseFailure(_ entry: ContainerConfig.Entry, _ failure: DeviceSpec.Failure) -> HookFailure {
+        HookFailure(device: "\(entry.key)", "'\(entry.value)' (\(entry.origin)): \(failure)")
+    }
+
+    /// An entry already parsed, validated and its owner mapped, as `requestedDevice(_:idMap:claimed:)`.
+    public static func requestedDevice(
+        key: DeviceKey, spec: DeviceSpec, idMap: IDMap, claimed: inout [String: DeviceKey]
+    ) throws(HookFailure) -> RequestedDevice {
+        let label = spec.label(key)
         guard let path = spec.path, let containerPath = spec.containerPath else {
             // Resolving a USB selector to host nodes comes with the resolver; until then such an entry is refused, not ignored.
             throw HookFailure(device: label, "USB entries are read but not given at start yet")
@@ -49,11 +61,11 @@ public enum DevicePlanner {
         if let earlier = claimed[containerPath] {
             throw HookFailure(device: label, "the same path is already passed through by \(earlier)")
         }
-        claimed[containerPath] = entry.key
+        claimed[containerPath] = key
         let owner = try hostOwner(of: spec, idMap: idMap, label: label)
         let node = nodeOwnerAndMode(of: spec, hostUID: owner.uid, idMap: idMap)
         return RequestedDevice(
-            key: entry.key, spec: spec, hostPath: path, hostUID: node.uid, hostGID: owner.gid, mode: node.mode, containerPath: containerPath)
+            key: key, spec: spec, hostPath: path, hostUID: node.uid, hostGID: owner.gid, mode: node.mode, containerPath: containerPath)
     }
 
     /// The owner the entry asks for, as host ids; an id the container's id map

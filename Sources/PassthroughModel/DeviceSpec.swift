@@ -201,8 +201,22 @@ extension DeviceSpec {
         return (items + options.entryItems).joined(separator: ",")
     }
 
+    /// Why `entryValue` cannot say this entry, if it cannot: a value with a
+    /// comma (a property string has no escaping), which only an entry made
+    /// in code may hold (`parse` splits at every comma).
+    public var writingProblem: String? {
+        var values: [(key: String, text: String)] = []
+        switch selector {
+        case .path(let path): values.append(("path", path))
+        case .usb(let usb, _): if let serial = usb.serial { values.append(("serial", serial)) }
+        }
+        if let mountPath { values.append(("mp", mountPath)) }
+        guard let comma = values.first(where: { $0.text.utf8.contains(UInt8(ascii: ",")) }) else { return nil }
+        return "\(comma.key) '\(OctalEscape.escapeForTerminal(comma.text))' holds a ',', which a devN value cannot hold (it has no escaping)"
+    }
+
     /// `'a'`, `'a' and 'b'`, `'a', 'b' and 'c'`.
-    static func quoted(_ keys: [String]) -> String {
+    public static func quoted(_ keys: [String]) -> String {
         let quoted = keys.map { "'\($0)'" }
         guard quoted.count > 1 else { return quoted.first ?? "" }
         return quoted.dropLast().joined(separator: ", ") + " and " + quoted.last!

@@ -215,6 +215,48 @@ struct AdministrationTests {
         #expect(warnings[1].hasPrefix("dev2: ") && warnings[1].contains("'mp'"))
     }
 
+    @Test("a USB entry's keys are among those a Proxmox host is warned of; an entry that does not parse is no warning but a problem")
+    func proxmoxHostsAreWarnedOfTheUSBKeys() throws {
+        let document = ConfigDocument("dev0: usb=1a6e:089a,usb-port=1-2,nodes=all,required=0\ndev1: serial=X\n")
+        let admin = administration()
+        let warnings = admin.proxmoxKeyWarnings(document, onProxmoxHost: true)
+        #expect(warnings.count == 1)
+        #expect(warnings.first?.hasPrefix("dev0: this is a Proxmox VE host, and Proxmox's own tools (pct, the web interface) do not accept "
+            + "'required', 'usb', 'usb-port' and 'nodes' in a devN entry") == true, "\(warnings)")
+        #expect(try admin.problems(document).contains { $0.contains("dev1") && $0.contains("'serial' without 'usb' or 'usb-port'") })
+    }
+
+    @Test("sync refuses an entry that does not parse, naming its key and the failure")
+    func syncNamesAnEntryThatDoesNotParse() {
+        var document = ConfigDocument("dev0: /dev/ttyUSB0\ndev1: usb=1a6e:089a,mp=/dev/coral\n")
+        #expect { try administration().sync(&document, include: "/p") } throws: {
+            "\($0)" == "dev1: 'usb=1a6e:089a,mp=/dev/coral': 'mp' cannot be combined with 'usb': an entry selects a device by its path or as a USB device, "
+                + "and a USB device's nodes go at the paths udev gives them"
+        }
+    }
+
+    @Test("add refuses a USB entry while pre-start cannot give one, as pre-start would refuse the start")
+    func addRefusesAUSBEntryForNow() throws {
+        var document = ConfigDocument("arch: amd64\n")
+        let selector = try USBSelector.parse(identities: "1a6e:089a;18d1:9302", serial: "A=1", port: "1-2.3")
+        let entry = NewEntry(selector: .usb(selector, nodes: .all), options: NodeOptions(gid: 20, required: false))
+        #expect(entry.entryValue == "usb=1a6e:089a;18d1:9302,serial=A=1,usb-port=1-2.3,nodes=all,gid=20,required=0")
+        #expect { try administration().add(&document, entry, include: "/p/passthrough.conf") } throws: {
+            "\($0)" == "dev0 (usb 1a6e:089a;18d1:9302 serial A=1 port 1-2.3): USB entries are read but not given at start yet"
+        }
+        #expect(document.deviceLines().isEmpty)
+    }
+
+    @Test("add refuses a serial it cannot write (a property string has no escaping)")
+    func addRefusesASerialWithAComma() throws {
+        var document = ConfigDocument("arch: amd64\n")
+        let selector = try USBSelector.parse(identities: "1a6e:089a", serial: "A,B")
+        #expect { try administration().add(&document, NewEntry(selector: .usb(selector, nodes: .usb)), include: "/p") } throws: {
+            "\($0)" == "serial 'A,B' holds a ',', which a devN value cannot hold (it has no escaping)"
+        }
+        #expect(document.deviceLines().isEmpty)
+    }
+
     @Test func defaultLXCPathComesFromLXCsConfig() {
         #expect(ManagedContainer.defaultLXCPath(globalConfig: "/nonexistent/lxc.conf") == "/var/lib/lxc")
         #expect(ManagedContainer.problem(name: "../etc") != nil && ManagedContainer.problem(name: "ct-1") == nil)

@@ -252,7 +252,8 @@ extension Administration {
             let index = try grantIndex(target, in: before, document)
             let grant = before.grants[index]
             let withheld = grant.key.flatMap { key in
-                document.deviceLines().first(where: { $0.key == key }).flatMap { try? DeviceSpec.parse($0.value) }.map {
+                // An entry that does not parse is not withheld: the watcher gives nothing for it anyway.
+                document.parsedEntries().first(where: { $0.key == key })?.parsed.map {
                     GrantRecord.Withheld(key: key, path: $0.selector.description)
                 }
             }

@@ -29,7 +29,7 @@ extension Administration {
     public func reconcile(live: LiveSystem, include: String) throws(AdminError) -> ReconcileResult {
         try ConfigStore.update(container) { document throws(AdminError) in
             var result = ReconcileResult()
-            let lines = document.deviceLines()
+            let lines = document.parsedEntries()
             guard Administration.includesPassthrough(document), !lines.isEmpty || !document.blockContent.isEmpty else { return result }
             let taken = try reconcileDevices(lines, document, live: live, into: &result)
             let blockBefore = document.blockContent
@@ -51,7 +51,7 @@ extension Administration {
     /// taken back, each one's line in `result.actions` and its grant (to say
     /// who still holds it); nil when the container was not acted on.
     private func reconcileDevices(
-        _ lines: [(key: DeviceKey?, name: String, value: String, lineNumber: Int)], _ document: ConfigDocument, live: LiveSystem,
+        _ lines: [ParsedEntry], _ document: ConfigDocument, live: LiveSystem,
         into result: inout ReconcileResult
     ) throws(AdminError) -> (RunningContainer, [(line: Int, grant: GrantRecord.Grant)])? {
         let entries = reconcileEntries(lines)
@@ -167,12 +167,19 @@ extension Administration {
     /// The entries that parse, each with what its path is on the host now;
     /// an entry whose container path an earlier one claims is left out, as
     /// pre-start refuses it.
-    func reconcileEntries(_ lines: [(key: DeviceKey?, name: String, value: String, lineNumber: Int)]) -> [ReconcilePlan.Entry] {
+    ///
+    /// An entry that does not parse (or whose name is no device key) is
+    /// passed over on purpose: there is nothing it could be given, pre-start
+    /// refuses a start with it, and `check` and `list` say why; a watcher
+    /// saying it at every event would only repeat them. A grant of the
+    /// running container under its key stays as it is (the plan leaves grants
+    /// no entry names), as it does while an entry is being edited.
+    func reconcileEntries(_ lines: [ParsedEntry]) -> [ReconcilePlan.Entry] {
         var claimed = Set<String>()
         var entries: [ReconcilePlan.Entry] = []
         for line in lines.sorted(by: { ($0.key?.index ?? Int.max) < ($1.key?.index ?? Int.max) }) {
             // USB entries are not followed by the watcher yet: passed over.
-            guard let key = line.key, let spec = try? DeviceSpec.parse(line.value), let path = spec.path, let containerPath = spec.containerPath,
+            guard let key = line.key, let spec = line.parsed, let path = spec.path, let containerPath = spec.containerPath,
                   claimed.insert(containerPath).inserted
             else { continue }
             entries.append(ReconcilePlan.Entry(key: key, spec: spec, host: lookUp(path)))
