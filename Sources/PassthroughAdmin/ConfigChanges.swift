@@ -34,8 +34,29 @@ extension Administration {
             case .failure(let failure): throw AdminError("\(key): '\(line.value)': \(failure)")
             }
             guard let path = spec.path else {
-                // Resolving a USB selector to the nodes it matches now comes with the resolver; until then no rule is written for one.
-                warnings.append("\(spec.label(key)): USB entries are not resolved yet; no rule written for it")
+                // A USB entry: a rule for each node it matches now.
+                let label = OctalEscape.escapeForTerminal(spec.label(key))
+                let resolution: Resolution
+                do {
+                    resolution = try resolve(spec)
+                } catch {
+                    warnings.append("\(label): \(error); no rule written for it")
+                    continue
+                }
+                switch resolution {
+                case .nodes(let nodes):
+                    for node in nodes {
+                        devices.append(RulePlanner.Device(type: node.type, number: node.number, denyWrite: spec.denyWrite))
+                        keys.append(key)
+                        comments.append("# \(label) \(OctalEscape.escapePath(node.hostPath)): \(node.type.rawValue) \(node.number)\(spec.denyWrite ? " read-only" : "")")
+                    }
+                case .missing(let why), .notADevice(let why):
+                    if spec.required {
+                        warnings.append("\(label): \(why); no rule written for it")
+                    } else {
+                        comments.append("# \(label): pending (required=0): \(why)")
+                    }
+                }
                 continue
             }
             if let warning = DevicePath.metadataNameWarning(path) { warnings.append("\(key): \(warning)") }
@@ -110,7 +131,17 @@ extension Administration {
             }
             // What is written must be read back as the entry asked for (`writingProblem` says the one known way it is not).
             guard written == entry else { throw AdminError("'\(value)': would be read back as another entry than the one asked for") }
-            if entry.required, let path = entry.path { _ = try hostDevice(path) }
+            if entry.required {
+                if let path = entry.path {
+                    _ = try hostDevice(path)
+                } else {
+                    // A required USB entry is checked as pre-start will: a device must match now.
+                    switch try resolveForAdd(entry) {
+                    case .nodes: break
+                    case .missing(let why), .notADevice(let why): throw AdminError("\(entry.selector): \(why) (add it with --required=0 to wait for it)")
+                    }
+                }
+            }
             guard let key = DeviceKey.range.first(where: { !used.contains($0) }).flatMap({ DeviceKey(index: $0) }) else {
                 throw AdminError("all 256 device keys (dev0 to dev255) are in use: \(entry.selector) has none left")
             }
@@ -126,6 +157,15 @@ extension Administration {
         }
         for (key, value) in added { document.addDevice(key, value: value) }
         return (added, try sync(&document, include: include))
+    }
+
+    /// `resolve`, its failure worded for `add`.
+    func resolveForAdd(_ entry: NewEntry) throws(AdminError) -> Resolution {
+        do {
+            return try resolve(entry)
+        } catch {
+            throw AdminError("\(entry.selector): \(error)")
+        }
     }
 
     /// The key of the entry whose host path is `path`, if there is one.

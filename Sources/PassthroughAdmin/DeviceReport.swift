@@ -37,6 +37,8 @@ public struct DeviceReport: Equatable, Sendable {
     public var required: Bool = true
     /// `mp=`: where it appears in the container, when not at `path`.
     public var mountPath: String? = nil
+    /// For a USB entry: the nodes it matches now (each at its host path in the container).
+    public var found: [ResolvedNode] = []
     public var status: Status
     /// Why the status is not `ready`.
     public var problem: String?
@@ -109,22 +111,35 @@ extension Administration {
             report.hostUID = device.hostUID
             report.hostGID = device.hostGID
             report.mode = device.mode
-            switch lookUp(device.hostPath) {
+            let resolution: Resolution
+            do {
+                resolution = try resolve(device.spec)
+            } catch {
+                // Pre-start refuses a start when sysfs cannot be read, optional entry or not.
+                report.problem = "\(error)"
+                report.subject = device.label
+                return report
+            }
+            switch resolution {
             case .missing(let why):
                 report.status = .missing
                 report.problem = why
             case .notADevice(let why):
                 report.status = .notADevice
                 report.problem = why
-            case .device(let host):
-                report.type = host.type
-                report.number = host.number
-                let needs = RulePlanner.Device(type: host.type, number: host.number, denyWrite: device.spec.denyWrite)
-                if let outOfDate = RulePlanner.outOfDate(needs, under: policy, containerName: container.name) {
-                    report.status = .ruleOutOfDate
-                    report.problem = outOfDate
-                } else {
-                    report.status = .ready
+            case .nodes(let nodes):
+                // A USB entry's report is of its first node; `found` has them all.
+                report.type = nodes.first?.type
+                report.number = nodes.first?.number
+                report.found = device.containerPath == nil ? nodes : []
+                report.status = .ready
+                for node in nodes {
+                    let needs = RulePlanner.Device(type: node.type, number: node.number, denyWrite: device.spec.denyWrite)
+                    if let outOfDate = RulePlanner.outOfDate(needs, under: policy, containerName: container.name) {
+                        report.status = .ruleOutOfDate
+                        report.problem = device.containerPath == nil ? "\(OctalEscape.escapeForTerminal(node.containerPath)): \(outOfDate)" : outOfDate
+                        break
+                    }
                 }
             }
             // What pre-start would refuse in a required entry, it leaves pending in an optional one.

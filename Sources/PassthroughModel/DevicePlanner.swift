@@ -2,14 +2,14 @@
 public struct RequestedDevice: Equatable, Sendable {
     public var key: DeviceKey
     public var spec: DeviceSpec
-    /// Where the device is on the host (the entry's path).
-    public var hostPath: String
     public var hostUID: UInt32
     public var hostGID: UInt32
     /// The node's permission bits.
     public var mode: UInt32
-    /// Where the node appears in the container (`spec.containerPath`, computed once).
-    public var containerPath: String
+    /// Where a path entry's node appears in the container (`spec.containerPath`,
+    /// computed once); nil for a USB entry, whose nodes go at the paths udev
+    /// gives them on the host, known once they are found.
+    public var containerPath: String?
 
     /// `dev3 (/dev/ttyUSB0)`, for messages.
     public var label: String { spec.label(key) }
@@ -54,18 +54,22 @@ public enum DevicePlanner {
         key: DeviceKey, spec: DeviceSpec, idMap: IDMap, claimed: inout [String: DeviceKey]
     ) throws(HookFailure) -> RequestedDevice {
         let label = spec.label(key)
-        guard let path = spec.path, let containerPath = spec.containerPath else {
-            // Resolving a USB selector to host nodes comes with the resolver; until then such an entry is refused, not ignored.
-            throw HookFailure(device: label, "USB entries are read but not given at start yet")
-        }
-        if let earlier = claimed[containerPath] {
-            throw HookFailure(device: label, "the same path is already passed through by \(earlier)")
-        }
-        claimed[containerPath] = key
+        // A USB entry's container paths are those of the nodes found, claimed when they are (`claim`).
+        let containerPath = spec.containerPath
+        if let containerPath { try claim(containerPath, by: key, label: label, claimed: &claimed) }
         let owner = try hostOwner(of: spec, idMap: idMap, label: label)
         let node = nodeOwnerAndMode(of: spec, hostUID: owner.uid, idMap: idMap)
         return RequestedDevice(
-            key: key, spec: spec, hostPath: path, hostUID: node.uid, hostGID: owner.gid, mode: node.mode, containerPath: containerPath)
+            key: key, spec: spec, hostUID: node.uid, hostGID: owner.gid, mode: node.mode, containerPath: containerPath)
+    }
+
+    /// Claims `containerPath` for the entry `key`: refused when an earlier
+    /// entry has it (two nodes at one path: the second would hide the first).
+    public static func claim(_ containerPath: String, by key: DeviceKey, label: String, claimed: inout [String: DeviceKey]) throws(HookFailure) {
+        if let earlier = claimed[containerPath], earlier != key {
+            throw HookFailure(device: label, "the same path is already passed through by \(earlier)")
+        }
+        claimed[containerPath] = key
     }
 
     /// The owner the entry asks for, as host ids; an id the container's id map

@@ -235,18 +235,6 @@ struct AdministrationTests {
         }
     }
 
-    @Test("add refuses a USB entry while pre-start cannot give one, as pre-start would refuse the start")
-    func addRefusesAUSBEntryForNow() throws {
-        var document = ConfigDocument("arch: amd64\n")
-        let selector = try USBSelector.parse(identities: "1a6e:089a;18d1:9302", serial: "A=1", port: "1-2.3")
-        let entry = NewEntry(selector: .usb(selector, nodes: .all), options: NodeOptions(gid: 20, required: false))
-        #expect(entry.entryValue == "usb=1a6e:089a;18d1:9302,serial=A=1,usb-port=1-2.3,nodes=all,gid=20,required=0")
-        #expect { try administration().add(&document, entry, include: "/p/passthrough.conf") } throws: {
-            "\($0)" == "dev0 (usb 1a6e:089a;18d1:9302 serial A=1 port 1-2.3): USB entries are read but not given at start yet"
-        }
-        #expect(document.deviceLines().isEmpty)
-    }
-
     @Test("add refuses a serial it cannot write (a property string has no escaping)")
     func addRefusesASerialWithAComma() throws {
         var document = ConfigDocument("arch: amd64\n")
