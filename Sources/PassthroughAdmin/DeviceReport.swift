@@ -151,6 +151,17 @@ extension Administration {
         }
     }
 
+    /// What each USB entry matches now, one line each, for `check`:
+    /// `dev0 (usb 10c4:ea60) matches /dev/bus/usb/001/005 (c 189:4), /dev/ttyUSB0 (c 188:0)`.
+    public func usbMatches(_ document: ConfigDocument) throws(AdminError) -> [String] {
+        // A USB entry with none is reported by `problems` (or is pending), in pre-start's words.
+        try reports(document).compactMap { report in
+            guard !report.found.isEmpty else { return nil }
+            let nodes = report.found.map { "\(OctalEscape.escapeForTerminal($0.hostPath)) (\($0.type.rawValue) \($0.number))" }
+            return "\(report.key) (\(OctalEscape.escapeForTerminal(report.path))) matches \(nodes.joined(separator: ", "))"
+        }
+    }
+
     /// Every problem pre-start would find, one message each, in its words
     /// (`dev3 (/dev/x): ...`).
     public func problems(_ document: ConfigDocument) throws(AdminError) -> [String] {

@@ -62,7 +62,10 @@ struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
         abstract: "Check everything pre-start checks, without mounting anything.",
-        discussion: "Prints one line per problem and exits 1 when there is any; exits 0 when the container can start with its devices.")
+        discussion: """
+            Prints the nodes each USB entry matches now, then one line per problem, and exits 1 when \
+            there is any; exits 0 when the container can start with its devices.
+            """)
 
     @OptionGroup var options: ContainerOptions
 
@@ -72,12 +75,14 @@ struct Check: ParsableCommand {
 
     func run() throws {
         let administration = options.administration()
-        let (problems, warnings) = try reportingErrors { () throws(AdminError) in
+        let (problems, warnings, matches) = try reportingErrors { () throws(AdminError) in
             let document = try ConfigStore.read(administration.container)
             return (try administration.problems(document),
                     administration.metadataNameWarnings(document)
-                        + administration.proxmoxKeyWarnings(document, onProxmoxHost: Administration.isProxmoxHost()))
+                        + administration.proxmoxKeyWarnings(document, onProxmoxHost: Administration.isProxmoxHost()),
+                    try administration.usbMatches(document))
         }
+        for match in matches { print("\(options.name): \(match)") }
         for warning in warnings { printWarning(warning) }
         for problem in problems { printError(problem) }
         guard problems.isEmpty else { throw ExitCode.failure }

@@ -88,6 +88,8 @@ struct USBEntryAdministrationTests {
             let reports = try administration.reports(document)
             #expect(reports.map(\.status) == [.ready, .pending])
             #expect(reports.first?.found.map(\.hostPath) == ["/dev/bus/usb/001/005"])
+            #expect(try administration.usbMatches(document) == ["dev0 (usb 10c4:ea60 serial 0001) matches /dev/bus/usb/001/005 (c 189:4)"],
+                    "check says what each USB entry matches; the pending one is in the reports")
         }
     }
 }
