@@ -77,6 +77,31 @@ struct USBDeviceTests {
         }
     }
 
+    @Test("add --usb writes the entry, check and list say what it matches now, and the start gives it")
+    func addCheckListAndStart() throws {
+        try Self.withStandIn { standIn in
+            try withContainer("usbadd", unprivileged: false, firstLines: ContainerKind.privilegedCommon.firstLines) { ct in
+                try ct.append(Self.dropStandIn)
+                let refused = standIn.running([EndToEnd.command, "add", ct.name, "--usb", "1a6e:089a", "--usb", "18d1:9302"])
+                #expect(!refused.succeeded && refused.error.contains("usb 1a6e:089a;18d1:9302: no USB device matches 1a6e:089a;18d1:9302 now"),
+                        "\(refused)")
+                let added = standIn.running([EndToEnd.command, "add", ct.name, "--usb", "10c4:ea60:E2E1", "--nodes", "all", "--gid", "20"])
+                try #require(added.succeeded, "\(added)")
+                #expect(added.output.contains("\(ct.name): added dev0: usb=10c4:ea60,serial=E2E1,nodes=all,gid=20"), "\(added)")
+                let checked = standIn.running([EndToEnd.command, "check", ct.name])
+                #expect(checked.succeeded, "\(checked)")
+                #expect(checked.output.contains("\(ct.name): dev0 (usb 10c4:ea60 serial E2E1) matches /dev/bus/usb/001/005 (c 189:4), /dev/ttyUSB7 (c 1:5)"),
+                        "\(checked)")
+                let listed = standIn.running([EndToEnd.command, "list", ct.name])
+                #expect(listed.output.contains("usb 10c4:ea60 serial E2E1 -> /dev/ttyUSB7"), "\(listed)")
+                let started = standIn.start(ct)
+                try #require(started.succeeded, "start failed: \(started)\n\(ct.log)")
+                #expect(ct.describe("/dev/ttyUSB7") == expected("character special file", 1, 5, mode: "660", uid: 0, gid: 20))
+                #expect(ct.attach("echo x > /dev/ttyUSB7").succeeded)
+            }
+        }
+    }
+
     @Test("a required USB entry no device matches refuses the start, naming the entry")
     func requiredUSBEntryWithNoMatchRefusesTheStart() throws {
         try Self.withStandIn { standIn in
