@@ -251,6 +251,13 @@ extension Administration {
             let before = try currentRecord(live, running, document)
             let index = try grantIndex(target, in: before, document)
             let grant = before.grants[index]
+            // A USB entry gives several nodes under one key; detach takes out one node. Removing the
+            // entry with one of them would leave the others given under no entry: refused, not half done.
+            if !temporary, let key = grant.key, before.grants.filter({ $0.key == key }).count > 1 {
+                throw AdminError("\(key) gave container '\(container.name)' \(before.grants.filter { $0.key == key }.count) nodes, and detach takes out one: "
+                    + "detach --temporary takes out the node at \(OctalEscape.escapeForTerminal(grant.containerPath)) alone; "
+                    + "'lxc-passthrough remove' and a restart take out the entry")
+            }
             let withheld = grant.key.flatMap { key in
                 // An entry that does not parse is not withheld: the watcher gives nothing for it anyway.
                 document.parsedEntries().first(where: { $0.key == key })?.parsed.map {
