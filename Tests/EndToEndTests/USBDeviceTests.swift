@@ -68,6 +68,9 @@ struct USBDeviceTests {
                 #expect(!ct.attach("[ -e /dev/bus/usb/001/007 ]").succeeded, "nothing else is given")
                 // The host's record: a grant for each node, under its entry's key.
                 let record = try grantRecordLines(of: ct)
+                if let claimed = EndToEnd.claimedCgroup {
+                    #expect(record.contains("hierarchy \(claimed)"), "the container ran on the hierarchy this run claims: \(record)")
+                }
                 let grants = record.filter { $0.hasPrefix("grant ") }.map { $0.split(separator: " ") }
                     .map { fields in [fields[1], fields[2], fields[3], fields[4], fields[5], fields[8], fields[9]].joined(separator: " ") }
                 #expect(grants == [
