@@ -217,7 +217,7 @@ extension Administration {
             throw AdminError("\(error)")
         }
         guard let containerPath = spec.containerPath else {
-            // A USB entry's nodes are found by the resolver, which comes after the entry syntax.
+            // attach takes a path, and the watcher passes over USB entries: nothing plans a USB grant live yet.
             throw AdminError("\(label): USB entries are not given to a running container yet")
         }
         let owned = DevicePlanner.nodeOwnerAndMode(of: spec, hostUID: owner.uid, idMap: running.idMap)
