@@ -17,6 +17,8 @@ public struct Administration {
     }
     private var onDemand: HierarchyOnDemand
     public var lookUp: (String) -> HostLookup
+    /// Finds the USB devices a USB entry selects (a stand-in sysfs in tests); a path entry goes through `lookUp`.
+    public var resolver: DeviceResolver
     /// Reads files the config includes (and the config itself when it is not `document`).
     public var readFile: (String) throws(ConfigFailure) -> FileContent
 
@@ -25,11 +27,13 @@ public struct Administration {
     public init(
         container: ManagedContainer, hierarchy: DeviceRule.Hierarchy? = nil,
         lookUp: @escaping (String) -> HostLookup = HostLookup.live,
-        readFile: @escaping (String) throws(ConfigFailure) -> FileContent = ConfigFiles.content(of:)
+        readFile: @escaping (String) throws(ConfigFailure) -> FileContent = ConfigFiles.content(of:),
+        resolver: DeviceResolver = DeviceResolver()
     ) {
         self.container = container
         self.onDemand = HierarchyOnDemand(hierarchy)
         self.lookUp = lookUp
+        self.resolver = resolver
         self.readFile = readFile
     }
 
@@ -64,6 +68,18 @@ public struct Administration {
     }
 
     /// The device on the host at `path`, or the reason there is none, as pre-start says it.
+    /// The nodes `spec` gives now, as pre-start finds them (`DeviceResolver`):
+    /// a path through `lookUp`, a USB selector through `resolver`.
+    func resolve(_ spec: DeviceSpec) throws(DeviceResolver.Failure) -> Resolution {
+        guard let path = spec.path else { return try resolver.resolve(spec) }
+        switch lookUp(path) {
+        case .device(let host):
+            return .nodes([ResolvedNode(hostPath: path, containerPath: spec.containerPath ?? path, type: host.type, number: host.number)])
+        case .missing(let why): return .missing(why)
+        case .notADevice(let why): return .notADevice(why)
+        }
+    }
+
     func hostDevice(_ path: String) throws(AdminError) -> HostDevice {
         switch lookUp(path) {
         case .device(let device): return device

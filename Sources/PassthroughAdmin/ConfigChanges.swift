@@ -1,30 +1,8 @@
 import PassthroughModel
 
-/// An entry `add` is to write.
-public struct NewEntry: Equatable, Sendable {
-    public var path: String
-    public var mode: UInt32?
-    public var uid: UInt32?
-    public var gid: UInt32?
-    public var denyWrite: Bool
-    public var required: Bool
-    public var mountPath: String?
-
-    public init(path: String, mode: UInt32? = nil, uid: UInt32? = nil, gid: UInt32? = nil, denyWrite: Bool = false, required: Bool = true, mountPath: String? = nil) {
-        self.path = path
-        self.mode = mode
-        self.uid = uid
-        self.gid = gid
-        self.denyWrite = denyWrite
-        self.required = required
-        self.mountPath = mountPath
-    }
-
-    /// The entry's value, as Proxmox writes a `devN` value.
-    public var value: String {
-        DeviceSpec.entryValue(path: path, mode: mode, uid: uid, gid: gid, denyWrite: denyWrite, required: required, mountPath: mountPath)
-    }
-}
+/// An entry `add` is to write: an entry as written (`entryValue`), its
+/// options only those given.
+public typealias NewEntry = DeviceSpec
 
 /// What `sync` wrote, and what it could not.
 public struct SyncResult: Equatable, Sendable {
@@ -37,7 +15,7 @@ extension Administration {
     /// for both hierarchies, and the `lxc.include` of passthrough.conf when
     /// the config has none. With no entries the block goes away.
     public func sync(_ document: inout ConfigDocument, include: String) throws(AdminError) -> SyncResult {
-        let lines = document.deviceLines().sorted { ($0.key?.index ?? Int.max) < ($1.key?.index ?? Int.max) }
+        let lines = document.parsedEntries().sorted { ($0.key?.index ?? Int.max) < ($1.key?.index ?? Int.max) }
         guard !lines.isEmpty else {
             document.replaceBlock(with: [])
             return SyncResult(rules: [], warnings: [])
@@ -51,22 +29,47 @@ extension Administration {
                 throw AdminError("'\(line.name)' (line \(line.lineNumber)) is not a device key: use dev0 to dev255")
             }
             let spec: DeviceSpec
-            do {
-                spec = try DeviceSpec.parse(line.value)
-            } catch {
-                throw AdminError("\(key): '\(line.value)': \(error)")
+            switch line.spec {
+            case .success(let parsed): spec = parsed
+            case .failure(let failure): throw AdminError("\(key): '\(line.value)': \(failure)")
             }
-            if let warning = DevicePath.metadataNameWarning(spec.path) { warnings.append("\(key): \(warning)") }
-            switch lookUp(spec.path) {
+            guard let path = spec.path else {
+                // A USB entry: a rule for each node it matches now.
+                let label = OctalEscape.escapeForTerminal(spec.label(key))
+                let resolution: Resolution
+                do {
+                    resolution = try resolve(spec)
+                } catch {
+                    warnings.append("\(label): \(error); no rule written for it")
+                    continue
+                }
+                switch resolution {
+                case .nodes(let nodes):
+                    for node in nodes {
+                        devices.append(RulePlanner.Device(type: node.type, number: node.number, denyWrite: spec.denyWrite))
+                        keys.append(key)
+                        comments.append("# \(label) \(OctalEscape.escapePath(node.hostPath)): \(node.type.rawValue) \(node.number)\(spec.denyWrite ? " read-only" : "")")
+                    }
+                case .missing(let why), .notADevice(let why):
+                    if spec.required {
+                        warnings.append("\(label): \(why); no rule written for it")
+                    } else {
+                        comments.append("# \(label): pending (required=0): \(why)")
+                    }
+                }
+                continue
+            }
+            if let warning = DevicePath.metadataNameWarning(path) { warnings.append("\(key): \(warning)") }
+            switch lookUp(path) {
             case .device(let host):
                 devices.append(RulePlanner.Device(type: host.type, number: host.number, denyWrite: spec.denyWrite))
                 keys.append(key)
-                comments.append("# \(key) \(OctalEscape.escapePath(spec.path)): \(host.type.rawValue) \(host.number)\(spec.denyWrite ? " read-only" : "")")
+                comments.append("# \(key) \(OctalEscape.escapePath(path)): \(host.type.rawValue) \(host.number)\(spec.denyWrite ? " read-only" : "")")
             case .missing(let why), .notADevice(let why):
                 if spec.required {
-                    warnings.append("\(key) (\(spec.path)): \(why); no rule written for it")
+                    warnings.append("\(key) (\(path)): \(why); no rule written for it")
                 } else {
-                    comments.append("# \(key) \(OctalEscape.escapePath(spec.path)): pending (required=0): \(why)")
+                    comments.append("# \(key) \(OctalEscape.escapePath(path)): pending (required=0): \(why)")
                 }
             }
         }
@@ -95,11 +98,7 @@ extension Administration {
 
     /// Validates a new entry as pre-start would, writes it as the lowest free `devN`, and syncs.
     /// An optional entry (`required: false`) may name a device that is not there yet.
-    public func add(
-        _ document: inout ConfigDocument, path: String, mode: UInt32?, uid: UInt32?, gid: UInt32?, denyWrite: Bool,
-        required: Bool = true, mountPath: String? = nil, include: String
-    ) throws(AdminError) -> (DeviceKey, SyncResult) {
-        let entry = NewEntry(path: path, mode: mode, uid: uid, gid: gid, denyWrite: denyWrite, required: required, mountPath: mountPath)
+    public func add(_ document: inout ConfigDocument, _ entry: NewEntry, include: String) throws(AdminError) -> (DeviceKey, SyncResult) {
         let (added, result) = try add(&document, [entry], include: include)
         return (added[0].key, result)
     }
@@ -109,26 +108,42 @@ extension Administration {
     public func add(
         _ document: inout ConfigDocument, _ entries: [NewEntry], include: String
     ) throws(AdminError) -> (added: [(key: DeviceKey, value: String)], sync: SyncResult) {
-        let lines = document.deviceLines()
+        let lines = document.parsedEntries()
         var used = Set(lines.compactMap { $0.key?.index })
         var requested = lines.compactMap { line -> ContainerConfig.Entry? in
-            guard let key = line.key, (try? DeviceSpec.parse(line.value)) != nil else { return nil }
+            // An entry already there that does not parse is not checked against the new ones here:
+            // the sync that follows refuses the whole change, naming it.
+            guard let key = line.key, line.parsed != nil else { return nil }
             return ContainerConfig.Entry(key: key, value: line.value, origin: "\(container.configPath):\(line.lineNumber)")
         }
         var added: [(key: DeviceKey, value: String)] = []
         for entry in entries {
-            for text in [entry.path] + (entry.mountPath.map { [$0] } ?? []) {
+            for text in [entry.path, entry.mountPath].compactMap({ $0 }) {
                 if let problem = DevicePath.controlCharacterProblem(text) { throw AdminError(problem) }
             }
-            let value = entry.value
+            if let problem = entry.writingProblem { throw AdminError(problem) }
+            let value = entry.entryValue
+            let written: DeviceSpec
             do {
-                _ = try DeviceSpec.parse(value)
+                written = try DeviceSpec.parse(value)
             } catch {
                 throw AdminError("'\(value)': \(error)")
             }
-            if entry.required { _ = try hostDevice(entry.path) }
+            // What is written must be read back as the entry asked for (`writingProblem` says the one known way it is not).
+            guard written == entry else { throw AdminError("'\(value)': would be read back as another entry than the one asked for") }
+            if entry.required {
+                if let path = entry.path {
+                    _ = try hostDevice(path)
+                } else {
+                    // A required USB entry is checked as pre-start will: a device must match now.
+                    switch try resolveForAdd(entry) {
+                    case .nodes: break
+                    case .missing(let why), .notADevice(let why): throw AdminError("\(entry.selector): \(why) (add it with --required=0 to wait for it)")
+                    }
+                }
+            }
             guard let key = DeviceKey.range.first(where: { !used.contains($0) }).flatMap({ DeviceKey(index: $0) }) else {
-                throw AdminError("all 256 device keys (dev0 to dev255) are in use: \(entry.path) has none left")
+                throw AdminError("all 256 device keys (dev0 to dev255) are in use: \(entry.selector) has none left")
             }
             used.insert(key.index)
             requested.append(ContainerConfig.Entry(key: key, value: value, origin: "the new entry \(key)"))
@@ -144,21 +159,32 @@ extension Administration {
         return (added, try sync(&document, include: include))
     }
 
+    /// `resolve`, its failure worded for `add`.
+    func resolveForAdd(_ entry: NewEntry) throws(AdminError) -> Resolution {
+        do {
+            return try resolve(entry)
+        } catch {
+            throw AdminError("\(entry.selector): \(error)")
+        }
+    }
+
     /// The key of the entry whose host path is `path`, if there is one.
     public func existingKey(for path: String, in document: ConfigDocument) -> DeviceKey? {
-        document.deviceLines().first { line in (try? DeviceSpec.parse(line.value))?.path == path }?.key
+        // An entry that does not parse names no path: passed over (`add` then adds one, and its sync names the bad entry).
+        document.parsedEntries().first { $0.parsed?.path == path }?.key
     }
 
     /// Removes the entry named by its key (`dev3`) or its path, and syncs.
     public func remove(_ document: inout ConfigDocument, target: String, include: String) throws(AdminError) -> (DeviceKey, SyncResult) {
-        let lines = document.deviceLines()
+        let lines = document.parsedEntries()
         let match: DeviceKey?
         if let key = DeviceKey(target) {
             match = lines.first { $0.key == key }?.key
         } else {
             let normalized = DevicePath.normalized(target)
+            // An entry that does not parse names no path: it is removed by its key only.
             match = lines.first { line in
-                guard let spec = try? DeviceSpec.parse(line.value) else { return false }
+                guard let spec = line.parsed else { return false }
                 return spec.path == target || spec.containerPath == normalized
             }?.key
         }
@@ -174,19 +200,22 @@ extension Administration {
     /// Entries whose path a disk names for itself (`/dev/disk/by-label/...`):
     /// what `check` warns of, as `sync` and `add` do.
     public func metadataNameWarnings(_ document: ConfigDocument) -> [String] {
-        document.deviceLines().compactMap { line in
-            guard let spec = try? DeviceSpec.parse(line.value), let warning = DevicePath.metadataNameWarning(spec.path) else { return nil }
+        // An entry that does not parse is passed over: `check` reports it as a problem (`problems`), not as a warning.
+        document.parsedEntries().compactMap { line in
+            guard let path = line.parsed?.path, let warning = DevicePath.metadataNameWarning(path) else { return nil }
             return "\(line.name): \(warning)"
         }
     }
 
-    /// On a Proxmox VE host: entries that use our keys (`required`, `mp`),
-    /// which Proxmox's own `devN` format does not have.
+    /// On a Proxmox VE host: entries that use our keys (`required`, `mp`,
+    /// and a USB entry's `usb`, `serial`, `usb-port`, `nodes`), which
+    /// Proxmox's own `devN` format does not have.
     public func proxmoxKeyWarnings(_ document: ConfigDocument, onProxmoxHost: Bool) -> [String] {
         guard onProxmoxHost else { return [] }
-        return document.deviceLines().compactMap { line in
-            guard let spec = try? DeviceSpec.parse(line.value), !spec.keysProxmoxRefuses.isEmpty else { return nil }
-            let keys = spec.keysProxmoxRefuses.map { "'\($0)'" }.joined(separator: " and ")
+        // An entry that does not parse is passed over: `check` reports it as a problem, and `add` and `sync` refuse it.
+        return document.parsedEntries().compactMap { line in
+            guard let spec = line.parsed, !spec.keysProxmoxRefuses.isEmpty else { return nil }
+            let keys = DeviceSpec.quoted(spec.keysProxmoxRefuses)
             return "\(line.name): this is a Proxmox VE host, and Proxmox's own tools (pct, the web interface) do not accept \(keys) in a devN entry: "
                 + "keep such entries out of /etc/pve/lxc, where pct would refuse the config"
         }

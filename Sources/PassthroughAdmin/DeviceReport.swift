@@ -37,6 +37,8 @@ public struct DeviceReport: Equatable, Sendable {
     public var required: Bool = true
     /// `mp=`: where it appears in the container, when not at `path`.
     public var mountPath: String? = nil
+    /// For a USB entry: the nodes it matches now (each at its host path in the container).
+    public var found: [ResolvedNode] = []
     public var status: Status
     /// Why the status is not `ready`.
     public var problem: String?
@@ -67,7 +69,7 @@ extension Administration {
             }
         }
         var claimed: [String: DeviceKey] = [:]
-        let ordered = document.deviceLines().sorted {
+        let ordered = document.parsedEntries().sorted {
             ($0.key?.index ?? Int.max, $0.lineNumber) < ($1.key?.index ?? Int.max, $1.lineNumber)
         }
         return ordered.map { line in
@@ -77,8 +79,18 @@ extension Administration {
                 report.subject = ConfigError.invalidConfigurationSubject
                 return report
             }
-            if let spec = try? DeviceSpec.parse(line.value) {
-                report.path = spec.path
+            let entry = ContainerConfig.Entry(key: key, value: line.value, origin: origin(line.lineNumber))
+            let spec: DeviceSpec
+            switch line.spec {
+            case .failure(let failure):
+                // Reported as pre-start refuses it.
+                let refusal = DevicePlanner.parseFailure(entry, failure)
+                report.problem = refusal.message
+                report.subject = refusal.device
+                return report
+            case .success(let parsed):
+                spec = parsed
+                report.path = spec.selector.description
                 report.mode = spec.mode
                 report.uid = spec.uid
                 report.gid = spec.gid
@@ -88,10 +100,9 @@ extension Administration {
                 report.hostUID = map.hostID(for: spec.uid, kind: .user)
                 report.hostGID = map.hostID(for: spec.gid, kind: .group)
             }
-            let entry = ContainerConfig.Entry(key: key, value: line.value, origin: origin(line.lineNumber))
             let device: RequestedDevice
             do throws(HookFailure) {
-                device = try DevicePlanner.requestedDevice(entry, idMap: map, claimed: &claimed)
+                device = try DevicePlanner.requestedDevice(key: key, spec: spec, idMap: map, claimed: &claimed)
             } catch {
                 report.problem = error.message
                 report.subject = error.device
@@ -100,22 +111,35 @@ extension Administration {
             report.hostUID = device.hostUID
             report.hostGID = device.hostGID
             report.mode = device.mode
-            switch lookUp(device.spec.path) {
+            let resolution: Resolution
+            do {
+                resolution = try resolve(device.spec)
+            } catch {
+                // Pre-start refuses a start when sysfs cannot be read, optional entry or not.
+                report.problem = "\(error)"
+                report.subject = device.label
+                return report
+            }
+            switch resolution {
             case .missing(let why):
                 report.status = .missing
                 report.problem = why
             case .notADevice(let why):
                 report.status = .notADevice
                 report.problem = why
-            case .device(let host):
-                report.type = host.type
-                report.number = host.number
-                let needs = RulePlanner.Device(type: host.type, number: host.number, denyWrite: device.spec.denyWrite)
-                if let outOfDate = RulePlanner.outOfDate(needs, under: policy, containerName: container.name) {
-                    report.status = .ruleOutOfDate
-                    report.problem = outOfDate
-                } else {
-                    report.status = .ready
+            case .nodes(let nodes):
+                // A USB entry's report is of its first node; `found` has them all.
+                report.type = nodes.first?.type
+                report.number = nodes.first?.number
+                report.found = device.containerPath == nil ? nodes : []
+                report.status = .ready
+                for node in nodes {
+                    let needs = RulePlanner.Device(type: node.type, number: node.number, denyWrite: device.spec.denyWrite)
+                    if let outOfDate = RulePlanner.outOfDate(needs, under: policy, containerName: container.name) {
+                        report.status = .ruleOutOfDate
+                        report.problem = device.containerPath == nil ? "\(OctalEscape.escapeForTerminal(node.containerPath)): \(outOfDate)" : outOfDate
+                        break
+                    }
                 }
             }
             // What pre-start would refuse in a required entry, it leaves pending in an optional one.
@@ -124,6 +148,17 @@ extension Administration {
                 report.problem = "\(report.problem ?? "not ready"); optional (required=0): the start goes on without it, 'lxc-passthrough watch' puts it in"
             }
             return report
+        }
+    }
+
+    /// What each USB entry matches now, one line each, for `check`:
+    /// `dev0 (usb 10c4:ea60) matches /dev/bus/usb/001/005 (c 189:4), /dev/ttyUSB0 (c 188:0)`.
+    public func usbMatches(_ document: ConfigDocument) throws(AdminError) -> [String] {
+        // A USB entry with none is reported by `problems` (or is pending), in pre-start's words.
+        try reports(document).compactMap { report in
+            guard !report.found.isEmpty else { return nil }
+            let nodes = report.found.map { "\(OctalEscape.escapeForTerminal($0.hostPath)) (\($0.type.rawValue) \($0.number))" }
+            return "\(report.key) (\(OctalEscape.escapeForTerminal(report.path))) matches \(nodes.joined(separator: ", "))"
         }
     }
 

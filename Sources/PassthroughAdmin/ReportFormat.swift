@@ -5,14 +5,27 @@ public enum ReportFormat {
     static let headers = ["KEY", "PATH", "DEVICE", "MODE", "UID", "GID", "HOST-UID", "HOST-GID", "DENY-WRITE", "GIVEN", "STATUS"]
 
     public static func table(_ reports: [DeviceReport]) -> String {
-        layOut([headers] + reports.map(row))
+        layOut([headers] + reports.flatMap(rows))
     }
 
     /// Every container's entries in one table, a CONTAINER column first.
     public static func table(containers: [(container: String, reports: [DeviceReport])]) -> String {
         layOut([["CONTAINER"] + headers] + containers.flatMap { container, reports in
-            reports.map { [OctalEscape.escapeForTerminal(container)] + row($0) }
+            reports.flatMap(rows).map { [OctalEscape.escapeForTerminal(container)] + $0 }
         })
+    }
+
+    /// A row for an entry; for a USB entry, one for each node it matches now
+    /// (`usb 10c4:ea60 -> /dev/ttyUSB0`), or one with no device when none does.
+    static func rows(_ report: DeviceReport) -> [[String]] {
+        guard !report.found.isEmpty else { return [row(report)] }
+        return report.found.map { node in
+            var shown = report
+            shown.path = "\(report.path) -> \(OctalEscape.escapeForTerminal(node.hostPath))"
+            shown.type = node.type
+            shown.number = node.number
+            return row(shown)
+        }
     }
 
     static func row(_ report: DeviceReport) -> [String] {
@@ -65,8 +78,16 @@ public enum ReportFormat {
             ("status", string(report.status.rawValue)),
             ("problem", report.problem.map(string) ?? "null"),
             ("given", report.given.map { string($0.rawValue) } ?? "null"),
-        ]
+        ] + (report.found.isEmpty ? [] : [("nodes", foundNodes(report.found))])
         return "{" + fields.map { "\(string($0.0)): \($0.1)" }.joined(separator: ", ") + "}"
+    }
+
+    /// A USB entry's nodes matched now (only USB entries have the key: a path entry's node is the object's own).
+    static func foundNodes(_ nodes: [ResolvedNode]) -> String {
+        "[" + nodes.map { node in
+            "{\(string("path")): \(string(node.hostPath)), \(string("type")): \(string(node.type.rawValue)), "
+                + "\(string("major")): \(node.number.major), \(string("minor")): \(node.number.minor)}"
+        }.joined(separator: ", ") + "]"
     }
 
     static func text(_ value: UInt32?) -> String { value.map(String.init) ?? "-" }

@@ -72,12 +72,12 @@ public enum Autodev {
 
     static func mount(_ item: DeviceList.Item, from nodes: borrowing FileDescriptor, into directories: DirectoryWalk) throws(HookFailure) {
         let source = try translatingErrors({ () throws(SystemError) -> FileDescriptor? in
-            let source = try nodes.open(item.key.description, flags: O_PATH | O_NOFOLLOW)
+            let source = try nodes.open(item.name.description, flags: O_PATH | O_NOFOLLOW)
             guard try source.status().isNode(of: item.type, item.number) else { return nil }
             return source
         }, { HookFailure(device: item.label, "cannot open the node made by pre-start: \($0)") })
         guard let source else {
-            throw HookFailure(device: item.label, "the node \(nodes.child(item.key.description)) is not the listed \(item.type.noun) \(item.number)")
+            throw HookFailure(device: item.label, "the node \(nodes.child(item.name.description)) is not the listed \(item.type.noun) \(item.number)")
         }
         let target = try makeTarget(for: item, in: directories)
         do {

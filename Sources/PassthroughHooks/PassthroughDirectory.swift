@@ -57,7 +57,7 @@ public struct PassthroughDirectory {
     /// half-made. On any failure the directory is cleared again. Returns the
     /// identity of each node made, for the host's record.
     @discardableResult
-    public func apply(_ plan: PrestartPlan) throws(HookFailure) -> [DeviceKey: GrantRecord.NodeIdentity] {
+    public func apply(_ plan: PrestartPlan) throws(HookFailure) -> [NodeName: GrantRecord.NodeIdentity] {
         guard !plan.actions.isEmpty else { return [:] }
         guard case .mountTmpfs(let options) = plan.actions.first else {
             preconditionFailure("a plan with devices starts with the tmpfs mount")
@@ -69,13 +69,13 @@ public struct PassthroughDirectory {
             let fileSystem = try translatingErrors({ () throws(SystemError) in try root.status().st_dev }, { error in
                 HookFailure("cannot mount a tmpfs for the device nodes: \(error)")
             })
-            var nodes: [DeviceKey: GrantRecord.NodeIdentity] = [:]
+            var nodes: [NodeName: GrantRecord.NodeIdentity] = [:]
             let actions = plan.actions.dropFirst()
             for (index, action) in actions.enumerated() {
                 if index == actions.count / 2 { FaultInjection.point("kill-after-half") }
                 if case .writeList = action { FaultInjection.point("kill-before-list") }
-                if let (key, inode) = try perform(action, in: root, labels: plan.labels) {
-                    nodes[key] = GrantRecord.NodeIdentity(fileSystem: DeviceNumber(fileSystem), inode: inode, name: key.description)
+                if let (name, inode) = try perform(action, in: root, labels: plan.labels) {
+                    nodes[name] = GrantRecord.NodeIdentity(fileSystem: DeviceNumber(fileSystem), inode: inode, name: name.description)
                 }
             }
             try mount(root, on: parent)
@@ -113,33 +113,33 @@ public struct PassthroughDirectory {
         }
     }
 
-    /// Performs one action in the tmpfs; for a node made, returns its key and inode.
+    /// Performs one action in the tmpfs; for a node made, returns its name and inode.
     private func perform(
-        _ action: PrestartPlan.Action, in root: borrowing FileDescriptor, labels: [DeviceKey: String]
-    ) throws(HookFailure) -> (DeviceKey, UInt64)? {
+        _ action: PrestartPlan.Action, in root: borrowing FileDescriptor, labels: [NodeName: String]
+    ) throws(HookFailure) -> (NodeName, UInt64)? {
         switch action {
         case .mountTmpfs:
             preconditionFailure("the tmpfs is mounted once, first")
-        case .makeNode(let key, let type, let number):
+        case .makeNode(let name, let type, let number):
             let made = try translatingErrors({ () throws(SystemError) in
-                try root.makeNode(key.description, type: type, number: number, permissions: 0o600)
-            }, { HookFailure(device: labels[key], "cannot make the device node (\(type.noun) \(number)): \($0)") })
+                try root.makeNode(name.description, type: type, number: number, permissions: 0o600)
+            }, { HookFailure(device: labels[name], "cannot make the device node (\(type.noun) \(number)): \($0)") })
             guard let made else {
-                throw HookFailure(device: labels[key], "the node made at \(root.child(key.description)) is not \(type.rawValue) \(number)")
+                throw HookFailure(device: labels[name], "the node made at \(root.child(name.description)) is not \(type.rawValue) \(number)")
             }
-            return (key, UInt64(made.st_ino))
-        case .setOwner(let key, let uid, let gid):
+            return (name, UInt64(made.st_ino))
+        case .setOwner(let name, let uid, let gid):
             do {
-                try root.setOwner(key.description, uid: uid, gid: gid)
+                try root.setOwner(name.description, uid: uid, gid: gid)
             } catch {
-                throw HookFailure(device: labels[key], "cannot give the node to host uid \(uid) gid \(gid): \(error)")
+                throw HookFailure(device: labels[name], "cannot give the node to host uid \(uid) gid \(gid): \(error)")
             }
             return nil
-        case .setMode(let key, let mode):
+        case .setMode(let name, let mode):
             do {
-                try root.setMode(key.description, mode: mode_t(mode))
+                try root.setMode(name.description, mode: mode_t(mode))
             } catch {
-                throw HookFailure(device: labels[key], "cannot set mode \(octal(mode)) on the node: \(error)")
+                throw HookFailure(device: labels[name], "cannot set mode \(octal(mode)) on the node: \(error)")
             }
             return nil
         case .makeAutodevErrorFile(let uid, let gid):

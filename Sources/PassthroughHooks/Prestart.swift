@@ -22,7 +22,7 @@ public enum Prestart {
     @discardableResult
     public static func run(
         _ context: HookContext, proxmoxDirectory: String = ConfigLoader.proxmoxConfigDirectory,
-        records: GrantRecordStore = GrantRecordStore(), hierarchy: DeviceRule.Hierarchy? = nil
+        records: GrantRecordStore = GrantRecordStore(), hierarchy: DeviceRule.Hierarchy? = nil, resolver: DeviceResolver = DeviceResolver()
     ) throws(HookFailure) -> Outcome {
         let directory = PassthroughDirectory(containerDirectory: context.containerDirectory)
         // A tmpfs left by an earlier start goes first, even if this start fails; and so does
@@ -35,19 +35,7 @@ public enum Prestart {
             try recordMonitor(context, records: records)
             return Outcome(count: 0, pending: [])
         }
-        var devices: [RequestedDevice] = []
-        var hostDevices: [HostDevice] = []
-        var pending: [String] = []
-        for device in requested {
-            switch HostLookup.live(device.spec.path) {
-            case .device(let host):
-                devices.append(device)
-                hostDevices.append(host)
-            case .missing(let why), .notADevice(let why):
-                guard !device.spec.required else { throw HookFailure(device: device.label, why) }
-                pending.append(pendingLine(device, why))
-            }
-        }
+        var (nodes, pending) = try resolve(requested, resolver: resolver)
         let settings: ConfigReader.StartSettings
         do {
             settings = try ConfigReader(readFile: files.content(of:)).startSettings(configPath: context.configFile)
@@ -59,26 +47,27 @@ public enum Prestart {
         let started = settings.deviceRules, own = settings.ownDeviceRules
         let policy = DevicePolicy(hierarchy: hierarchy, rules: started)
         // An optional device whose rule is not in the config yet is pending too: the start goes on without it.
-        for index in devices.indices.reversed() where !devices[index].spec.required {
-            let device = devices[index], host = hostDevices[index]
-            let needs = RulePlanner.Device(type: host.type, number: host.number, denyWrite: device.spec.denyWrite)
+        // (Each node of an optional USB entry on its own: one of its nodes new since the last sync waits, the others are given.)
+        let optional = Set(requested.filter { !$0.spec.required }.map(\.key))
+        for index in nodes.indices.reversed() where optional.contains(nodes[index].key) {
+            let node = nodes[index]
+            let needs = RulePlanner.Device(type: node.type, number: node.number, denyWrite: node.readOnly)
             guard let problem = RulePlanner.outOfDate(needs, under: policy, containerName: context.containerName) else { continue }
-            pending.insert(pendingLine(device, problem), at: 0)
-            devices.remove(at: index)
-            hostDevices.remove(at: index)
+            pending.insert(pendingLine(node.label, node.about(problem)), at: 0)
+            nodes.remove(at: index)
         }
-        try checkRules(devices: devices, hostDevices: hostDevices, policy: policy, context: context)
+        try checkRules(nodes, policy: policy, context: context)
         try recordMonitor(context, records: records)
         // With only pending entries there is no tmpfs, but still a record (of no grant): the watcher
         // sees the start there, and the rules in force for when it gives a device.
-        var nodes: [DeviceKey: GrantRecord.NodeIdentity] = [:]
-        if !devices.isEmpty {
-            nodes = try directory.apply(PrestartPlan(devices: devices, hostDevices: hostDevices, containerRoot: config.idMap.hostRoot))
+        var made: [NodeName: GrantRecord.NodeIdentity] = [:]
+        if !nodes.isEmpty {
+            made = try directory.apply(PrestartPlan(nodes: nodes, containerRoot: config.idMap.hostRoot))
         }
-        let grants = zip(devices, hostDevices).map { device, host in
+        let grants = nodes.map { node in
             GrantRecord.Grant(
-                key: device.key, containerPath: device.containerPath, type: host.type, number: host.number,
-                readOnly: device.spec.denyWrite, node: nodes[device.key]!)
+                key: node.key, containerPath: node.containerPath, type: node.type, number: node.number, readOnly: node.readOnly,
+                node: made[node.name]!)
         }
         let record = GrantRecord(
             madeAt: ProcessStatus.bootTime(), rules: LiveDeviceRules(hierarchy: hierarchy, started: started), ownRules: own, grants: grants)
@@ -90,7 +79,43 @@ public enum Prestart {
             try? directory.clear()
             throw HookFailure("cannot record what the container is given: \(error)")
         }
-        return Outcome(count: devices.count, pending: pending)
+        return Outcome(count: nodes.count, pending: pending)
+    }
+
+    /// The nodes each entry gives now (`DeviceResolver`), and a pending line
+    /// for each optional entry that has none. A required entry with none
+    /// refuses the start, naming it; so does a selector that cannot be
+    /// resolved (sysfs unreadable), optional or not, and a node at a
+    /// container path an earlier entry has (two USB entries that match one
+    /// device, or one whose node is where a path entry puts its own).
+    static func resolve(_ requested: [RequestedDevice], resolver: DeviceResolver) throws(HookFailure) -> (nodes: [PlannedNode], pending: [String]) {
+        var nodes: [PlannedNode] = []
+        var pending: [String] = []
+        var claimed: [String: DeviceKey] = [:]
+        for device in requested {
+            if let containerPath = device.containerPath { claimed[containerPath] = device.key }
+        }
+        for device in requested {
+            let resolution: Resolution
+            do {
+                resolution = try resolver.resolve(device.spec)
+            } catch {
+                throw HookFailure(device: device.label, "\(error)")
+            }
+            switch resolution {
+            case .nodes(let found):
+                for (index, resolved) in found.enumerated() {
+                    if device.containerPath == nil {
+                        try DevicePlanner.claim(resolved.containerPath, by: device.key, label: device.label, claimed: &claimed)
+                    }
+                    nodes.append(device.node(resolved, index: index))
+                }
+            case .missing(let why), .notADevice(let why):
+                guard !device.spec.required else { throw HookFailure(device: device.label, why) }
+                pending.append(pendingLine(device.label, why))
+            }
+        }
+        return (nodes, pending)
     }
 
     /// Records the monitor running this start (the hook's parent, or the
@@ -116,8 +141,8 @@ public enum Prestart {
     }
 
     /// The log line of an optional device left out of this start.
-    static func pendingLine(_ device: RequestedDevice, _ why: String) -> String {
-        "\(device.label): \(why); optional (required=0): pending, 'lxc-passthrough watch' puts it in when it appears"
+    static func pendingLine(_ label: String, _ why: String) -> String {
+        "\(label): \(why); optional (required=0): pending, 'lxc-passthrough watch' puts it in when it appears"
     }
 
     /// The tmpfs with the nodes belongs in the monitor's own mount namespace
@@ -148,13 +173,11 @@ public enum Prestart {
     /// access asked for (a USB adapter plugged in again with a new number
     /// since the last `lxc-passthrough sync`): better a clear refusal than a
     /// node that answers EPERM.
-    static func checkRules(
-        devices: [RequestedDevice], hostDevices: [HostDevice], policy: DevicePolicy, context: HookContext
-    ) throws(HookFailure) {
-        for (device, host) in zip(devices, hostDevices) {
-            let needs = RulePlanner.Device(type: host.type, number: host.number, denyWrite: device.spec.denyWrite)
+    static func checkRules(_ nodes: [PlannedNode], policy: DevicePolicy, context: HookContext) throws(HookFailure) {
+        for node in nodes {
+            let needs = RulePlanner.Device(type: node.type, number: node.number, denyWrite: node.readOnly)
             if let problem = RulePlanner.outOfDate(needs, under: policy, containerName: context.containerName) {
-                throw HookFailure(device: device.label, problem)
+                throw HookFailure(device: node.label, node.about(problem))
             }
         }
     }

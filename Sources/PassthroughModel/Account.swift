@@ -11,8 +11,12 @@ public enum Account: Equatable, Hashable, Sendable {
     /// `kind` only words a refusal.
     public init(_ text: String, kind: AccountDatabase.Kind) throws(DeviceSpec.Failure) {
         guard AccountDatabase.isName(text) else {
-            guard let id = try? DeviceSpec.parseID(text, key: kind.key) else { throw .invalidAccount(kind, text: text) }
-            self = .id(id)
+            do {
+                self = .id(try DeviceSpec.parseID(text, key: kind.key))
+            } catch {
+                // The refusal of the command line's value names the account, not an entry's key.
+                throw .invalidAccount(kind, text: text)
+            }
             return
         }
         self = .name(text)

@@ -1,7 +1,8 @@
-/// The list pre-start writes for autodev: one line per device,
-/// `KEY TYPE MAJOR MINOR PATH`, e.g. `dev0 c 188 0 /dev/ttyUSB0`.
+/// The list pre-start writes for autodev: one line per node,
+/// `NAME TYPE MAJOR MINOR PATH`, e.g. `dev0 c 188 0 /dev/ttyUSB0`, or
+/// `dev3.1 c 188 0 /dev/ttyUSB0` for the second node of a USB entry.
 ///
-/// The node for a device is the file named KEY in the passthrough directory.
+/// The node is the file NAME (`NodeName`) in the passthrough directory.
 /// PATH escapes backslash, bytes up to space and DEL as `\ooo` (as
 /// /proc/self/mountinfo does), so any path validation accepts, spaces and
 /// newlines included, survives the round trip.
@@ -10,20 +11,29 @@ public struct DeviceList: Equatable, Sendable {
     public static let fileName = "devices"
 
     public struct Item: Equatable, Sendable {
-        public var key: DeviceKey
+        /// The node's file in the passthrough directory.
+        public var name: NodeName
         public var type: DeviceType
         public var number: DeviceNumber
         /// Where the node is mounted in the container, e.g. `/dev/ttyUSB0`.
         public var path: String
 
+        /// The entry the node is of.
+        public var key: DeviceKey { name.key }
+
         /// `dev3 (/dev/ttyUSB0)`, for messages.
         public var label: String { "\(key) (\(path))" }
 
-        public init(key: DeviceKey, type: DeviceType, number: DeviceNumber, path: String) {
-            self.key = key
+        public init(name: NodeName, type: DeviceType, number: DeviceNumber, path: String) {
+            self.name = name
             self.type = type
             self.number = number
             self.path = path
+        }
+
+        /// The node of an entry that has one.
+        public init(key: DeviceKey, type: DeviceType, number: DeviceNumber, path: String) {
+            self.init(name: NodeName(key), type: type, number: number, path: path)
         }
     }
 
@@ -36,7 +46,11 @@ public struct DeviceList: Equatable, Sendable {
         text.add(DeviceList.header)
         text.add(byte: UInt8(ascii: "\n"))
         for item in items {
-            text.add(key: item.key)
+            text.add(key: item.name.key)
+            if item.name.index > 0 {
+                text.add(byte: UInt8(ascii: "."))
+                text.add(decimal: item.name.index)
+            }
             text.add(byte: UInt8(ascii: " "))
             text.add(item.type, item.number)
             text.add(byte: UInt8(ascii: " "))
@@ -97,7 +111,7 @@ public struct DeviceList: Equatable, Sendable {
         let keyField = text[text.startIndex..<separators.0], typeField = text[(separators.0 + 1)..<separators.1]
         let majorField = text[(separators.1 + 1)..<separators.2], minorField = text[(separators.2 + 1)..<separators.3]
         let pathField = text[(separators.3 + 1)...]
-        guard let key = DeviceKey(String(utf8Slice: keyField)) else { throw fail("bad key '\(String(utf8Slice: keyField))'") }
+        guard let name = NodeName(String(utf8Slice: keyField)) else { throw fail("bad node name '\(String(utf8Slice: keyField))'") }
         let type: DeviceType
         if typeField.elementsEqual("c".utf8) { type = .character } else if typeField.elementsEqual("b".utf8) { type = .block } else {
             throw fail("bad device type '\(String(utf8Slice: typeField))'")
@@ -105,6 +119,6 @@ public struct DeviceList: Equatable, Sendable {
         guard let major = majorField.decimalUInt32, let minor = minorField.decimalUInt32 else { throw fail("bad device number") }
         guard let path = OctalEscape.unescapePath(pathField) else { throw fail("bad escape in path") }
         if let problem = DevicePath.problem(path) { throw fail("bad path: \(problem)") }
-        return Item(key: key, type: type, number: DeviceNumber(major: major, minor: minor), path: path)
+        return Item(name: name, type: type, number: DeviceNumber(major: major, minor: minor), path: path)
     }
 }

@@ -6,11 +6,13 @@ public struct RequestedDevice: Equatable, Sendable {
     public var hostGID: UInt32
     /// The node's permission bits.
     public var mode: UInt32
-    /// Where the node appears in the container (`spec.containerPath`, computed once).
-    public var containerPath: String
+    /// Where a path entry's node appears in the container (`spec.containerPath`,
+    /// computed once); nil for a USB entry, whose nodes go at the paths udev
+    /// gives them on the host, known once they are found.
+    public var containerPath: String?
 
     /// `dev3 (/dev/ttyUSB0)`, for messages.
-    public var label: String { "\(key) (\(spec.path))" }
+    public var label: String { spec.label(key) }
 }
 
 /// Turns config entries into the devices to pass through. Pure.
@@ -37,18 +39,37 @@ public enum DevicePlanner {
         do {
             spec = try DeviceSpec.parse(entry.value)
         } catch {
-            throw HookFailure(device: "\(entry.key)", "'\(entry.value)' (\(entry.origin)): \(error)")
+            throw parseFailure(entry, error)
         }
-        let label = "\(entry.key) (\(spec.path))"
+        return try requestedDevice(key: entry.key, spec: spec, idMap: idMap, claimed: &claimed)
+    }
+
+    /// Pre-start's refusal of an entry that does not parse.
+    public static func parseFailure(_ entry: ContainerConfig.Entry, _ failure: DeviceSpec.Failure) -> HookFailure {
+        HookFailure(device: "\(entry.key)", "'\(entry.value)' (\(entry.origin)): \(failure)")
+    }
+
+    /// An entry already parsed, validated and its owner mapped, as `requestedDevice(_:idMap:claimed:)`.
+    public static func requestedDevice(
+        key: DeviceKey, spec: DeviceSpec, idMap: IDMap, claimed: inout [String: DeviceKey]
+    ) throws(HookFailure) -> RequestedDevice {
+        let label = spec.label(key)
+        // A USB entry's container paths are those of the nodes found, claimed when they are (`claim`).
         let containerPath = spec.containerPath
-        if let earlier = claimed[containerPath] {
-            throw HookFailure(device: label, "the same path is already passed through by \(earlier)")
-        }
-        claimed[containerPath] = entry.key
+        if let containerPath { try claim(containerPath, by: key, label: label, claimed: &claimed) }
         let owner = try hostOwner(of: spec, idMap: idMap, label: label)
         let node = nodeOwnerAndMode(of: spec, hostUID: owner.uid, idMap: idMap)
         return RequestedDevice(
-            key: entry.key, spec: spec, hostUID: node.uid, hostGID: owner.gid, mode: node.mode, containerPath: containerPath)
+            key: key, spec: spec, hostUID: node.uid, hostGID: owner.gid, mode: node.mode, containerPath: containerPath)
+    }
+
+    /// Claims `containerPath` for the entry `key`: refused when an earlier
+    /// entry has it (two nodes at one path: the second would hide the first).
+    public static func claim(_ containerPath: String, by key: DeviceKey, label: String, claimed: inout [String: DeviceKey]) throws(HookFailure) {
+        if let earlier = claimed[containerPath], earlier != key {
+            throw HookFailure(device: label, "the same path is already passed through by \(earlier)")
+        }
+        claimed[containerPath] = key
     }
 
     /// The owner the entry asks for, as host ids; an id the container's id map

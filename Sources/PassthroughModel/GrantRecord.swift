@@ -63,7 +63,9 @@ public struct GrantRecord: Equatable, Sendable {
     }
 
     /// An entry withheld from this run, by its key and host path (an entry
-    /// added since under the same key, for another path, is not).
+    /// added since under the same key, for another path, is not). For a USB
+    /// entry, `path` holds its selector's description (`usb 1a6e:089a port
+    /// 1-2`), which `DeviceSelector.description` gives as the path of a path entry.
     public struct Withheld: Equatable, Sendable {
         public var key: DeviceKey
         public var path: String

@@ -4,10 +4,10 @@ public struct PrestartPlan: Equatable, Sendable {
         /// Make a fresh tmpfs (`key=value` options, comma-separated), filled
         /// by the actions after it, then mounted on the passthrough directory.
         case mountTmpfs(options: String)
-        /// mknod the file named by the key with the host device's type and number.
-        case makeNode(DeviceKey, DeviceType, DeviceNumber)
-        case setOwner(DeviceKey, uid: UInt32, gid: UInt32)
-        case setMode(DeviceKey, UInt32)
+        /// mknod the file of that name with the host device's type and number.
+        case makeNode(NodeName, DeviceType, DeviceNumber)
+        case setOwner(NodeName, uid: UInt32, gid: UInt32)
+        case setMode(NodeName, UInt32)
         /// An empty file, owned by the container's root, for autodev's error message.
         case makeAutodevErrorFile(uid: UInt32, gid: UInt32)
         case writeList(String)
@@ -21,21 +21,20 @@ public struct PrestartPlan: Equatable, Sendable {
     public var actions: [Action]
 
     /// The device (`dev3 (/dev/ttyUSB0)`) each action is for, for messages.
-    public var labels: [DeviceKey: String]
+    public var labels: [NodeName: String]
 
     /// - Parameter containerRoot: host ids of the container's root (0:0 when privileged).
-    public init(devices: [RequestedDevice], hostDevices: [HostDevice], containerRoot: (uid: UInt32, gid: UInt32) = (0, 0)) {
-        precondition(devices.count == hostDevices.count)
-        guard !devices.isEmpty else { actions = []; labels = [:]; return }
+    public init(nodes: [PlannedNode], containerRoot: (uid: UInt32, gid: UInt32) = (0, 0)) {
+        guard !nodes.isEmpty else { actions = []; labels = [:]; return }
         var actions: [Action] = [.mountTmpfs(options: PrestartPlan.tmpfsOptions)]
         var items: [DeviceList.Item] = []
-        var labels: [DeviceKey: String] = [:]
-        for (device, host) in zip(devices, hostDevices) {
-            actions.append(.makeNode(device.key, host.type, host.number))
-            actions.append(.setOwner(device.key, uid: device.hostUID, gid: device.hostGID))
-            actions.append(.setMode(device.key, device.mode))
-            items.append(DeviceList.Item(key: device.key, type: host.type, number: host.number, path: device.containerPath))
-            labels[device.key] = device.label
+        var labels: [NodeName: String] = [:]
+        for node in nodes {
+            actions.append(.makeNode(node.name, node.type, node.number))
+            actions.append(.setOwner(node.name, uid: node.hostUID, gid: node.hostGID))
+            actions.append(.setMode(node.name, node.mode))
+            items.append(DeviceList.Item(name: node.name, type: node.type, number: node.number, path: node.containerPath))
+            labels[node.name] = node.label
         }
         actions.append(.makeAutodevErrorFile(uid: containerRoot.uid, gid: containerRoot.gid))
         actions.append(.writeList(DeviceList(items).encoded()))

@@ -65,18 +65,20 @@ public struct ReconcilePlan: Equatable, Sendable {
         // Container paths that stay taken: a grant kept, of an entry or of none.
         let takenBack = Set(takeBack.map(\.index))
         var occupied = Set(grants.indices.filter { !takenBack.contains($0) }.map { grants[$0].containerPath })
-        let isWithheld = { (entry: Entry) in withheld.contains { $0.key == entry.key && $0.path == entry.spec.path } }
+        let isWithheld = { (entry: Entry) in withheld.contains { $0.key == entry.key && $0.path == entry.spec.selector.description } }
         var removeLeft = Set<Int>()
         for entry in entries.sorted(by: { $0.key.index < $1.key.index }) where !satisfied.contains(entry.key) && !isWithheld(entry) {
-            guard case .device(let device) = entry.host, !occupied.contains(entry.spec.containerPath) else { continue }
+            // A USB entry has no container path of its own; the watcher does not follow one yet.
+            guard case .device(let device) = entry.host, let containerPath = entry.spec.containerPath, !occupied.contains(containerPath)
+            else { continue }
             let blocking = left.indices.filter {
-                left[$0].containerPath == entry.spec.containerPath || (left[$0].type == device.type && left[$0].number == device.number)
+                left[$0].containerPath == containerPath || (left[$0].type == device.type && left[$0].number == device.number)
             }
             guard blocking.isEmpty else {
                 removeLeft.formUnion(blocking)
                 continue
             }
-            occupied.insert(entry.spec.containerPath)
+            occupied.insert(containerPath)
             give.append((entry, device))
         }
         self.takeBack = takeBack.sorted { $0.index > $1.index }

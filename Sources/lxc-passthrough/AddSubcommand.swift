@@ -7,7 +7,7 @@ import PassthroughSystem
 struct Add: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "add",
-        abstract: "Add device entries (the lowest free devN) and sync: a device, every device under a directory, or every GPU node.",
+        abstract: "Add device entries (the lowest free devN) and sync: a device, every device under a directory, every GPU node, or a USB device.",
         discussion: """
             PATH is checked as the hooks check it: below /dev/, no '.' or '..', an existing \
             character or block device (unless --required=0), ids the container's id map can map. \
@@ -23,6 +23,15 @@ struct Add: ParsableCommand {
             (required=0) that 'lxc-passthrough watch' puts in when they appear. --mode, --uid, \
             --gid and --required given replace those defaults for every node. A node that \
             already has an entry is left as it is. All entries are written in one sync, or none.
+
+            --usb and --usb-port add one entry that selects a USB device by what it is rather \
+            than by a node's name (usb=, serial=, usb-port=, nodes= in the entry, lxc-passthrough's \
+            own keys): each start gives the nodes of every device that matches then, at the paths \
+            udev gives them. --usb VID:PID may be given several times for one device that changes \
+            its ids (the Coral: --usb 1a6e:089a --usb 18d1:9302); VID:PID:SERIAL names one device \
+            of that make; --usb-port 1-2.3 the socket it is plugged into. --nodes all gives every \
+            node below the device in sysfs (its tty, hidraw, video, sound, input nodes), not only \
+            its own /dev/bus/usb node.
             """)
 
     @OptionGroup var options: ContainerOptions
@@ -36,7 +45,19 @@ struct Add: ParsableCommand {
     @Flag(help: "Every GPU node of the host (DRM and NVIDIA), instead of PATH.")
     var gpu = false
 
-    @OptionGroup var node: NodeOptions
+    @Option(
+        help: ArgumentHelp(
+            "A USB device by vendor and product id (four hexadecimal digits each), and optionally its serial, instead of PATH; repeat for a device that changes its ids.",
+            valueName: "VID:PID[:SERIAL]"))
+    var usb: [USBIdentityAndSerial] = []
+
+    @Option(help: ArgumentHelp("A USB device by the port it is plugged into (its sysfs name, such as 1-2.3), instead of PATH.", valueName: "PORT"))
+    var usbPort: USBPort?
+
+    @Option(help: ArgumentHelp("With --usb or --usb-port: usb, the device's own /dev/bus/usb node (default), or all, every node below it in sysfs.", valueName: "usb|all"))
+    var nodes: USBNodes?
+
+    @OptionGroup var node: NodeArguments
 
     @Option(
         help: ArgumentHelp(
@@ -50,13 +71,27 @@ struct Add: ParsableCommand {
     /// Whether the entries are required: `--required`, else yes.
     var isRequired: Bool { required?.isOn ?? true }
 
+    /// Whether a USB device is asked for.
+    var isUSB: Bool { !usb.isEmpty || usbPort != nil }
+
     mutating func validate() throws {
         path = try options.settle(path)
-        if gpu {
+        if isUSB {
+            if let path { throw ValidationError("--usb and --usb-port select a USB device: they take no PATH ('\(path)')") }
+            if gpu { throw ValidationError("--usb and --usb-port select one USB device: they cannot be used with --gpu") }
+            if node.mp != nil { throw ValidationError("a USB device's nodes go at the paths udev gives them: --mp cannot be used with --usb or --usb-port") }
+            do {
+                _ = try USBIdentityAndSerial.selector(usb, port: usbPort)
+            } catch {
+                throw ValidationError("\(error)")
+            }
+        } else if nodes != nil {
+            throw ValidationError("--nodes says which nodes of a USB device are given: it needs --usb or --usb-port")
+        } else if gpu {
             if let path { throw ValidationError("--gpu adds the host's GPU nodes: it takes no PATH ('\(path)')") }
             if node.mp != nil { throw ValidationError("--mp names the container path of one node: it cannot be used with --gpu") }
         } else if path == nil {
-            throw ValidationError("Missing expected argument 'path' (a device or a directory), or --gpu")
+            throw ValidationError("Missing expected argument 'path' (a device or a directory), or --gpu, --usb or --usb-port")
         }
     }
 
@@ -70,8 +105,8 @@ struct Add: ParsableCommand {
                 var outcome = Outcome()
                 var fresh: [NewEntry] = []
                 for entry in entries {
-                    if many, let key = administration.existingKey(for: entry.path, in: document) {
-                        outcome.kept.append((key, entry.path))
+                    if many, let path = entry.path, let key = administration.existingKey(for: path, in: document) {
+                        outcome.kept.append((key, path))
                     } else {
                         fresh.append(entry)
                     }
@@ -117,13 +152,20 @@ struct Add: ParsableCommand {
 
     /// The entries asked for, and whether there are many (a directory, --gpu).
     func requested(_ accounts: ContainerAccounts) throws(AdminError) -> ([NewEntry], Bool) {
-        let owner = try node.owner(accounts)
-        if gpu { return (try gpuEntries(accounts, owner: owner), true) }
-        let path = path!
-        guard let directory = try directory(path) else {
-            return ([NewEntry(path: path, mode: node.mode?.bits, uid: owner.uid, gid: owner.gid, denyWrite: node.denyWrite,
-                              required: isRequired, mountPath: node.mp)], false)
+        var options = try node.options(accounts)
+        options.required = isRequired
+        if gpu { return (try gpuEntries(accounts, options: options), true) }
+        if isUSB {
+            let selector: USBSelector
+            do {
+                selector = try USBIdentityAndSerial.selector(usb, port: usbPort)
+            } catch {
+                throw AdminError("\(error)")
+            }
+            return ([NewEntry(selector: .usb(selector, nodes: nodes ?? .usb), options: options)], false)
         }
+        let path = path!
+        guard let directory = try directory(path) else { return ([NewEntry(selector: .path(path), options: options)], false) }
         if node.mp != nil { throw AdminError("--mp names the container path of one node, and \(directory) is a directory") }
         let paths = try translatingErrors({ () throws(SystemError) in try DeviceNodes.all(under: directory) }) { error in
             (error.errno == ENOTDIR || error.errno == ELOOP) && error.path == directory
@@ -133,9 +175,7 @@ struct Add: ParsableCommand {
         guard !paths.isEmpty else {
             throw AdminError("no device node under \(directory) (symbolic links are not followed); nothing written")
         }
-        return (paths.map { path in
-            NewEntry(path: path, mode: node.mode?.bits, uid: owner.uid, gid: owner.gid, denyWrite: node.denyWrite, required: isRequired)
-        }, true)
+        return (paths.map { NewEntry(selector: .path($0), options: options) }, true)
     }
 
     /// `path` when it names a directory; nil for anything else (a device,
@@ -149,7 +189,7 @@ struct Add: ParsableCommand {
 
     /// The host's GPU nodes as entries: each group named in the container's
     /// /etc/group, unless --gid gives one.
-    func gpuEntries(_ accounts: ContainerAccounts, owner: (uid: UInt32?, gid: UInt32?)) throws(AdminError) -> [NewEntry] {
+    func gpuEntries(_ accounts: ContainerAccounts, options given: NodeOptions) throws(AdminError) -> [NewEntry] {
         let nodes = try translatingErrors({ () throws(SystemError) in try DeviceNodes.gpus() }) {
             AdminError("cannot look for GPU nodes: \($0)")
         }
@@ -159,7 +199,7 @@ struct Add: ParsableCommand {
         var groups: [String: UInt32] = [:]
         var entries: [NewEntry] = []
         for gpu in nodes {
-            var gid = owner.gid
+            var gid = given.gid
             if gid == nil, let group = gpu.group {
                 if groups[group] == nil {
                     let resolved: (id: UInt32?, note: String?)
@@ -173,9 +213,11 @@ struct Add: ParsableCommand {
                 }
                 gid = groups[group]
             }
-            entries.append(NewEntry(
-                path: gpu.path, mode: node.mode?.bits ?? gpu.mode, uid: owner.uid, gid: gid, denyWrite: node.denyWrite,
-                required: isRequired && gpu.required))
+            var nodeOptions = given
+            nodeOptions.mode = given.mode ?? gpu.mode
+            nodeOptions.gid = gid
+            nodeOptions.required = given.required && gpu.required
+            entries.append(NewEntry(selector: .path(gpu.path), options: nodeOptions))
         }
         return entries
     }

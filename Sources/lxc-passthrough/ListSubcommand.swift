@@ -12,7 +12,9 @@ struct List: ParsableCommand {
             given (rw or r, from the host's record; - when it is not running or has nothing of \
             the entry), and a status: ready, missing, not a device, rule out of date (run sync), \
             invalid, or pending (an optional entry, required=0, whose device is absent or has no \
-            rule yet: a start goes on without it). PATH shows 'HOST -> CONTAINER' for an entry with mp=. A device the running container was given that no entry names (attach \
+            rule yet: a start goes on without it). PATH shows 'HOST -> CONTAINER' for an entry with mp=. A USB entry (usb=, usb-port=) \
+            has a row for each node it matches now, 'usb 10c4:ea60 -> /dev/bus/usb/001/005' \
+            (JSON: its nodes in "nodes"). A device the running container was given that no entry names (attach \
             --temporary, or an entry removed since) gets a row of its own, status running only.
 
             With no name, every container under the container path (as liblxc lists them), \

@@ -11,11 +11,10 @@ struct AttachInvocation: Equatable {
     var lxcpath: String?
     var name: String
     var path: String
-    var mode: NodeMode?
+    /// The mode, deny-write and mp; the owner is in `uid` and `gid` until it is looked up in the container.
+    var options = NodeOptions()
     var uid: Account?
     var gid: Account?
-    var denyWrite = false
-    var mp: String?
     var temporary = false
 
     /// Attaches; an error is one line on stderr. Returns whether it succeeded.
@@ -24,9 +23,9 @@ struct AttachInvocation: Equatable {
         let live = LinuxLiveSystem()
         return performing { () throws(AdminError) in
             let owner = try resolvedOwner(uid: uid, gid: gid, ContainerAccounts(administration, live: live))
-            let request = AttachRequest(
-                path: path, mode: mode?.bits, uid: owner.uid, gid: owner.gid, denyWrite: denyWrite, mountPath: mp,
-                temporary: temporary)
+            var options = options
+            (options.uid, options.gid) = owner
+            let request = AttachRequest(path: path, options: options, temporary: temporary)
             let result = try administration.attach(request, live: live, include: includePath)
             let entry = result.key.map { " as \($0)" } ?? " (temporary)"
             print("\(name): attached \(result.node.containerPath)\(entry): \(result.node.type.rawValue) \(result.node.number), mode \(octal(result.node.mode))")

@@ -25,7 +25,7 @@ struct Attach: ParsableCommand {
     @Argument(help: "The device on the host, e.g. /dev/ttyUSB0; the container sees it at the same path, or at --mp.")
     var path: String?
 
-    @OptionGroup var node: NodeOptions
+    @OptionGroup var node: NodeArguments
 
     @Flag(help: "Only the running container: no devN entry; gone at the next start.")
     var temporary = false
@@ -37,8 +37,8 @@ struct Attach: ParsableCommand {
 
     var invocation: AttachInvocation {
         AttachInvocation(
-            lxcpath: options.path.lxcpath, name: options.name, path: path!, mode: node.mode, uid: node.uid, gid: node.gid,
-            denyWrite: node.denyWrite, mp: node.mp, temporary: temporary)
+            lxcpath: options.path.lxcpath, name: options.name, path: path!, options: node.unowned, uid: node.uid, gid: node.gid,
+            temporary: temporary)
     }
 
     func run() throws {

@@ -1,8 +1,9 @@
 import ArgumentParser
 import PassthroughModel
 
-// The values of --mode, --uid, --gid and --required, read by ArgumentParser
-// with the model's own parsers, the ones entries and QuickCommandLine use. A
+// The values of --mode, --uid, --gid, --required, --usb, --usb-port and
+// --nodes, read by ArgumentParser with the model's own parsers, the ones
+// entries and QuickCommandLine use. A
 // refusal is ArgumentParser's "The value '0999' is invalid for '--mode
 // <MODE>'", followed by the option's help, which says what is expected.
 
@@ -27,3 +28,16 @@ extension BooleanSetting: ExpressibleByArgument {
         self = setting
     }
 }
+
+extension USBIdentityAndSerial: ExpressibleByArgument {
+    public init?(argument: String) {
+        guard let value = try? USBIdentityAndSerial(argument) else { return nil }
+        self = value
+    }
+}
+
+extension USBPort: ExpressibleByArgument {
+    public init?(argument: String) { self.init(argument) }
+}
+
+extension USBNodes: ExpressibleByArgument {}

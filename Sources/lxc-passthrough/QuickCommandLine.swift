@@ -77,9 +77,10 @@ enum QuickCommandLine {
         if name == nil, !operands.isEmpty { name = operands.removeFirst() }
         guard operands.count == 1, let name, ManagedContainer.problem(name: name) == nil else { return nil }
         guard attach else { return .detach(DetachInvocation(lxcpath: lxcpath, name: name, target: operands[0], temporary: temporary)) }
-        var invocation = AttachInvocation(lxcpath: lxcpath, name: name, path: operands[0], denyWrite: denyWrite, mp: mp, temporary: temporary)
+        var invocation = AttachInvocation(
+            lxcpath: lxcpath, name: name, path: operands[0], options: NodeOptions(denyWrite: denyWrite, mountPath: mp), temporary: temporary)
         do throws(DeviceSpec.Failure) {
-            if let mode { invocation.mode = try NodeMode(mode) }
+            if let mode { invocation.options.mode = try NodeMode(mode).bits }
             if let uid { invocation.uid = try Account(uid, kind: .users) }
             if let gid { invocation.gid = try Account(gid, kind: .groups) }
         } catch {

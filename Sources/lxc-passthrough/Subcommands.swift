@@ -62,7 +62,10 @@ struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
         abstract: "Check everything pre-start checks, without mounting anything.",
-        discussion: "Prints one line per problem and exits 1 when there is any; exits 0 when the container can start with its devices.")
+        discussion: """
+            Prints the nodes each USB entry matches now, then one line per problem, and exits 1 when \
+            there is any; exits 0 when the container can start with its devices.
+            """)
 
     @OptionGroup var options: ContainerOptions
 
@@ -72,12 +75,14 @@ struct Check: ParsableCommand {
 
     func run() throws {
         let administration = options.administration()
-        let (problems, warnings) = try reportingErrors { () throws(AdminError) in
+        let (problems, warnings, matches) = try reportingErrors { () throws(AdminError) in
             let document = try ConfigStore.read(administration.container)
             return (try administration.problems(document),
                     administration.metadataNameWarnings(document)
-                        + administration.proxmoxKeyWarnings(document, onProxmoxHost: Administration.isProxmoxHost()))
+                        + administration.proxmoxKeyWarnings(document, onProxmoxHost: Administration.isProxmoxHost()),
+                    try administration.usbMatches(document))
         }
+        for match in matches { print("\(options.name): \(match)") }
         for warning in warnings { printWarning(warning) }
         for problem in problems { printError(problem) }
         guard problems.isEmpty else { throw ExitCode.failure }
@@ -85,8 +90,9 @@ struct Check: ParsableCommand {
     }
 }
 
-/// The node's options, as `add` and `attach` take them.
-struct NodeOptions: ParsableArguments {
+/// The node's options as `add` and `attach` read them; `options` makes them
+/// the model's `NodeOptions` (the owner's names looked up in the container).
+struct NodeArguments: ParsableArguments {
     @Option(
         help: ArgumentHelp("Permission bits of the node: 0 and three octal digits (default: 0660).", valueName: "MODE"))
     var mode: NodeMode?
@@ -109,8 +115,13 @@ struct NodeOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Where the node appears in the container, when not at the host path (mp= in the entry), e.g. /dev/zigbee.", valueName: "PATH"))
     var mp: String?
 
-    /// The owner as numbers: names looked up in the container (each told).
-    func owner(_ accounts: ContainerAccounts) throws(AdminError) -> (uid: UInt32?, gid: UInt32?) {
-        try resolvedOwner(uid: uid, gid: gid, accounts)
+    /// The mode, deny-write and mp given, without the owner (which names may give).
+    var unowned: NodeOptions { NodeOptions(mode: mode?.bits, denyWrite: denyWrite, mountPath: mp) }
+
+    /// The options given, the owner as numbers: names looked up in the container (each told).
+    func options(_ accounts: ContainerAccounts) throws(AdminError) -> NodeOptions {
+        var options = unowned
+        (options.uid, options.gid) = try resolvedOwner(uid: uid, gid: gid, accounts)
+        return options
     }
 }

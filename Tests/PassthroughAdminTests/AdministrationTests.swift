@@ -72,16 +72,16 @@ struct AdministrationTests {
 
     @Test func addTakesTheLowestFreeKeyAndValidatesLikeTheHooks() throws {
         var document = ConfigDocument("lxc.include = /common.conf\ndev0: /dev/ttyUSB0\ndev2: /dev/loop0\n")
-        let (key, _) = try administration().add(&document, path: "/dev/ttyUSB1", mode: 0o600, uid: 1000, gid: nil, denyWrite: true, include: "/p/passthrough.conf")
+        let (key, _) = try administration().add(&document, NewEntry(path: "/dev/ttyUSB1", mode: 0o600, uid: 1000, gid: nil, denyWrite: true), include: "/p/passthrough.conf")
         #expect(key.description == "dev1")
         #expect(document.deviceLines().map(\.value) == ["/dev/ttyUSB0", "/dev/loop0", "/dev/ttyUSB1,mode=0600,uid=1000,deny-write=1"])
         #expect(document.blockContent.contains("lxc.cgroup2.devices.allow = c 188:1 r"))
 
         var again = document
-        #expect { try administration().add(&again, path: "/dev/ttyUSB1", mode: nil, uid: nil, gid: nil, denyWrite: false, include: "/p") } throws: { "\($0)".contains("same path") }
-        #expect { try administration().add(&again, path: "/dev/sda", mode: nil, uid: nil, gid: nil, denyWrite: false, include: "/p") } throws: { "\($0)".contains("directory") }
-        #expect { try administration().add(&again, path: "/dev/nope", mode: nil, uid: nil, gid: nil, denyWrite: false, include: "/p") } throws: { "\($0)".contains("ENOENT") }
-        #expect { try administration().add(&again, path: "/dev/../etc/passwd", mode: nil, uid: nil, gid: nil, denyWrite: false, include: "/p") } throws: { "\($0)".contains("'..'") }
+        #expect { try administration().add(&again, NewEntry(path: "/dev/ttyUSB1", mode: nil, uid: nil, gid: nil, denyWrite: false), include: "/p") } throws: { "\($0)".contains("same path") }
+        #expect { try administration().add(&again, NewEntry(path: "/dev/sda", mode: nil, uid: nil, gid: nil, denyWrite: false), include: "/p") } throws: { "\($0)".contains("directory") }
+        #expect { try administration().add(&again, NewEntry(path: "/dev/nope", mode: nil, uid: nil, gid: nil, denyWrite: false), include: "/p") } throws: { "\($0)".contains("ENOENT") }
+        #expect { try administration().add(&again, NewEntry(path: "/dev/../etc/passwd", mode: nil, uid: nil, gid: nil, denyWrite: false), include: "/p") } throws: { "\($0)".contains("'..'") }
         #expect(again == document, "a refused add changes nothing")
     }
 
@@ -105,12 +105,12 @@ struct AdministrationTests {
 
     @Test func addRefusesAnUnmappedID() {
         var document = ConfigDocument("lxc.idmap = u 0 100000 65536\nlxc.idmap = g 0 100000 65536\n")
-        #expect { try administration().add(&document, path: "/dev/ttyUSB0", mode: nil, uid: 70000, gid: nil, denyWrite: false, include: "/p") } throws: { "\($0)".contains("uid 70000") }
+        #expect { try administration().add(&document, NewEntry(path: "/dev/ttyUSB0", mode: nil, uid: 70000, gid: nil, denyWrite: false), include: "/p") } throws: { "\($0)".contains("uid 70000") }
     }
 
     @Test func keysRunOutAt256() throws {
         var document = ConfigDocument((0...255).map { "dev\($0): /dev/loop0x\($0)" }.joined(separator: "\n") + "\n")
-        #expect { try administration().add(&document, path: "/dev/ttyUSB0", mode: nil, uid: nil, gid: nil, denyWrite: false, include: "/p") } throws: { "\($0)".contains("all 256") }
+        #expect { try administration().add(&document, NewEntry(path: "/dev/ttyUSB0", mode: nil, uid: nil, gid: nil, denyWrite: false), include: "/p") } throws: { "\($0)".contains("all 256") }
     }
 
     @Test func removeFindsEntriesByKeyOrPath() throws {
@@ -188,19 +188,19 @@ struct AdministrationTests {
         var document = ConfigDocument("lxc.include = /common.conf\n")
         let admin = administration()
         #expect(throws: AdminError.self) {
-            try admin.add(&document, path: "/dev/ttyACM0", mode: nil, uid: nil, gid: nil, denyWrite: false, include: "/p/passthrough.conf")
+            try admin.add(&document, NewEntry(path: "/dev/ttyACM0", mode: nil, uid: nil, gid: nil, denyWrite: false), include: "/p/passthrough.conf")
         }
         let (key, _) = try admin.add(
-            &document, path: "/dev/ttyACM0", mode: nil, uid: nil, gid: nil, denyWrite: false, required: false, mountPath: "/dev/modem",
+            &document, NewEntry(path: "/dev/ttyACM0", required: false, mountPath: "/dev/modem"),
             include: "/p/passthrough.conf")
         #expect(key == DeviceKey(index: 0))
         #expect(document.deviceLines().map(\.value) == ["/dev/ttyACM0,required=0,mp=/dev/modem"])
         // Another entry may not take the container path it claimed, nor may mp hold a newline.
         #expect(throws: AdminError.self) {
-            try admin.add(&document, path: "/dev/ttyUSB0", mode: nil, uid: nil, gid: nil, denyWrite: false, mountPath: "/dev/modem", include: "/p/passthrough.conf")
+            try admin.add(&document, NewEntry(path: "/dev/ttyUSB0", mode: nil, uid: nil, gid: nil, denyWrite: false, mountPath: "/dev/modem"), include: "/p/passthrough.conf")
         }
         #expect(throws: AdminError.self) {
-            try admin.add(&document, path: "/dev/ttyUSB0", mode: nil, uid: nil, gid: nil, denyWrite: false, mountPath: "/dev/a\nlxc.x=1", include: "/p/passthrough.conf")
+            try admin.add(&document, NewEntry(path: "/dev/ttyUSB0", mode: nil, uid: nil, gid: nil, denyWrite: false, mountPath: "/dev/a\nlxc.x=1"), include: "/p/passthrough.conf")
         }
         #expect(document.deviceLines().count == 1)
     }
@@ -213,6 +213,36 @@ struct AdministrationTests {
         #expect(warnings.count == 2)
         #expect(warnings[0].hasPrefix("dev1: ") && warnings[0].contains("'required'"))
         #expect(warnings[1].hasPrefix("dev2: ") && warnings[1].contains("'mp'"))
+    }
+
+    @Test("a USB entry's keys are among those a Proxmox host is warned of; an entry that does not parse is no warning but a problem")
+    func proxmoxHostsAreWarnedOfTheUSBKeys() throws {
+        let document = ConfigDocument("dev0: usb=1a6e:089a,usb-port=1-2,nodes=all,required=0\ndev1: serial=X\n")
+        let admin = administration()
+        let warnings = admin.proxmoxKeyWarnings(document, onProxmoxHost: true)
+        #expect(warnings.count == 1)
+        #expect(warnings.first?.hasPrefix("dev0: this is a Proxmox VE host, and Proxmox's own tools (pct, the web interface) do not accept "
+            + "'required', 'usb', 'usb-port' and 'nodes' in a devN entry") == true, "\(warnings)")
+        #expect(try admin.problems(document).contains { $0.contains("dev1") && $0.contains("'serial' without 'usb' or 'usb-port'") })
+    }
+
+    @Test("sync refuses an entry that does not parse, naming its key and the failure")
+    func syncNamesAnEntryThatDoesNotParse() {
+        var document = ConfigDocument("dev0: /dev/ttyUSB0\ndev1: usb=1a6e:089a,mp=/dev/coral\n")
+        #expect { try administration().sync(&document, include: "/p") } throws: {
+            "\($0)" == "dev1: 'usb=1a6e:089a,mp=/dev/coral': 'mp' cannot be combined with 'usb': an entry selects a device by its path or as a USB device, "
+                + "and a USB device's nodes go at the paths udev gives them"
+        }
+    }
+
+    @Test("add refuses a serial it cannot write (a property string has no escaping)")
+    func addRefusesASerialWithAComma() throws {
+        var document = ConfigDocument("arch: amd64\n")
+        let selector = try USBSelector.parse(identities: "1a6e:089a", serial: "A,B")
+        #expect { try administration().add(&document, NewEntry(selector: .usb(selector, nodes: .usb)), include: "/p") } throws: {
+            "\($0)" == "serial 'A,B' holds a ',', which a devN value cannot hold (it has no escaping)"
+        }
+        #expect(document.deviceLines().isEmpty)
     }
 
     @Test func defaultLXCPathComesFromLXCsConfig() {

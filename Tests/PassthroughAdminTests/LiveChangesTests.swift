@@ -180,6 +180,33 @@ struct LiveChangesTests {
         return scratch
     }
 
+    @Test("detach of one node of a USB entry that gave several refuses to remove the entry, and takes the node out alone with --temporary")
+    func detachOfOneNodeOfSeveral() throws {
+        let scratch = try ScratchContainer(config: "lxc.include = /common.conf\ndev0: usb=10c4:ea60,nodes=all\n")
+        let live = FakeLiveSystem()
+        let key = try #require(DeviceKey(index: 0))
+        let nodes = [("/dev/bus/usb/001/005", DeviceNumber(major: 189, minor: 4), "dev0"), ("/dev/ttyUSB0", DeviceNumber(major: 188, minor: 0), "dev0.1")]
+        let administration = administration(scratch)
+        var record = GrantRecord(
+            madeAt: live.monitorStartedAt, rules: LiveDeviceRules(hierarchy: .v1, started: []), ownRules: [])
+        for (path, number, name) in nodes {
+            record.grants.append(GrantRecord.Grant(
+                key: key, containerPath: path, type: .character, number: number, readOnly: false,
+                node: GrantRecord.NodeIdentity(fileSystem: DeviceNumber(major: 0, minor: 50), inode: 2, name: name)))
+        }
+        live.record = record
+        #expect { try administration.detach("dev0", temporary: false, live: live, include: "/p") } throws: {
+            "\($0)" == "dev0 gave container 'ct' 2 nodes, and detach takes out one: detach --temporary takes out the node at /dev/ttyUSB0 alone; "
+                + "'lxc-passthrough remove' and a restart take out the entry"
+        }
+        #expect(live.events.isEmpty && live.record?.grants.count == 2, "nothing was done")
+        #expect(scratch.config.contains("dev0: usb=10c4:ea60,nodes=all\n"))
+        let result = try administration.detach("/dev/ttyUSB0", temporary: true, live: live, include: "/p")
+        #expect(result.key == nil, "no entry removed")
+        #expect(live.record?.grants.map(\.containerPath) == ["/dev/bus/usb/001/005"])
+        #expect(scratch.config.contains("dev0: usb=10c4:ea60,nodes=all\n"), "the entry stays")
+    }
+
     @Test func detachTakesTheRuleBackThenTheNodeThenTheEntry() throws {
         let live = FakeLiveSystem()
         let scratch = try attached("lxc.include = /common.conf\n", live: live)

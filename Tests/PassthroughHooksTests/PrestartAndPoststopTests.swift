@@ -223,9 +223,10 @@ extension RootIntegrationTests {
                 let key = DeviceKey(index: 0)!
                 let null = DeviceNumber(major: 1, minor: 3)
                 let device = RequestedDevice(key: key, spec: DeviceSpec(path: "/dev/null"), hostUID: 0, hostGID: 0, mode: 0o660, containerPath: "/dev/null")
-                var plan = PrestartPlan(devices: [device], hostDevices: [HostDevice(type: .character, number: null)])
+                let node = ResolvedNode(hostPath: "/dev/null", containerPath: "/dev/null", type: .character, number: null)
+                var plan = PrestartPlan(nodes: [device.node(node, index: 0)])
                 // The second mknod of the same name fails with EEXIST, inside the mounted tmpfs.
-                plan.actions.insert(.makeNode(key, .character, null), at: 2)
+                plan.actions.insert(.makeNode(NodeName(key), .character, null), at: 2)
 
                 let failure = #expect(throws: HookFailure.self) {
                     try PassthroughDirectory(containerDirectory: container).apply(plan)
@@ -243,7 +244,8 @@ extension RootIntegrationTests {
                 let container = try scratch.makeDirectory("ct")
                 let key = DeviceKey(index: 0)!
                 let device = RequestedDevice(key: key, spec: DeviceSpec(path: "/dev/null"), hostUID: 0, hostGID: 0, mode: 0o660, containerPath: "/dev/null")
-                var plan = PrestartPlan(devices: [device], hostDevices: [HostDevice(type: .character, number: DeviceNumber(major: 1, minor: 3))])
+                let node = ResolvedNode(hostPath: "/dev/null", containerPath: "/dev/null", type: .character, number: DeviceNumber(major: 1, minor: 3))
+                var plan = PrestartPlan(nodes: [device.node(node, index: 0)])
                 plan.actions[0] = .mountTmpfs(options: "nr_inodes=not-a-number")
 
                 let failure = #expect(throws: HookFailure.self) {
@@ -328,6 +330,82 @@ extension RootIntegrationTests {
                 }
                 #expect(failure?.device == "dev0 (/dev/does-not-exist-xyz)")
                 // That failed start took away the earlier tmpfs first: nothing is left.
+            }
+        }
+
+        @Test("pre-start gives each node a USB entry matches, named by key and index, recorded as grants of its key; an optional one with no match is pending")
+        func usbEntriesAreResolvedAtStart() throws {
+            try RootScratch.with { scratch in
+                let sysfs = try StandInSysfs(scratch)
+                let adapter = try sysfs.device("1-2", vendor: "10c4", product: "ea60", serial: "0001", address: 5)
+                try sysfs.node(adapter + "/1-2:1.0/ttyUSB0/tty/ttyUSB0", dev: "188:0", name: "ttyUSB0", subsystem: "tty")
+                _ = try sysfs.device("1-3", vendor: "10c4", product: "ea60", serial: "0002", address: 6)
+                let container = try scratch.makeDirectory("ct")
+                try RootFixture.writeFile(container + "/config", """
+                    lxc.monitor.unshare = 1
+                    lxc.cgroup2.devices.deny = a
+                    lxc.cgroup2.devices.allow = c 189:* rwm
+                    lxc.cgroup2.devices.allow = c 188:0 rwm
+                    lxc.cgroup2.devices.allow = c 1:5 rwm
+                    dev0: usb=10c4:ea60,serial=0001,nodes=all,gid=20,mode=0640
+                    dev1: usb=1a6e:089a;18d1:9302,required=0
+                    dev2: /dev/zero
+                    dev3: usb-port=1-3
+
+                    """)
+                let context = try RootFixture.context("pre-start", container: container)
+                let outcome = try Prestart.run(
+                    context, proxmoxDirectory: scratch.path("no-pve"), records: scratch.records, hierarchy: .v2, resolver: DeviceResolver(sysfs: sysfs.sysfs))
+                #expect(outcome.count == 4)
+                #expect(outcome.pending == [
+                    "dev1 (usb 1a6e:089a;18d1:9302): no USB device matches 1a6e:089a;18d1:9302 now; optional (required=0): pending, "
+                        + "'lxc-passthrough watch' puts it in when it appears",
+                ])
+                let passthrough = container + "/lxc-passthrough"
+                #expect(try RootFixture.entries(passthrough).sorted() == ["autodev-error", "dev0", "dev0.1", "dev2", "dev3", "devices"])
+                let text = String(decoding: try RootFixture.readFile(passthrough + "/devices"), as: UTF8.self)
+                #expect(text == "lxc-passthrough device list 1\ndev0 c 189 4 /dev/bus/usb/001/005\ndev0.1 c 188 0 /dev/ttyUSB0\n"
+                    + "dev2 c 1 5 /dev/zero\ndev3 c 189 5 /dev/bus/usb/001/006\n")
+                for (name, major, minor) in [("dev0", UInt32(189), UInt32(4)), ("dev0.1", 188, 0)] {
+                    let node = try #require(RootFixture.status(passthrough + "/" + name))
+                    #expect(node.st_mode == S_IFCHR | 0o640 && node.st_gid == 20 && node.st_uid == 0, "\(name)")
+                    #expect(DeviceNumber(node.st_rdev) == DeviceNumber(major: major, minor: minor), "\(name)")
+                }
+                let containerInfo = try #require(RootFixture.statusFollowing(container))
+                let record = try #require(try scratch.records.read(for: containerInfo))
+                #expect(record.grants.map { "\($0.key!) \($0.containerPath) \($0.node.name)" } == [
+                    "dev0 /dev/bus/usb/001/005 dev0", "dev0 /dev/ttyUSB0 dev0.1", "dev2 /dev/zero dev2", "dev3 /dev/bus/usb/001/006 dev3",
+                ])
+                try Poststop.run(RootFixture.context("post-stop", container: container), records: scratch.records)
+            }
+        }
+
+        @Test("a required USB entry with no match, a node whose rule is not written, or sysfs that cannot be read refuses the start, naming the entry")
+        func usbEntriesRefuseTheStart() throws {
+            try RootScratch.with { scratch in
+                let sysfs = try StandInSysfs(scratch)
+                let adapter = try sysfs.device("1-2", vendor: "10c4", product: "ea60", serial: "0001", address: 5)
+                try sysfs.node(adapter + "/1-2:1.0/ttyUSB0/tty/ttyUSB0", dev: "188:0", name: "ttyUSB0", subsystem: "tty")
+                let container = try scratch.makeDirectory("ct")
+                let rules = "lxc.monitor.unshare = 1\nlxc.cgroup2.devices.deny = a\nlxc.cgroup2.devices.allow = c 189:4 rwm\n"
+                let refusal = { (entry: String) throws -> HookFailure? in
+                    try RootFixture.writeFile(container + "/config", rules + "dev4: " + entry + "\n")
+                    return #expect(throws: HookFailure.self) {
+                        try Prestart.run(
+                            RootFixture.context("pre-start", container: container), proxmoxDirectory: scratch.path("no-pve"), records: scratch.records,
+                            hierarchy: .v2, resolver: DeviceResolver(sysfs: sysfs.sysfs))
+                    }
+                }
+                let absent = try refusal("usb=1a6e:089a")
+                #expect(absent?.device == "dev4 (usb 1a6e:089a)" && absent?.message == "no USB device matches 1a6e:089a now")
+                let unruled = try refusal("usb-port=1-2,nodes=all")
+                #expect(unruled?.device == "dev4 (usb port 1-2)")
+                #expect(unruled?.message.hasPrefix("/dev/ttyUSB0: ") == true && unruled?.message.contains("c 188:0") == true, "\(String(describing: unruled))")
+                try sysfs.file(adapter + "/idVendor", "zz\n")
+                let unreadable = try refusal("usb=10c4:ea60,required=0")
+                #expect(unreadable?.device == "dev4 (usb 10c4:ea60)")
+                #expect(unreadable?.message == "cannot read the host's USB devices from sysfs: \(sysfs.root)/bus/usb/devices/1-2/idVendor: 'zz' is not four hexadecimal digits")
+                #expect(RootFixture.status(container + "/lxc-passthrough") == nil, "a refused start leaves nothing")
             }
         }
 

@@ -5,7 +5,9 @@ import Testing
 struct DeviceSpecTests {
     @Test func defaultsApplyWhenOnlyAPathIsGiven() throws {
         let spec = try DeviceSpec.parse("/dev/ttyUSB0")
-        #expect(spec == DeviceSpec(path: "/dev/ttyUSB0", mode: 0o660, uid: 0, gid: 0, denyWrite: false))
+        #expect(spec == DeviceSpec(path: "/dev/ttyUSB0"))
+        #expect(spec.options == NodeOptions(), "nothing but the path is recorded as given")
+        #expect((spec.mode, spec.uid, spec.gid, spec.denyWrite, spec.required) == (0o660, 0, 0, false, true))
     }
 
     @Test func everyKeyIsRead() throws {
@@ -146,11 +148,21 @@ struct DeviceSpecTests {
         #expect(throws: DeviceSpec.Failure.invalidBoolean(key: "required", text: "maybe")) { try DeviceSpec.parse("/dev/a,required=maybe") }
     }
 
-    @Test func entryValueWritesOnlyWhatDiffersFromTheDefaults() throws {
-        #expect(DeviceSpec.entryValue(path: "/dev/a", mode: nil, uid: nil, gid: nil, denyWrite: false) == "/dev/a")
-        let value = DeviceSpec.entryValue(path: "/dev/a", mode: 0o600, uid: 1, gid: 2, denyWrite: true, required: false, mountPath: "/dev/b")
-        #expect(value == "/dev/a,mode=0600,uid=1,gid=2,deny-write=1,required=0,mp=/dev/b")
-        #expect(try DeviceSpec.parse(value) == DeviceSpec(path: "/dev/a", mode: 0o600, uid: 1, gid: 2, denyWrite: true, required: false, mountPath: "/dev/b"))
+    @Test func entryValueWritesOnlyWhatWasGiven() throws {
+        #expect(DeviceSpec(path: "/dev/a").entryValue == "/dev/a")
+        let spec = DeviceSpec(path: "/dev/a", mode: 0o600, uid: 1, gid: 2, denyWrite: true, required: false, mountPath: "/dev/b")
+        #expect(spec.entryValue == "/dev/a,mode=0600,uid=1,gid=2,deny-write=1,required=0,mp=/dev/b")
+        #expect(try DeviceSpec.parse(spec.entryValue) == spec)
+        // A default given explicitly is kept as given.
+        #expect(try DeviceSpec.parse("/dev/a,mode=0660,uid=0").entryValue == "/dev/a,mode=0660,uid=0")
+    }
+
+    @Test("a path with '=' is written with its key, so that it is read back as a path")
+    func pathWithEqualsSignIsWrittenWithItsKey() throws {
+        let spec = try DeviceSpec.parse("path=/dev/a=b")
+        #expect(spec.path == "/dev/a=b")
+        #expect(spec.entryValue == "path=/dev/a=b")
+        #expect(try DeviceSpec.parse(spec.entryValue) == spec)
     }
 
     @Test func twoEntriesCannotShareAContainerPath() {

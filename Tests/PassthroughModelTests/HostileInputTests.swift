@@ -39,6 +39,6 @@ struct HostileInputTests {
         for index in 0..<300 { text += "dev\(index % 256) c 1 \(index) /dev/x\(index)\n" }
         // 300 entries with keys up to dev255 decode (repeated keys are pre-start's to refuse); dev999 does not.
         #expect((try? DeviceList.decode(text))?.items.count == 300)
-        #expect(throws: DeviceList.Failure(line: 302, message: "bad key 'dev999'")) { try DeviceList.decode(text + "dev999 c 1 1 /dev/y\n") }
+        #expect(throws: DeviceList.Failure(line: 302, message: "bad node name 'dev999'")) { try DeviceList.decode(text + "dev999 c 1 1 /dev/y\n") }
     }
 }

@@ -68,8 +68,8 @@ struct PlanTests {
             HostDevice(type: .character, number: DeviceNumber(major: 188, minor: 0)),
             HostDevice(type: .character, number: DeviceNumber(major: 188, minor: 1)),
         ]
-        let plan = PrestartPlan(devices: devices, hostDevices: hosts, containerRoot: (100000, 100000))
-        let dev0 = DeviceKey(index: 0)!, dev4 = DeviceKey(index: 4)!
+        let plan = PrestartPlan(nodes: try Self.nodes(devices, hosts), containerRoot: (100000, 100000))
+        let dev0 = NodeName(DeviceKey(index: 0)!), dev4 = NodeName(DeviceKey(index: 4)!)
         #expect(plan.actions == [
             .mountTmpfs(options: PrestartPlan.tmpfsOptions),
             .makeNode(dev0, .character, DeviceNumber(major: 188, minor: 0)),
@@ -83,8 +83,40 @@ struct PlanTests {
         ])
     }
 
+    /// Each path entry's one node, the device at `hosts` (as the resolver would find it).
+    static func nodes(_ devices: [RequestedDevice], _ hosts: [HostDevice]) throws -> [PlannedNode] {
+        try zip(devices, hosts).map { device, host in
+            let path = try #require(device.containerPath)
+            return device.node(ResolvedNode(hostPath: path, containerPath: path, type: host.type, number: host.number), index: 0)
+        }
+    }
+
+    @Test("a USB entry's nodes are named by its key and their index, and listed at their own paths")
+    func aUSBEntrysNodesAreNamedByIndex() throws {
+        let devices = try DevicePlanner.requestedDevices(entries: entries([(3, "usb=10c4:ea60,nodes=all,gid=20")]), idMap: IDMap())
+        #expect(devices.first?.containerPath == nil, "a USB entry's paths are its nodes'")
+        let found = [
+            ResolvedNode(hostPath: "/dev/bus/usb/001/005", containerPath: "/dev/bus/usb/001/005", type: .character, number: DeviceNumber(major: 189, minor: 4)),
+            ResolvedNode(hostPath: "/dev/ttyUSB0", containerPath: "/dev/ttyUSB0", type: .character, number: DeviceNumber(major: 188, minor: 0)),
+        ]
+        let device = try #require(devices.first)
+        let nodes = found.enumerated().map { device.node($1, index: $0) }
+        #expect(nodes.map(\.name.description) == ["dev3", "dev3.1"])
+        #expect(nodes.allSatisfy { $0.label == "dev3 (usb 10c4:ea60)" && $0.hostGID == 20 && $0.isFound })
+        #expect(nodes[1].about("rule out of date") == "/dev/ttyUSB0: rule out of date")
+        let plan = PrestartPlan(nodes: nodes)
+        guard case .writeList(let text) = plan.actions.last else { Issue.record("no list"); return }
+        #expect(text == "lxc-passthrough device list 1\ndev3 c 189 4 /dev/bus/usb/001/005\ndev3.1 c 188 0 /dev/ttyUSB0\n")
+        #expect(try DeviceList.decode(text).items.map(\.name) == [NodeName(DeviceKey(index: 3)!), NodeName(DeviceKey(index: 3)!, index: 1)])
+    }
+
+    @Test(arguments: ["dev3.0", "dev3.01", "dev3.", "dev3.x", "dev256.1", "dev3.1.2", "dev3.-1"])
+    func nodeNamesAreCanonical(text: String) {
+        #expect(NodeName(text) == nil)
+    }
+
     @Test func noDevicesMeansNothingToDo() {
-        #expect(PrestartPlan(devices: [], hostDevices: []).actions.isEmpty)
+        #expect(PrestartPlan(nodes: []).actions.isEmpty)
     }
 
     @Test func listFor256LongPathsFitsTheTmpfs() throws {
@@ -92,7 +124,7 @@ struct PlanTests {
         #expect(long.utf8.count == 255)
         let values = (0...255).map { ($0, String(long.dropLast(3)) + format3($0)) }
         let devices = try DevicePlanner.requestedDevices(entries: entries(values), idMap: IDMap())
-        let plan = PrestartPlan(devices: devices, hostDevices: Array(repeating: HostDevice(type: .block, number: DeviceNumber(major: 7, minor: 0)), count: 256))
+        let plan = PrestartPlan(nodes: try Self.nodes(devices, Array(repeating: HostDevice(type: .block, number: DeviceNumber(major: 7, minor: 0)), count: 256)))
         guard case .writeList(let text) = plan.actions.last else { Issue.record("no list"); return }
         // The tmpfs is mounted with size=1m.
         #expect(text.utf8.count < 1 << 20)

@@ -2,27 +2,25 @@ import PassthroughModel
 
 /// What `attach` asks for: a device and its node's options, as `add` takes them.
 public struct AttachRequest: Sendable {
+    /// The device on the host.
     public var path: String
-    public var mode: UInt32?
-    public var uid: UInt32?
-    public var gid: UInt32?
-    public var denyWrite: Bool
-    /// `mp=`: where the node goes in the container, when not at `path`.
-    public var mountPath: String?
+    /// How its node is made; `mountPath`: where it goes in the container, when not at `path`.
+    public var options: NodeOptions
     /// Only the running container: no devN entry, no sync.
     public var temporary: Bool
+
+    public init(path: String, options: NodeOptions = NodeOptions(), temporary: Bool = false) {
+        self.path = path
+        self.options = options
+        self.temporary = temporary
+    }
 
     public init(
         path: String, mode: UInt32? = nil, uid: UInt32? = nil, gid: UInt32? = nil, denyWrite: Bool = false,
         mountPath: String? = nil, temporary: Bool = false
     ) {
-        self.path = path
-        self.mode = mode
-        self.uid = uid
-        self.gid = gid
-        self.denyWrite = denyWrite
-        self.mountPath = mountPath
-        self.temporary = temporary
+        self.init(
+            path: path, options: NodeOptions(mode: mode, uid: uid, gid: gid, denyWrite: denyWrite, mountPath: mountPath), temporary: temporary)
     }
 }
 
@@ -183,11 +181,10 @@ extension Administration {
     func planAttach(
         _ request: AttachRequest, _ document: ConfigDocument, running: RunningContainer, record: GrantRecord, include: String
     ) throws(AdminError) -> (AttachResult, PlannedGrant, ConfigDocument) {
-        for text in [request.path] + (request.mountPath.map { [$0] } ?? []) {
+        for text in [request.path, request.options.mountPath].compactMap({ $0 }) {
             if let problem = DevicePath.controlCharacterProblem(text) { throw AdminError(problem) }
         }
-        let value = DeviceSpec.entryValue(
-            path: request.path, mode: request.mode, uid: request.uid, gid: request.gid, denyWrite: request.denyWrite, mountPath: request.mountPath)
+        let value = DeviceSpec(selector: .path(request.path), options: request.options).entryValue
         let spec: DeviceSpec
         do {
             spec = try DeviceSpec.parse(value)
@@ -199,9 +196,7 @@ extension Administration {
         var key: DeviceKey?
         var sync: SyncResult?
         if !request.temporary {
-            (key, sync) = try add(
-                &edited, path: request.path, mode: request.mode, uid: request.uid, gid: request.gid, denyWrite: request.denyWrite,
-                mountPath: request.mountPath, include: include)
+            (key, sync) = try add(&edited, spec, include: include)
         }
         let planned = try planGrant(spec, key: key, host: host, running: running, record: record, label: request.path)
         return (AttachResult(key: key, node: planned.node, rules: planned.rules, sync: sync), planned, edited)
@@ -224,9 +219,13 @@ extension Administration {
         } catch {
             throw AdminError("\(error)")
         }
+        guard let containerPath = spec.containerPath else {
+            // attach takes a path, and the watcher passes over USB entries: nothing plans a USB grant live yet.
+            throw AdminError("\(label): USB entries are not given to a running container yet")
+        }
         let owned = DevicePlanner.nodeOwnerAndMode(of: spec, hostUID: owner.uid, idMap: running.idMap)
         let node = DeviceNode(
-            containerPath: spec.containerPath, type: host.type, number: host.number, mode: owned.mode,
+            containerPath: containerPath, type: host.type, number: host.number, mode: owned.mode,
             hostUID: owned.uid, hostGID: owner.gid, readOnly: spec.denyWrite, root: HostIDs(uid: root.uid, gid: root.gid))
         let grant = GrantRecord.Grant(
             key: key, containerPath: node.containerPath, type: node.type, number: node.number, readOnly: node.readOnly,
@@ -255,9 +254,17 @@ extension Administration {
             let before = try currentRecord(live, running, document)
             let index = try grantIndex(target, in: before, document)
             let grant = before.grants[index]
+            // A USB entry gives several nodes under one key; detach takes out one node. Removing the
+            // entry with one of them would leave the others given under no entry: refused, not half done.
+            if !temporary, let key = grant.key, before.grants.filter({ $0.key == key }).count > 1 {
+                throw AdminError("\(key) gave container '\(container.name)' \(before.grants.filter { $0.key == key }.count) nodes, and detach takes out one: "
+                    + "detach --temporary takes out the node at \(OctalEscape.escapeForTerminal(grant.containerPath)) alone; "
+                    + "'lxc-passthrough remove' and a restart take out the entry")
+            }
             let withheld = grant.key.flatMap { key in
-                document.deviceLines().first(where: { $0.key == key }).flatMap { try? DeviceSpec.parse($0.value) }.map {
-                    GrantRecord.Withheld(key: key, path: $0.path)
+                // An entry that does not parse is not withheld: the watcher gives nothing for it anyway.
+                document.parsedEntries().first(where: { $0.key == key })?.parsed.map {
+                    GrantRecord.Withheld(key: key, path: $0.selector.description)
                 }
             }
             // The config's edit is made (in memory) before anything is taken back: one that cannot be made changes nothing.
@@ -307,8 +314,11 @@ extension Administration {
         } catch {
             throw AdminError("'\(target)' is neither a device key (dev0 to dev255) nor a device path: \(error)")
         }
-        guard let index = record.grants.lastIndex(where: { $0.containerPath == spec.containerPath }) else {
-            throw notPlaced(spec.containerPath)
+        guard let containerPath = spec.containerPath else {
+            throw AdminError("'\(target)' is neither a device key (dev0 to dev255) nor a device path: a USB device is detached by its entry's key")
+        }
+        guard let index = record.grants.lastIndex(where: { $0.containerPath == containerPath }) else {
+            throw notPlaced(containerPath)
         }
         return index
     }

@@ -67,7 +67,7 @@ extension Administration {
         try ConfigStore.underLock(container) { document throws(AdminError) in
             var result = ReconcileResult()
             var followUp = ReconcileFollowUp()
-            let lines = document.deviceLines()
+            let lines = document.parsedEntries()
             guard Administration.includesPassthrough(document), !lines.isEmpty || !document.blockContent.isEmpty else { return (result, followUp) }
             if let (running, held) = try reconcileDevices(lines, document, live: live, into: &result, changes: &followUp) {
                 followUp.held = held.map { ReconcileFollowUp.Held(label: $0.label, grant: $0.grant, running: running) }
@@ -101,11 +101,11 @@ extension Administration {
     /// devices taken back, each one's label and grant (to say who still
     /// holds it); nil when the container was not acted on.
     private func reconcileDevices(
-        _ lines: [(key: DeviceKey?, name: String, value: String, lineNumber: Int)], _ document: ConfigDocument, live: LiveSystem,
+        _ lines: [ParsedEntry], _ document: ConfigDocument, live: LiveSystem,
         into result: inout ReconcileResult, changes: inout ReconcileFollowUp
     ) throws(AdminError) -> (RunningContainer, [(label: String, grant: GrantRecord.Grant)])? {
         let entries = reconcileEntries(lines)
-        result.devicePaths = entries.map(\.spec.path)
+        result.devicePaths = entries.compactMap(\.spec.path)
         // The record as the file says, to see cheaply whether anything is to be done.
         let recorded = try live.record(of: container)
         result.deviceNumbers = entries.compactMap { entry -> DeviceNumber? in
@@ -136,7 +136,7 @@ extension Administration {
         // A take-back at a path a give of this pass takes over (a device renumbered behind its path) leaves
         // its node there for that give, which takes it out as it puts the new one in: one entry into the
         // container, not two.
-        let givenPaths = Set(plan.give.map(\.entry.spec.containerPath))
+        let givenPaths = Set(plan.give.compactMap(\.entry.spec.containerPath))
         var handedOver: [String: TakenBack] = [:]
         // The line of a take-back whose node was taken out at its path as `removal` says.
         func tookBack(_ taken: TakenBack, _ removal: Removal) {
@@ -189,9 +189,11 @@ extension Administration {
             }
         }
         for (entry, device) in plan.give {
-            let label = "\(entry.key) (\(OctalEscape.escapeForTerminal(entry.spec.path)))"
+            let label = "\(entry.key) (\(OctalEscape.escapeForTerminal(entry.spec.selector.description)))"
+            // The plan gives path entries only, which have a container path.
+            guard let containerPath = entry.spec.containerPath else { continue }
             // A node left by a take-back of this pass blocks it as the plan's left nodes do.
-            if let left = record.leftNode(at: entry.spec.containerPath, orOf: device.type, device.number) {
+            if let left = record.leftNode(at: containerPath, orOf: device.type, device.number) {
                 result.actions.append("\(label): not given: the node left at \(OctalEscape.escapeForTerminal(left.containerPath)) is in the way")
                 continue
             }
@@ -199,19 +201,19 @@ extension Administration {
                 let planned = try planGrant(entry.spec, key: entry.key, host: device, running: running, record: record, label: label)
                 let grantsBefore = record.grants.count
                 defer { if record.grants.count > grantsBefore, let given = record.grants.last { changes.given.append(given) } }
-                if let taken = handedOver.removeValue(forKey: entry.spec.containerPath) {
+                if let taken = handedOver.removeValue(forKey: containerPath) {
                     let outcome = giveReplacing(taken, planned, live: live, running: running, record: &record)
                     if let removal = outcome.removal { tookBack(taken, removal) }
                     if let failure = outcome.failure {
                         if outcome.removal == nil { result.actions.append("\(taken.label): \(failure)") }
                         unsaved = true
-                        throw outcome.removal == nil ? Replacement.pathTaken(entry.spec.containerPath) : failure
+                        throw outcome.removal == nil ? Replacement.pathTaken(containerPath) : failure
                     }
                 } else {
                     record = try give(planned, live: live, running: running, record: record)
                 }
                 unsaved = false
-                let at = entry.spec.mountPath == nil ? "" : " at \(OctalEscape.escapeForTerminal(entry.spec.containerPath))"
+                let at = entry.spec.mountPath == nil ? "" : " at \(OctalEscape.escapeForTerminal(containerPath))"
                 result.actions.append("\(label): \(device.type.rawValue) \(device.number) given\(at), mode \(octal(planned.node.mode))"
                     + (entry.spec.denyWrite ? ", read-only" : ""))
             } catch {
@@ -323,12 +325,22 @@ extension Administration {
     /// The entries that parse, each with what its path is on the host now;
     /// an entry whose container path an earlier one claims is left out, as
     /// pre-start refuses it.
-    func reconcileEntries(_ lines: [(key: DeviceKey?, name: String, value: String, lineNumber: Int)]) -> [ReconcilePlan.Entry] {
+    ///
+    /// An entry that does not parse (or whose name is no device key) is
+    /// passed over on purpose: there is nothing it could be given, pre-start
+    /// refuses a start with it, and `check` and `list` say why; a watcher
+    /// saying it at every event would only repeat them. A grant of the
+    /// running container under its key stays as it is (the plan leaves grants
+    /// no entry names), as it does while an entry is being edited.
+    func reconcileEntries(_ lines: [ParsedEntry]) -> [ReconcilePlan.Entry] {
         var claimed = Set<String>()
         var entries: [ReconcilePlan.Entry] = []
         for line in lines.sorted(by: { ($0.key?.index ?? Int.max) < ($1.key?.index ?? Int.max) }) {
-            guard let key = line.key, let spec = try? DeviceSpec.parse(line.value), claimed.insert(spec.containerPath).inserted else { continue }
-            entries.append(ReconcilePlan.Entry(key: key, spec: spec, host: lookUp(spec.path)))
+            // USB entries are not followed by the watcher yet: passed over.
+            guard let key = line.key, let spec = line.parsed, let path = spec.path, let containerPath = spec.containerPath,
+                  claimed.insert(containerPath).inserted
+            else { continue }
+            entries.append(ReconcilePlan.Entry(key: key, spec: spec, host: lookUp(path)))
         }
         return entries
     }

@@ -1,0 +1,34 @@
+/// What an entry's selector means on the host now: the device nodes it
+/// gives, or why there are none, in the words pre-start uses. Pure: the
+/// system layer looks (`DeviceResolver`).
+public enum Resolution: Equatable, Sendable {
+    /// One node for a path; for a USB selector, the nodes of every device
+    /// that matches, never none (that is `missing`).
+    case nodes([ResolvedNode])
+    /// Nothing there now: a path not found, no USB device that matches.
+    case missing(String)
+    /// A path that names something other than a device.
+    case notADevice(String)
+}
+
+/// One host device node an entry gives: where it is on the host, where it
+/// goes in the container, and what it is.
+public struct ResolvedNode: Hashable, Sendable {
+    /// `/dev/ttyUSB0`, `/dev/bus/usb/001/005`: the path as written for a path
+    /// entry; `/dev/` and the node's `DEVNAME` for a USB device's node.
+    public var hostPath: String
+    /// Where it appears in the container: `mp`, or its host path (normalized).
+    public var containerPath: String
+    public var type: DeviceType
+    public var number: DeviceNumber
+
+    public init(hostPath: String, containerPath: String, type: DeviceType, number: DeviceNumber) {
+        self.hostPath = hostPath
+        self.containerPath = containerPath
+        self.type = type
+        self.number = number
+    }
+
+    /// The type and number, as `stat` would give them.
+    public var device: HostDevice { HostDevice(type: type, number: number) }
+}
