@@ -22,7 +22,10 @@ struct Watch: ParsableCommand {
                 with the entry's mode and mapped owner), optional entries (required=0)
                 included;
               - every container's rules block follows its devices, as 'sync' writes
-                it, so no start fails because a device got a new number.
+                it, so no start fails because a device got a new number;
+              - an unprivileged container, which the kernel's uevents do not reach, is
+                sent one for each node given or taken (add or remove, DEVNAME where it
+                has the node), so udev and libusb's hotplug inside hear of it.
 
             At its start it looks at everything, so a replug while it was down is caught up. \
             Only one watcher runs per container path: a second one refuses to start, naming the first.
