@@ -8,13 +8,13 @@
 #   KIND WHO renumber SEEN_US DONE_US REFUSED   a replug with a new number (WHO: replug, ours; floor)
 #   memory RSS_KB HWM_KB
 #   unrelated PAIRS CPU_NS                      CPU time of PAIRS unrelated plug-ins and outs
-#   scale N RSS_ALONE_KB RSS_WITH_N_KB RSS_AFTER_KB
+#   scale N RSS_ALONE_KB RSS_WITH_N_KB RSS_AFTER_KB [RSS_AFTER_AGAIN_KB]   (again: made and removed a second time)
 function sortn(a, n,    i, j, t) { for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j > 0 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t } }
 function pct(a, n, p,    k) { k = int((n - 1) * p + 0.5) + 1; return a[k] }
 $1 == "idle" { idle = $2; cpu = $3; wakeups = $4; next }
 $1 == "memory" { rss = $2; hwm = $3; next }
 $1 == "unrelated" { pairs = $2; unrelated = $3; next }
-$1 == "scale" { scale = $2; alone = $3; with = $4; after = $5; next }
+$1 == "scale" { scale = $2; alone = $3; with = $4; after = $5; again = $6; next }
 {
     key = $1 " " $2 " " $3
     if (!(key in known)) { known[key] = 1; order[++keys] = key }
@@ -47,7 +47,9 @@ END {
     printf "Memory, 50 containers of 256 entries: %.1f MB resident (peak %.1f MB).\n", rss / 1024, hwm / 1024
     if (scale) {
         printf "Scale: %d more containers of 4 entries defined beside the running one (rows `alone` and `beside-%d`). ", scale, scale
-        printf "Resident size: %.1f MB alone, %.1f MB with them, %.1f MB after they were removed. ", alone / 1024, with / 1024, after / 1024
+        printf "Resident size: %.1f MB alone, %.1f MB with them, %.1f MB after they were removed", alone / 1024, with / 1024, after / 1024
+        if (again) printf ", %.1f MB after they were made and removed a second time", again / 1024
+        printf ". "
         printf "An unrelated loop device plugged in and out %d times (its uevents concern no container): %.3f ms of CPU each time.\n", pairs, unrelated / pairs / 1e6
     }
 }

@@ -29,8 +29,18 @@ final class UeventTeller {
 
     /// Tells the running container of what a look took back and gave; one
     /// line for each that could not be told, without the container's name.
-    func tell(_ followUp: ReconcileFollowUp) -> [String] {
-        guard let running = followUp.running, !followUp.given.isEmpty || !followUp.taken.isEmpty else { return [] }
+    ///
+    /// A device the host's record says the container holds and that was not
+    /// read yet (pre-start gave it) is read from sysfs now, while it is
+    /// there, so that its removal can be told.
+    func tell(_ followUp: ReconcileFollowUp, container: ManagedContainer, live: LiveSystem) -> [String] {
+        let unread = followUp.recorded.filter { known[container.directory]?[Device(type: $0.type, number: $0.number)] == nil }
+        guard followUp.running != nil || !unread.isEmpty else { return [] }
+        // A look with nothing to do did not ask whether the container runs.
+        guard let running = followUp.running ?? { () -> RunningContainer? in
+            if case .running(let found) = try? live.state(of: container) { return found }
+            return nil
+        }() else { return [] }
         let directory = running.container.directory
         var lines: [String] = []
         do throws(SystemError) {
@@ -41,6 +51,12 @@ final class UeventTeller {
             return ["cannot tell whether the kernel's uevents reach the container: \(error); it is not told of its devices"]
         }
         guard running.isAlive, reached[directory]?.reached == false else { return [] }
+        let given = Set(followUp.given.map { Device(type: $0.type, number: $0.number) })
+        for grant in unread where !given.contains(Device(type: grant.type, number: grant.number)) {
+            if let described = try? sysfs.device(grant.type, grant.number) {
+                known[directory, default: [:]][Device(type: grant.type, number: grant.number)] = described
+            }
+        }
         for grant in followUp.taken {
             let device = Device(type: grant.type, number: grant.number)
             // Known since it was given, or still there (its path names another device now).

@@ -18,6 +18,41 @@ extension EndToEndTests {
             }
         }
 
+        /// busybox's uevent applet, started by the container's init, runs its command once per message
+        /// heard on the container's uevent socket.
+        static func listen(_ ct: Container) throws {
+            let inittab = try FileHandle(forWritingTo: URL(fileURLWithPath: ct.directory + "/rootfs/etc/inittab"))
+            try inittab.seekToEnd()
+            try inittab.write(contentsOf: Data("::respawn:/bin/busybox uevent /bin/sh -c 'env >> /tmp/uevents; echo -- >> /tmp/uevents'\n".utf8))
+            try inittab.close()
+        }
+
+        @Test("a device pre-start gave, unplugged while the watcher runs, is told to an unprivileged container as an unplug")
+        func givenAtStartThenUnplugged() throws {
+            let image = try ImageFile()
+            let number = LoopControl.freeNumber()
+            var loop: PluggedLoop? = try PluggedLoop(number: number, image: image.path)
+            try withContainer("uevent-start", unprivileged: true, firstLines: ContainerKind.unprivilegedUserns.firstLines) { ct in
+                let added = passthrough("add", ct.name, try #require(loop).device, "--mp", "/dev/stick")
+                try #require(added.succeeded, "\(added)")
+                try Self.listen(ct)
+                let watcher = try WatcherProcess()
+                try #require(ct.start().succeeded, "\(ct.log)")
+                #expect(ct.opens("/dev/stick"))
+                #expect(eventually { ct.attach("ps | grep -q '[b]usybox uevent'").succeeded }, "the listener runs")
+                // The watcher reads the device from sysfs once it sees the container run (its start's record).
+                Thread.sleep(forTimeInterval: 0.5)
+                try loop?.unplug()
+                loop = nil
+                #expect(eventually { ct.lacks("/dev/stick") }, "taken back: \(watcher.log)")
+                #expect(eventually { Self.heard(ct).contains { $0["ACTION"] == "remove" && $0["DEVNAME"] == "stick" } }, "\(Self.heard(ct))\n\(watcher.log)")
+                let remove = try #require(Self.heard(ct).first { $0["ACTION"] == "remove" && $0["DEVNAME"] == "stick" })
+                #expect(remove["DEVPATH"] == "/devices/virtual/block/loop\(number)" && remove["SUBSYSTEM"] == "block", "\(remove)")
+                #expect(!watcher.log.contains("not told"), "\(watcher.log)")
+                watcher.stop()
+            }
+        }
+
         @Test("a device given and taken back live is told to software inside as a plug and an unplug, at the container's path, from the kernel's port; a privileged container is not sent ours",
               arguments: ContainerKind.runnable)
         func givenAndTakenAreHeard(kind: ContainerKind) throws {
@@ -29,15 +64,10 @@ extension EndToEndTests {
                 try withContainer("uevent", unprivileged: kind.unprivileged, firstLines: kind.firstLines) { ct in
                     let added = passthrough("add", ct.name, link, "--mp", "/dev/stick", "--required=0")
                     try #require(added.succeeded, "\(added)")
-                    // busybox's uevent applet, started by the container's init, runs its command once per message
-                    // heard on the container's uevent socket.
-                    let inittab = try FileHandle(forWritingTo: URL(fileURLWithPath: ct.directory + "/rootfs/etc/inittab"))
-                    try inittab.seekToEnd()
-                    try inittab.write(contentsOf: Data("::respawn:/bin/busybox uevent /bin/sh -c 'env >> /tmp/uevents; echo -- >> /tmp/uevents'\n".utf8))
-                    try inittab.close()
+                    try Self.listen(ct)
                     let watcher = try WatcherProcess()
                     try #require(ct.start().succeeded, "\(ct.log)")
-                    #expect(eventually { ct.attach("pidof uevent || ps | grep -q '[b]usybox uevent'").succeeded }, "the listener runs")
+                    #expect(eventually { ct.attach("ps | grep -q '[b]usybox uevent'").succeeded }, "the listener runs")
                     // udev (here, the test) points the link at the device: the watcher gives it.
                     try FileManager.default.removeItem(atPath: link)
                     try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: try #require(loop).device)

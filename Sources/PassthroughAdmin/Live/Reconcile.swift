@@ -33,6 +33,9 @@ public struct ReconcileFollowUp {
     public var running: RunningContainer?
     public var given: [GrantRecord.Grant] = []
     public var taken: [GrantRecord.Grant] = []
+    /// What the host's record says the container holds after the look
+    /// (given by pre-start or by the watcher): what it may be told of later.
+    public var recorded: [GrantRecord.Grant] = []
 
     public init() {}
 
@@ -42,6 +45,7 @@ public struct ReconcileFollowUp {
         if other.running != nil { running = other.running }
         given += other.given
         taken += other.taken
+        recorded = other.recorded
     }
 }
 
@@ -111,6 +115,7 @@ extension Administration {
         result.deviceNumbers = entries.compactMap { entry -> DeviceNumber? in
             if case .device(let device) = entry.host { return device.number } else { return nil }
         } + (recorded.map { ($0.grants + $0.left).map(\.number) } ?? [])
+        changes.recorded = recorded?.grants ?? []
         guard !ReconcilePlan(entries: entries, grants: recorded?.grants ?? [], withheld: recorded?.withheld ?? [], left: recorded?.left ?? []).isEmpty
         else { return nil }
         let running: RunningContainer
@@ -250,6 +255,7 @@ extension Administration {
                 result.actions.append("\(error) (the devices taken back stay denied; they are taken back again at the next look)")
             }
         }
+        changes.recorded = record.grants
         return (running, heldAfterTakeBack)
     }
 
