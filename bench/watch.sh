@@ -227,7 +227,9 @@ make_scale() {
     done
     i=0
     until [ "$(grep -l '^# END lxc-passthrough' /var/lib/lxc/lxcpt-scale-$$-*/config 2>/dev/null | wc -l)" -eq $scale ]; do
-        i=$((i + 1)); [ $i -lt 600 ] || { echo "bench: the watcher did not sync the $scale configs" >&2; exit 1; }
+        i=$((i + 1)); [ $i -lt 600 ] || {
+            echo "bench: the watcher synced $(grep -l "^# END lxc-passthrough" /var/lib/lxc/lxcpt-scale-$$-*/config 2>/dev/null | wc -l) of the $scale configs in 60 s; its log ends:" >&2
+            tail -20 "$work/watch.log" >&2; exit 1; }
         sleep 0.1
     done
 }

@@ -37,12 +37,15 @@ struct DirectoryWatch: ~Copyable {
     }
 
     /// `inotify_add_watch(2)` on a directory (not following a symlink);
-    /// true when it was not watched before.
+    /// true when it was not watched before. A directory removed and made
+    /// again at the same path (a container destroyed and created again under
+    /// its name) is another directory, with another watch descriptor: it is
+    /// new, even while the old one's `IN_IGNORED` is still queued.
     @discardableResult
     mutating func watch(_ path: String, mask: UInt32) throws(SystemError) -> Bool {
         let wd = descriptor.withUnsafeNumber { inotify_add_watch($0, path, mask | UInt32(IN_ONLYDIR | IN_DONT_FOLLOW)) }
         guard wd >= 0 else { throw SystemError(call: "inotify_add_watch", path: path, errno: errno) }
-        let added = watches[path] == nil
+        let added = watches[path] != wd
         watches[path] = wd
         paths[wd] = path
         return added
@@ -80,8 +83,8 @@ struct DirectoryWatch: ~Copyable {
                 let nameBytes = buffer[(offset + header)..<min(count, offset + header + length)]
                 let name = String(decoding: nameBytes.prefix(while: { $0 != 0 }), as: UTF8.self)
                 let directory = paths[wd]
-                if mask & UInt32(IN_IGNORED) != 0, let path = paths.removeValue(forKey: wd) {
-                    // The directory went away: its watch is gone with it.
+                if mask & UInt32(IN_IGNORED) != 0, let path = paths.removeValue(forKey: wd), watches[path] == wd {
+                    // The directory went away: its watch is gone with it (not a newer one at its path).
                     watches[path] = nil
                 }
                 changes.append(Change(directory: directory, name: name, mask: mask))
