@@ -225,13 +225,30 @@ public struct ConfigReader {
                 let from = utf8.index(utf8.startIndex, offsetBy: start), to = utf8.index(utf8.startIndex, offsetBy: trimmedEnd)
                 lines.append(Substring(utf8[from..<to]))
             }
-            for index in 0..<bytes.count where bytes[index] == UInt8(ascii: "\n") {
-                add(index)
-                start = index + 1
+            while true {
+                let end = newline(in: bytes, from: start)
+                add(end)
+                guard end < bytes.count else { break }
+                start = end + 1
             }
-            add(bytes.count)
             return lines
         }!
+    }
+
+    /// The index of the first `\n` in `bytes` from `start`, or `bytes.count`.
+    /// Eight bytes at a time: byte by byte it was ten instructions a byte, for
+    /// every line of a config each hook reads (pre-start reads one three times).
+    static func newline(in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+        var index = start
+        let raw = UnsafeRawBufferPointer(bytes)
+        while index + 8 <= bytes.count {
+            // A word with a zero byte where `\n` was: (w - 0x01...) & ~w & 0x80... is non-zero then, and only then.
+            let word = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self) ^ 0x0a0a_0a0a_0a0a_0a0a
+            if (word &- 0x0101_0101_0101_0101) & ~word & 0x8080_8080_8080_8080 != 0 { break }
+            index += 8
+        }
+        while index < bytes.count && bytes[index] != UInt8(ascii: "\n") { index += 1 }
+        return index
     }
 
     /// `lxc.key = value` with whitespace around both trimmed; nil for comments,
