@@ -30,12 +30,18 @@ public enum Prestart {
         try directory.clear()
         let files = FileCache()
         let config = try ConfigLoader.load(context, proxmoxDirectory: proxmoxDirectory, files: files)
-        let requested = try DevicePlanner.requestedDevices(entries: config.devices, idMap: config.idMap)
+        // Entry by entry (as `DevicePlanner.requestedDevices`), keeping the container paths they
+        // claim: `resolve` goes on claiming USB nodes' paths in them, rather than hashing every path again.
+        var claimed: [String: DeviceKey] = [:]
+        var requested: [RequestedDevice] = []
+        for entry in config.devices {
+            requested.append(try DevicePlanner.requestedDevice(entry, idMap: config.idMap, claimed: &claimed))
+        }
         guard !requested.isEmpty else {
             try recordMonitor(context, records: records)
             return Outcome(count: 0, pending: [])
         }
-        var (nodes, pending) = try resolve(requested, resolver: resolver)
+        var (nodes, pending) = try resolve(requested, claimed: claimed, resolver: resolver)
         let settings: ConfigReader.StartSettings
         do {
             settings = try ConfigReader(readFile: files.content(of:)).startSettings(configPath: context.configFile)
@@ -88,13 +94,13 @@ public enum Prestart {
     /// resolved (sysfs unreadable), optional or not, and a node at a
     /// container path an earlier entry has (two USB entries that match one
     /// device, or one whose node is where a path entry puts its own).
-    static func resolve(_ requested: [RequestedDevice], resolver: DeviceResolver) throws(HookFailure) -> (nodes: [PlannedNode], pending: [String]) {
+    /// `claimed` holds the container path of each path entry (`DevicePlanner.requestedDevice`).
+    static func resolve(
+        _ requested: [RequestedDevice], claimed: [String: DeviceKey], resolver: DeviceResolver
+    ) throws(HookFailure) -> (nodes: [PlannedNode], pending: [String]) {
         var nodes: [PlannedNode] = []
         var pending: [String] = []
-        var claimed: [String: DeviceKey] = [:]
-        for device in requested {
-            if let containerPath = device.containerPath { claimed[containerPath] = device.key }
-        }
+        var claimed = claimed
         for device in requested {
             let resolution: Resolution
             do {

@@ -53,11 +53,11 @@ public enum DevicePlanner {
     public static func requestedDevice(
         key: DeviceKey, spec: DeviceSpec, idMap: IDMap, claimed: inout [String: DeviceKey]
     ) throws(HookFailure) -> RequestedDevice {
-        let label = spec.label(key)
         // A USB entry's container paths are those of the nodes found, claimed when they are (`claim`).
+        // The label is only made for a refusal: making it cost thousands of instructions per device.
         let containerPath = spec.containerPath
-        if let containerPath { try claim(containerPath, by: key, label: label, claimed: &claimed) }
-        let owner = try hostOwner(of: spec, idMap: idMap, label: label)
+        if let containerPath { try claim(containerPath, by: key, label: spec.label(key), claimed: &claimed) }
+        let owner = try hostOwner(of: spec, idMap: idMap, label: spec.label(key))
         let node = nodeOwnerAndMode(of: spec, hostUID: owner.uid, idMap: idMap)
         return RequestedDevice(
             key: key, spec: spec, hostUID: node.uid, hostGID: owner.gid, mode: node.mode, containerPath: containerPath)
@@ -65,21 +65,21 @@ public enum DevicePlanner {
 
     /// Claims `containerPath` for the entry `key`: refused when an earlier
     /// entry has it (two nodes at one path: the second would hide the first).
-    public static func claim(_ containerPath: String, by key: DeviceKey, label: String, claimed: inout [String: DeviceKey]) throws(HookFailure) {
+    public static func claim(_ containerPath: String, by key: DeviceKey, label: @autoclosure () -> String, claimed: inout [String: DeviceKey]) throws(HookFailure) {
         if let earlier = claimed[containerPath], earlier != key {
-            throw HookFailure(device: label, "the same path is already passed through by \(earlier)")
+            throw HookFailure(device: label(), "the same path is already passed through by \(earlier)")
         }
         claimed[containerPath] = key
     }
 
     /// The owner the entry asks for, as host ids; an id the container's id map
     /// does not map is refused (it would show up as nobody).
-    public static func hostOwner(of spec: DeviceSpec, idMap: IDMap, label: String) throws(HookFailure) -> (uid: UInt32, gid: UInt32) {
+    public static func hostOwner(of spec: DeviceSpec, idMap: IDMap, label: @autoclosure () -> String) throws(HookFailure) -> (uid: UInt32, gid: UInt32) {
         guard let uid = idMap.hostID(for: spec.uid, kind: .user) else {
-            throw HookFailure(device: label, "uid \(spec.uid) is not mapped to a host uid by the container's lxc.idmap (\(describe(idMap, .user)))")
+            throw HookFailure(device: label(), "uid \(spec.uid) is not mapped to a host uid by the container's lxc.idmap (\(describe(idMap, .user)))")
         }
         guard let gid = idMap.hostID(for: spec.gid, kind: .group) else {
-            throw HookFailure(device: label, "gid \(spec.gid) is not mapped to a host gid by the container's lxc.idmap (\(describe(idMap, .group)))")
+            throw HookFailure(device: label(), "gid \(spec.gid) is not mapped to a host gid by the container's lxc.idmap (\(describe(idMap, .group)))")
         }
         return (uid, gid)
     }

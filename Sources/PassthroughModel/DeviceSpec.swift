@@ -13,7 +13,6 @@
 /// and no `mp`.
 public struct DeviceSpec: Hashable, Sendable {
     public static let defaultMode = NodeOptions.defaultMode
-    static let keys: Set<String> = Set(["path"] + DeviceSelector.usbKeys).union(NodeOptions.keys)
     /// The keys Proxmox VE's own `devN` format does not have: `pct` refuses a config that uses them.
     public static let keysProxmoxRefuses = ["required", "mp"] + DeviceSelector.usbKeys
 
@@ -94,11 +93,26 @@ public struct DeviceSpec: Hashable, Sendable {
         case invalidNodes(String)
     }
 
+    /// A `devN` value's pairs: the value of each key, or nil when not given.
+    struct Pairs {
+        /// Every key a `devN` value may have; `Key`'s raw values are indexes here.
+        static let names = ["path"] + DeviceSelector.usbKeys + ["mode", "uid", "gid", "deny-write", "required", "mp"]
+        enum Key: Int {
+            case path, usb, serial, usbPort, nodes, mode, uid, gid, denyWrite, required, mp
+        }
+
+        var values: [String?]
+
+        subscript(key: Key) -> String? { values[key.rawValue] }
+        /// By name, for the keys named in messages.
+        subscript(name name: String) -> String? { Pairs.names.firstIndex(of: name).flatMap { values[$0] } }
+    }
+
     /// Parses a `devN` value the way Proxmox does.
     public static func parse(_ text: String) throws(Failure) -> DeviceSpec {
-        let pairs: [String: String]
+        let pairs: Pairs
         do {
-            pairs = try PropertyString.parse(text, defaultKey: "path", allowedKeys: keys)
+            pairs = Pairs(values: try PropertyString.parse(text, keys: Pairs.names, defaultKey: Pairs.Key.path.rawValue))
         } catch {
             throw .syntax(error)
         }
@@ -107,23 +121,23 @@ public struct DeviceSpec: Hashable, Sendable {
     }
 
     /// The selector from the pairs: a path, or a USB device.
-    static func parseSelector(_ pairs: [String: String]) throws(Failure) -> DeviceSelector {
-        let usbKeys = DeviceSelector.usbKeys.filter { pairs[$0] != nil }
-        guard !usbKeys.isEmpty else {
-            guard let path = pairs["path"] else { throw .missingPath }
+    static func parseSelector(_ pairs: Pairs) throws(Failure) -> DeviceSelector {
+        guard pairs[.usb] != nil || pairs[.serial] != nil || pairs[.usbPort] != nil || pairs[.nodes] != nil else {
+            guard let path = pairs[.path] else { throw .missingPath }
             if let reason = DevicePath.problem(path) { throw .invalidPath(path, reason: reason) }
             return .path(path)
         }
-        let pathKeys = ["path", "mp"].filter { pairs[$0] != nil }
+        let usbKeys = DeviceSelector.usbKeys.filter { pairs[name: $0] != nil }
+        let pathKeys = ["path", "mp"].filter { pairs[name: $0] != nil }
         guard pathKeys.isEmpty else { throw .pathWithUSB(pathKeys: pathKeys, usbKeys: usbKeys) }
-        guard pairs["usb"] != nil || pairs["usb-port"] != nil else { throw .noUSBIdentityOrPort(keys: usbKeys) }
+        guard pairs[.usb] != nil || pairs[.usbPort] != nil else { throw .noUSBIdentityOrPort(keys: usbKeys) }
         var nodes = USBNodes.usb
-        if let text = pairs["nodes"] {
+        if let text = pairs[.nodes] {
             guard let given = USBNodes(rawValue: text) else { throw .invalidNodes(text) }
             nodes = given
         }
         do {
-            return .usb(try USBSelector.parse(identities: pairs["usb"], serial: pairs["serial"], port: pairs["usb-port"]), nodes: nodes)
+            return .usb(try USBSelector.parse(identities: pairs[.usb], serial: pairs[.serial], port: pairs[.usbPort]), nodes: nodes)
         } catch {
             // Each refusal is of one key's value.
             let key: String
@@ -133,7 +147,7 @@ public struct DeviceSpec: Hashable, Sendable {
             case .invalidPort: key = "usb-port"
             case .noIdentityOrPort: throw .noUSBIdentityOrPort(keys: usbKeys)
             }
-            throw .invalidUSB(key: key, text: pairs[key] ?? "", error)
+            throw .invalidUSB(key: key, text: pairs[name: key] ?? "", error)
         }
     }
 

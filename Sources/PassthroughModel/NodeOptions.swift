@@ -35,22 +35,19 @@ public struct NodeOptions: Hashable, Sendable {
         self.mountPath = mountPath
     }
 
-    /// The keys these options are written with in a `devN` value.
-    public static let keys: Set<String> = ["mode", "uid", "gid", "deny-write", "required", "mp"]
-
     public var nodeMode: UInt32 { mode ?? NodeOptions.defaultMode }
     public var nodeUID: UInt32 { uid ?? 0 }
     public var nodeGID: UInt32 { gid ?? 0 }
 
     /// The options from a `devN` value's pairs (other keys are not looked at).
-    public static func parse(_ pairs: [String: String]) throws(DeviceSpec.Failure) -> NodeOptions {
+    static func parse(_ pairs: DeviceSpec.Pairs) throws(DeviceSpec.Failure) -> NodeOptions {
         var options = NodeOptions()
-        if let mode = pairs["mode"] { options.mode = try NodeMode(mode).bits }
-        if let uid = pairs["uid"] { options.uid = try DeviceSpec.parseID(uid, key: "uid") }
-        if let gid = pairs["gid"] { options.gid = try DeviceSpec.parseID(gid, key: "gid") }
-        if let flag = pairs["deny-write"] { options.denyWrite = try BooleanSetting(flag, key: "deny-write").isOn }
-        if let flag = pairs["required"] { options.required = try BooleanSetting(flag, key: "required").isOn }
-        if let mountPath = pairs["mp"] {
+        if let mode = pairs[.mode] { options.mode = try NodeMode(mode).bits }
+        if let uid = pairs[.uid] { options.uid = try DeviceSpec.parseID(uid, key: "uid") }
+        if let gid = pairs[.gid] { options.gid = try DeviceSpec.parseID(gid, key: "gid") }
+        if let flag = pairs[.denyWrite] { options.denyWrite = try BooleanSetting(flag, key: "deny-write").isOn }
+        if let flag = pairs[.required] { options.required = try BooleanSetting(flag, key: "required").isOn }
+        if let mountPath = pairs[.mp] {
             if let reason = DevicePath.problem(mountPath) { throw .invalidMountPath(mountPath, reason: reason) }
             options.mountPath = mountPath
         }
