@@ -32,16 +32,19 @@ final class UeventTeller {
     ///
     /// A device the host's record says the container holds and that was not
     /// read yet (pre-start gave it) is read from sysfs now, while it is
-    /// there, so that its removal can be told.
-    func tell(_ followUp: ReconcileFollowUp, container: ManagedContainer, live: LiveSystem) -> [String] {
-        let unread = followUp.recorded.filter { known[container.directory]?[Device(type: $0.type, number: $0.number)] == nil }
-        guard followUp.running != nil || !unread.isEmpty else { return [] }
-        // A look with nothing to do did not ask whether the container runs.
-        guard let running = followUp.running ?? { () -> RunningContainer? in
-            if case .running(let found) = try? live.state(of: container) { return found }
-            return nil
-        }() else { return [] }
-        let directory = running.container.directory
+    /// there, so that its removal can be told: for every container, since
+    /// whether one is privileged is known only once its init runs.
+    func tell(_ followUp: ReconcileFollowUp, container: ManagedContainer) -> [String] {
+        let directory = container.directory
+        // Read whether or not the container runs yet: pre-start's record is seen before its init runs,
+        // and nothing may come to look again before the device is unplugged.
+        let given = Set(followUp.given.map { Device(type: $0.type, number: $0.number) })
+        for grant in followUp.recorded where !given.contains(Device(type: grant.type, number: grant.number)) {
+            let device = Device(type: grant.type, number: grant.number)
+            guard known[directory]?[device] == nil, let described = try? sysfs.device(grant.type, grant.number) else { continue }
+            known[directory, default: [:]][device] = described
+        }
+        guard let running = followUp.running, !followUp.given.isEmpty || !followUp.taken.isEmpty else { return [] }
         var lines: [String] = []
         do throws(SystemError) {
             if reached[directory]?.pid != running.pid {
@@ -51,12 +54,6 @@ final class UeventTeller {
             return ["cannot tell whether the kernel's uevents reach the container: \(error); it is not told of its devices"]
         }
         guard running.isAlive, reached[directory]?.reached == false else { return [] }
-        let given = Set(followUp.given.map { Device(type: $0.type, number: $0.number) })
-        for grant in unread where !given.contains(Device(type: grant.type, number: grant.number)) {
-            if let described = try? sysfs.device(grant.type, grant.number) {
-                known[directory, default: [:]][Device(type: grant.type, number: grant.number)] = described
-            }
-        }
         for grant in followUp.taken {
             let device = Device(type: grant.type, number: grant.number)
             // Known since it was given, or still there (its path names another device now).

@@ -283,7 +283,7 @@ public struct Watcher: ~Copyable {
         guard let name = followUps.keys.min() else { return }
         let followUp = followUps.removeValue(forKey: name) ?? ReconcileFollowUp()
         let administration = Administration(container: ManagedContainer(name: name, lxcPath: lxcPath), hierarchy: hierarchy)
-        for line in teller.tell(followUp, container: ManagedContainer(name: name, lxcPath: lxcPath), live: live) { log("\(name): \(line)") }
+        for line in teller.tell(followUp, container: ManagedContainer(name: name, lxcPath: lxcPath)) { log("\(name): \(line)") }
         do throws(AdminError) {
             for action in try administration.followUp(followUp, live: live, include: include) { log("\(name): \(action)") }
         } catch {
