@@ -322,15 +322,7 @@ public struct LinuxLiveSystem: LiveSystem {
     /// With the worker, one request: the old node out and the new one in, in
     /// one entry into the container (a replug waits for one answer, not two).
     public func replace(_ grant: GrantRecord.Grant, with node: DeviceNode, in running: RunningContainer) throws(AdminError) -> Replacement {
-        guard let worker else {
-            let removal = try remove(grant, from: running, onlyAtItsPath: true)
-            guard removal.unreachable.isEmpty else { return Replacement(removal: removal, placed: .failure(Replacement.pathTaken(node.containerPath))) }
-            do {
-                return Replacement(removal: removal, placed: .success(try place(node, in: running)))
-            } catch {
-                return Replacement(removal: removal, placed: .failure(error))
-            }
-        }
+        guard let worker else { return try replaceInTwoSteps(grant, with: node, in: running) }
         var identity = GrantRecord.NodeIdentity(fileSystem: DeviceNumber(major: 0, minor: 0), inode: 0, name: "")
         let request = ContainerNodes.replaceRequest(grant, at: node.containerPath, root: node.root, container: running.name)
         var made = false

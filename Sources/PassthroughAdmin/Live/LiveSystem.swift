@@ -41,6 +41,12 @@ extension LiveSystem {
 
     /// `replace` as `remove`, then `place`.
     public func replace(_ grant: GrantRecord.Grant, with node: DeviceNode, in running: RunningContainer) throws(AdminError) -> Replacement {
+        try replaceInTwoSteps(grant, with: node, in: running)
+    }
+
+    /// `remove` at the grant's path, then, when nothing of it is left there,
+    /// `place`: `replace` for a live system that cannot do both in one entry.
+    public func replaceInTwoSteps(_ grant: GrantRecord.Grant, with node: DeviceNode, in running: RunningContainer) throws(AdminError) -> Replacement {
         let removal = try remove(grant, from: running, onlyAtItsPath: true)
         guard removal.unreachable.isEmpty else { return Replacement(removal: removal, placed: .failure(Replacement.pathTaken(node.containerPath))) }
         do {
