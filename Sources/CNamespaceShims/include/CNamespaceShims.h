@@ -35,4 +35,22 @@ int shim_network_namespace_is_owned_here(int pid);
 /// naming the call that failed.
 int shim_send_uevent(int pidfd, const void *body, unsigned long length, int timeout_ms, const char **step);
 
+// lxc-passthrough's own device program on cgroup v2 (device_deny_program.c):
+// beside LXC's, it denies the device numbers in its map, and nothing else.
+
+/// Creates the map and the program, and attaches the program to the cgroup
+/// directory `cgroup` (BPF_F_ALLOW_MULTI). Returns 0 and the map's descriptor
+/// in `*map`; or -1 (BPF_MAP_CREATE), -2 (BPF_PROG_LOAD) or -3
+/// (BPF_PROG_ATTACH) with errno.
+int shim_device_deny_attach(int cgroup, int *map);
+/// The map of the program attached to `cgroup` itself, found by its name
+/// (BPF_PROG_QUERY): 0 and its descriptor in `*map`, or -1 in `*map` when
+/// there is none; -1 and errno when it cannot be told.
+int shim_device_deny_find(int cgroup, int *map);
+/// Puts a device number into the map (`denied` 1) or takes it out (0; a number
+/// not in it is no failure). 0, or -1 and errno (E2BIG: the map is full).
+int shim_device_deny_set(int map, int block, unsigned int major, unsigned int minor, int denied);
+/// 1 when the number is in the map, 0 when not, -1 and errno.
+int shim_device_deny_contains(int map, int block, unsigned int major, unsigned int minor);
+
 #endif
