@@ -74,6 +74,19 @@ public struct DeviceRule: Equatable, Hashable, Sendable, CustomStringConvertible
     /// Whether this is `a` (every device, every access).
     public var isAll: Bool { type == nil }
 
+    /// The one device this rule names; nil for `a` and for a `*` major or minor.
+    public var oneDevice: (type: DeviceType, number: DeviceNumber)? {
+        guard let type, let major, let minor else { return nil }
+        return (type, DeviceNumber(major: major, minor: minor))
+    }
+
+    /// The same rule with the other verdict.
+    public var opposite: DeviceRule {
+        var rule = self
+        rule.verdict = verdict == .allow ? .deny : .allow
+        return rule
+    }
+
     /// The config key, e.g. `lxc.cgroup2.devices.allow`.
     public var key: String { "\(hierarchy.rawValue).\(verdict.rawValue)" }
 

@@ -24,4 +24,19 @@ public enum DevicesCgroup {
         }
         return nil
     }
+
+    /// The mount point of the cgroup v2 hierarchy whose root is mounted (the
+    /// host's `/sys/fs/cgroup` on a pure cgroup v2 host), from a mount table.
+    public static func unifiedMountPoint(mountinfo: [UInt8]) -> String? {
+        MountTable(mountinfo: mountinfo).entries.first { $0.fileSystemType == "cgroup2" && $0.root == "/" }?.mountPoint
+    }
+
+    /// A process's cgroup in the cgroup v2 hierarchy (its line `0::PATH` of
+    /// `/proc/PID/cgroup`); nil when it has none.
+    public static func unifiedPath(procCgroup bytes: [UInt8]) -> String? {
+        for line in bytes.split(separator: UInt8(ascii: "\n")) where line.starts(with: "0::/".utf8) {
+            return String(decoding: line.dropFirst(3), as: UTF8.self)
+        }
+        return nil
+    }
 }

@@ -12,10 +12,12 @@
 ///     devices 35 1207 /lxc.payload.ct
 ///
 /// Pre-start writes it with the monitor alone (the container is starting);
-/// start-host adds its init and, where device rules are cgroup v1 files,
-/// the cgroup its init was put in, before the container ran anything:
-/// the directory's identity (device and inode) and its path in the devices
-/// hierarchy, escaped as in the grants' record.
+/// start-host adds its init and the cgroup its init was put in, before the
+/// container ran anything: the directory's identity (device and inode) and
+/// its path in the hierarchy where device rules are kept, escaped as in the
+/// grants' record. The line is `devices` where device rules are cgroup v1
+/// files (the devices hierarchy), `cgroup2` where they are eBPF programs on
+/// the cgroup v2 hierarchy.
 /// Each process by its pid and its start (CLOCK_BOOTTIME nanoseconds, as
 /// `/proc/PID/stat` gives it to the clock tick): a pid reused by another
 /// process has another start.
@@ -26,7 +28,9 @@ public struct RunRecord: Equatable, Sendable {
     /// Nil until start-host ran: the container is starting.
     public var initProcess: Process?
 
-    /// The init's devices cgroup (cgroup v1), as start-host found it; nil on cgroup v2, and from hooks before this line was kept.
+    /// The init's cgroup where its device rules are kept, as start-host found
+    /// it (cgroup v1: in the devices hierarchy; v2: in the unified one); nil
+    /// from hooks before this line was kept (v1 before 0.7.0, v2 before 0.8.0).
     public var devices: CgroupDirectory?
 
     public init(monitor: Process, initProcess: Process?, devices: CgroupDirectory? = nil) {
@@ -35,14 +39,17 @@ public struct RunRecord: Equatable, Sendable {
         self.devices = devices
     }
 
-    /// A cgroup directory: its path in its hierarchy and its identity.
+    /// A cgroup directory: its hierarchy, its path there and its identity.
     public struct CgroupDirectory: Equatable, Sendable {
+        /// v1: the devices hierarchy; v2: the unified one.
+        public var hierarchy: DeviceRule.Hierarchy
         /// Absolute in the hierarchy (`/lxc.payload.ct`), as `/proc/PID/cgroup` gives it.
         public var path: String
         public var device: UInt64
         public var inode: UInt64
 
-        public init(path: String, device: UInt64, inode: UInt64) {
+        public init(hierarchy: DeviceRule.Hierarchy = .v1, path: String, device: UInt64, inode: UInt64) {
+            self.hierarchy = hierarchy
             self.path = path
             self.device = device
             self.inode = inode
@@ -74,7 +81,7 @@ public struct RunRecord: Equatable, Sendable {
         add("\nmonitor ", monitor)
         if let initProcess { add("\ninit ", initProcess) }
         if let devices, initProcess != nil {
-            text.add("\ndevices ")
+            text.add(devices.hierarchy == .v1 ? "\ndevices " : "\ncgroup2 ")
             text.add(decimal: devices.device)
             text.add(byte: UInt8(ascii: " "))
             text.add(decimal: devices.inode)
@@ -103,10 +110,12 @@ public struct RunRecord: Equatable, Sendable {
         var devices: CgroupDirectory?
         if lines.count == 5 {
             var fields = BlankSeparatedFields(lines[3])
-            guard fields.next()?.equals("devices") == true, let device = fields.next()?.decimalUInt64, let inode = fields.next()?.decimalUInt64,
+            let word = fields.next()
+            let hierarchy: DeviceRule.Hierarchy? = word?.equals("devices") == true ? .v1 : word?.equals("cgroup2") == true ? .v2 : nil
+            guard let hierarchy, let device = fields.next()?.decimalUInt64, let inode = fields.next()?.decimalUInt64,
                   let field = fields.next(), let path = OctalEscape.unescapePath(field), path.hasPrefix("/"), fields.next() == nil
-            else { throw LineFailure(line: 4, message: "expected 'devices DEVICE INODE PATH'") }
-            devices = CgroupDirectory(path: path, device: device, inode: inode)
+            else { throw LineFailure(line: 4, message: "expected 'devices DEVICE INODE PATH' or 'cgroup2 DEVICE INODE PATH'") }
+            devices = CgroupDirectory(hierarchy: hierarchy, path: path, device: device, inode: inode)
         }
         return RunRecord(monitor: try process(1, "monitor"), initProcess: lines.count >= 4 ? try process(2, "init") : nil, devices: devices)
     }

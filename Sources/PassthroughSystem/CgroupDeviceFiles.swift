@@ -12,21 +12,36 @@ import PassthroughModel
 /// hierarchy's mount point through no symlink and on no other mount, and
 /// used only when it is still that directory.
 public enum CgroupDeviceFiles {
-    /// The devices cgroup of process `pid`, with its identity; nil when
-    /// device rules are not cgroup v1 files here (no devices hierarchy).
+    /// The cgroup of process `pid` where its device rules are kept, with its
+    /// identity: in the devices hierarchy where there is one (cgroup v1),
+    /// else in the cgroup v2 hierarchy (where LXC attaches its device
+    /// program); nil when neither is mounted here.
     public static func find(pid: Int32, mountinfo: String = "/proc/self/mountinfo") throws(SystemError) -> RunRecord.CgroupDirectory? {
-        guard let mountPoint = DevicesCgroup.mountPoint(mountinfo: try FileSystem.readFile(mountinfo, limit: 4 << 20)),
-              let path = DevicesCgroup.path(procCgroup: try FileSystem.readFile("/proc/\(pid)/cgroup", limit: 1 << 16))
+        let table = try FileSystem.readFile(mountinfo, limit: 4 << 20)
+        let hierarchy: DeviceRule.Hierarchy
+        let mountPoint: String
+        if let found = DevicesCgroup.mountPoint(mountinfo: table) {
+            (hierarchy, mountPoint) = (.v1, found)
+        } else if let found = DevicesCgroup.unifiedMountPoint(mountinfo: table) {
+            (hierarchy, mountPoint) = (.v2, found)
+        } else {
+            return nil
+        }
+        let procCgroup = try FileSystem.readFile("/proc/\(pid)/cgroup", limit: 1 << 16)
+        guard let path = hierarchy == .v1 ? DevicesCgroup.path(procCgroup: procCgroup) : DevicesCgroup.unifiedPath(procCgroup: procCgroup)
         else { return nil }
         let directory = try openBeneath(mountPoint, path)
         let info = try directory.status()
-        return RunRecord.CgroupDirectory(path: path, device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+        return RunRecord.CgroupDirectory(hierarchy: hierarchy, path: path, device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
     }
 
     /// The recorded directory, opened below `mountPoint`; refused (ESTALE)
-    /// when what is at its path now is another directory.
-    public static func open(_ recorded: RunRecord.CgroupDirectory, under mountPoint: String) throws(SystemError) -> FileDescriptor {
-        let directory = try openBeneath(mountPoint, recorded.path)
+    /// when what is at its path now is another directory. `O_PATH` unless
+    /// `readable` (a cgroup v2 directory a program is attached to).
+    public static func open(
+        _ recorded: RunRecord.CgroupDirectory, under mountPoint: String, readable: Bool = false
+    ) throws(SystemError) -> FileDescriptor {
+        let directory = try openBeneath(mountPoint, recorded.path, flags: readable ? O_RDONLY : O_PATH)
         let info = try directory.status()
         guard UInt64(info.st_dev) == recorded.device, UInt64(info.st_ino) == recorded.inode else {
             throw SystemError(call: "openat2", path: mountPoint + recorded.path + " (not the cgroup the container started in)", errno: ESTALE)
@@ -45,10 +60,10 @@ public enum CgroupDeviceFiles {
         guard written == bytes.count else { throw SystemError(call: "write", path: file.path, errno: written < 0 ? errno : EIO) }
     }
 
-    private static func openBeneath(_ mountPoint: String, _ path: String) throws(SystemError) -> FileDescriptor {
+    private static func openBeneath(_ mountPoint: String, _ path: String, flags: Int32 = O_PATH) throws(SystemError) -> FileDescriptor {
         let base = try FileDescriptor.open(mountPoint, flags: O_PATH | O_DIRECTORY | O_NOFOLLOW)
         let relative = path.drop { $0 == "/" }
-        let fd = shim_openat2_beneath(base.rawValue, relative.isEmpty ? "." : String(relative), O_PATH | O_DIRECTORY | O_CLOEXEC)
+        let fd = shim_openat2_beneath(base.rawValue, relative.isEmpty ? "." : String(relative), flags | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw SystemError(call: "openat2", path: mountPoint + path, errno: errno) }
         return FileDescriptor(rawValue: fd, path: mountPoint + path)
     }

@@ -44,6 +44,8 @@ final class RememberingLiveSystem: LiveSystem {
 
     func save(_ record: GrantRecord, of container: ManagedContainer) throws(AdminError) { try base.save(record, of: container) }
 
+    func settle(_ running: RunningContainer) -> [String] { base.settle(running) }
+
     func forget(_ container: ManagedContainer) {
         running[container.directory] = nil
         base.forget(container)

@@ -64,7 +64,7 @@ public struct Watcher: ~Copyable {
 
     public init(
         lxcPath: String, include: String, hierarchy: DeviceRule.Hierarchy = .detect(),
-        live: LiveSystem = LinuxLiveSystem(commandDeadline: Watcher.commandDeadline),
+        live: LiveSystem = LinuxLiveSystem(commandDeadline: Watcher.commandDeadline, defersMonitorDenies: true),
         log: @escaping (String) -> Void
     ) throws(AdminError) {
         let lock = try WatcherLock(lxcPath: lxcPath, directory: Watcher.records)

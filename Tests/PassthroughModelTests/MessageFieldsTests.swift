@@ -34,4 +34,15 @@ struct MessageFieldsTests {
         #expect(DevicesCgroup.path(procCgroup: Array("5:devices:relative\n7:blkio,devices:/a:b\n".utf8)) == "/a:b",
                 "a path that is not absolute is skipped; a colon in the path is kept")
     }
+
+    @Test func theCgroupV2HierarchyAndAProcesssPlaceInIt() {
+        let table = Array("""
+            30 1 0:26 /nested /mnt/elsewhere rw - cgroup2 cgroup2 rw
+            31 1 0:26 / /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw,nsdelegate
+            """.utf8)
+        #expect(DevicesCgroup.unifiedMountPoint(mountinfo: table) == "/sys/fs/cgroup", "its root mounted, not a part of it")
+        #expect(DevicesCgroup.unifiedMountPoint(mountinfo: Array("34 25 0:30 / /sys/fs/cgroup/devices rw - cgroup cgroup rw,devices\n".utf8)) == nil)
+        #expect(DevicesCgroup.unifiedPath(procCgroup: Array("5:devices:/lxc.payload.ct\n0::/lxc.payload.ct/inner\n".utf8)) == "/lxc.payload.ct/inner")
+        #expect(DevicesCgroup.unifiedPath(procCgroup: Array("0::relative\n5:devices:/x\n".utf8)) == nil, "only an absolute path")
+    }
 }

@@ -30,6 +30,15 @@ struct RunRecordTests {
         #expect(try RunRecord.decode(bytes: record.encodedBytes()) == RunRecord(monitor: record.monitor, initProcess: nil))
     }
 
+    @Test func theCgroupOnCgroupV2IsItsOwnLine() throws {
+        var record = RunRecordTests.record
+        record.devices = RunRecord.CgroupDirectory(hierarchy: .v2, path: "/lxc.payload.ct", device: 28, inode: 9001)
+        let bytes = record.encodedBytes()
+        #expect(String(decoding: bytes, as: UTF8.self).hasSuffix("init 1240 5184010000000\ncgroup2 28 9001 /lxc.payload.ct\n"))
+        #expect(try RunRecord.decode(bytes: bytes) == record)
+        #expect(try RunRecord.decode(bytes: bytes).devices?.hierarchy == .v2)
+    }
+
     static let damaged: [(text: String, line: Int)] = [
         ("", 1), ("lxc-passthrough run 2\nmonitor 1 1\ninit 2 2\n", 1), ("lxc-passthrough run 1\n", 2),
         ("lxc-passthrough run 1\nmonitor 1 1\ninit 2 2", 3), ("lxc-passthrough run 1\ninit 1 1\nmonitor 2 2\n", 2),
@@ -39,6 +48,7 @@ struct RunRecordTests {
         ("lxc-passthrough run 1\nmonitor 1 1\ninit 2 2\ndevices 1 2\n", 4), ("lxc-passthrough run 1\nmonitor 1 1\ninit 2 2\ndevices 1 2 p\n", 4),
         ("lxc-passthrough run 1\nmonitor 1 1\ninit 2 2\ndevices x 2 /p\n", 4), ("lxc-passthrough run 1\nmonitor 1 1\ninit 2 2\ndevices 1 2 /p q\n", 4),
         ("lxc-passthrough run 1\nmonitor 1 1\ninit 2 2\ndevices 1 2 /p\nmore\n", 5),
+        ("lxc-passthrough run 1\nmonitor 1 1\ninit 2 2\ncgroup3 1 2 /p\n", 4), ("lxc-passthrough run 1\nmonitor 1 1\ninit 2 2\ncgroup2 1 2 p\n", 4),
     ]
 
     @Test("a damaged record is refused, naming its line", arguments: damaged)

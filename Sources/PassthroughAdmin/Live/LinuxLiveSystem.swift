@@ -21,8 +21,14 @@ public struct LinuxLiveSystem: LiveSystem {
     ///   process, and given up after this many milliseconds: a monitor may
     ///   not answer, and a FUSE mount the container made on the way may
     ///   never answer. Otherwise they are done in this process and waited for.
-    public init(commandDeadline: Int32? = nil) {
+    /// Whether LXC's own list is brought level with a deny through the deny
+    /// map later (`settle`) rather than at once (the watcher's choice: its
+    /// node for the new device waits for no monitor).
+    private let defersMonitorDenies: Bool
+
+    public init(commandDeadline: Int32? = nil, defersMonitorDenies: Bool = false) {
         worker = commandDeadline.map { Worker("the watcher's worker", deadline: $0, handler: LinuxLiveSystem.serve) }
+        self.defersMonitorDenies = defersMonitorDenies
     }
 
     /// The worker's requests: a liblxc command, or a node put into or taken out of a container.
@@ -93,9 +99,38 @@ public struct LinuxLiveSystem: LiveSystem {
             DevicesCgroup.mountPoint(mountinfo: $0)
         }
 
+        /// The cgroup v2 hierarchy's mount point, found once.
+        lazy var unifiedMountPoint: String? = (try? FileSystem.readFile("/proc/self/mountinfo", limit: 4 << 20)).flatMap {
+            DevicesCgroup.unifiedMountPoint(mountinfo: $0)
+        }
+
+        /// Each container's deny map (cgroup v2), for the cgroup its start recorded.
+        final class DenyMap {
+            let cgroup: RunRecord.CgroupDirectory
+            let map: DeviceDenyMap
+            /// Denies through the map that LXC's own list does not have yet (`settle`).
+            var pending: [DeviceRule] = []
+            init(cgroup: RunRecord.CgroupDirectory, map: consuming DeviceDenyMap) {
+                self.cgroup = cgroup
+                self.map = map
+            }
+        }
+        var denyMaps: [String: DenyMap] = [:]
+
+        /// The deny map of the running container's recorded cgroup (v2),
+        /// found, or attached when there is none.
+        func denyMap(_ running: RunningContainer, _ recorded: RunRecord.CgroupDirectory, under mountPoint: String) throws(SystemError) -> DenyMap {
+            if let known = denyMaps[running.container.directory], known.cgroup == recorded { return known }
+            let directory = try CgroupDeviceFiles.open(recorded, under: mountPoint, readable: true)
+            let found = DenyMap(cgroup: recorded, map: try DeviceDenyMap.findOrAttach(to: directory))
+            denyMaps[running.container.directory] = found
+            return found
+        }
+
         func forget(_ container: ManagedContainer) {
             handles[container.directory] = nil
             verifiedMonitors[container.directory] = nil
+            denyMaps[container.directory] = nil
         }
 
         /// Checks, once per monitor, that the container's recorded monitor
@@ -156,12 +191,34 @@ public struct LinuxLiveSystem: LiveSystem {
     /// the eBPF program it owns. Sent only once the container's recorded
     /// monitor is found to hold the socket liblxc sends to. On a failure the
     /// rules already added are taken back.
+    ///
+    /// On cgroup v2, where the container's start recorded its cgroup, a deny
+    /// of one device goes first into the deny map (`DeviceDenyMap`): the
+    /// device is denied at once, whatever the monitor does; then LXC's list
+    /// gets the same deny, at once or, for the watcher, at `settle`. A device
+    /// allowed again is taken out of the map once LXC's list allows it.
     public func apply(_ rules: [DeviceRule], to running: RunningContainer) throws(AdminError) {
         guard !rules.isEmpty else { return }
-        if let recorded = running.devices, let mountPoint = handles.devicesMountPoint {
-            try applyDirectly(rules, recorded, under: mountPoint, running)
-            return
+        if let recorded = running.devices {
+            switch recorded.hierarchy {
+            case .v1:
+                if let mountPoint = handles.devicesMountPoint {
+                    try applyDirectly(rules, recorded, under: mountPoint, running)
+                    return
+                }
+            case .v2:
+                if let mountPoint = handles.unifiedMountPoint, let denyMap = try? handles.denyMap(running, recorded, under: mountPoint) {
+                    try applyWithDenyMap(rules, denyMap, running)
+                    return
+                }
+            }
         }
+        try applyThroughMonitor(rules, running)
+    }
+
+    /// Each rule through liblxc, in order; on a failure the rules already added are taken back.
+    private func applyThroughMonitor(_ rules: [DeviceRule], _ running: RunningContainer) throws(AdminError) {
+        guard !rules.isEmpty else { return }
         try handles.verifyMonitor(running)
         for (index, rule) in rules.enumerated() {
             do throws(AdminError) {
@@ -173,6 +230,78 @@ public struct LinuxLiveSystem: LiveSystem {
                 throw AdminError("cannot set the device rule 'devices.\(rule.verdict.rawValue) = \(rule.value)' in the running container: \(error)")
             }
         }
+    }
+
+    /// The rules on cgroup v2 with the container's deny map: a deny of one
+    /// device (read and write at least) into the map, then LXC's list (now,
+    /// or at `settle`); any other rule through the monitor, an allow followed
+    /// by the device's number out of the map. All or none: on a failure what
+    /// was done is undone, as `applyThroughMonitor` does.
+    private func applyWithDenyMap(_ rules: [DeviceRule], _ denyMap: Handles.DenyMap, _ running: RunningContainer) throws(AdminError) {
+        var done: [DeviceRule] = []
+        for rule in rules {
+            do throws(AdminError) {
+                if rule.verdict == .deny, let (type, number) = rule.oneDevice, rule.access.contains([.read, .write]),
+                   (try? denyMap.map.deny(type, number)) != nil {
+                    denyMap.pending.append(rule)
+                } else if rule.verdict == .allow, let (type, number) = rule.oneDevice {
+                    // A deny of the device still waiting for LXC's list goes first, in order: LXC's list
+                    // may allow more of it than this rule does.
+                    let earlier = denyMap.pending.filter { $0.oneDevice.map { $0.type == type && $0.number == number } ?? false }
+                    if !earlier.isEmpty {
+                        try applyThroughMonitor(earlier, running)
+                        denyMap.pending.removeAll { earlier.contains($0) }
+                    }
+                    try applyThroughMonitor([rule], running)
+                    try lift(type, number, from: denyMap, running)
+                } else {
+                    try applyThroughMonitor([rule], running)
+                }
+                done.append(rule)
+            } catch {
+                for undo in LiveDeviceRules.reverting(done) {
+                    if undo.verdict == .allow, let (type, number) = undo.oneDevice, denyMap.pending.contains(where: { $0 == undo.opposite }) {
+                        denyMap.pending.removeAll { $0 == undo.opposite }
+                        try? denyMap.map.lift(type, number)
+                    } else {
+                        try? applyThroughMonitor([undo], running)
+                    }
+                }
+                throw error
+            }
+        }
+        if !defersMonitorDenies { _ = settle(running) }
+    }
+
+    /// Takes a device out of the deny map.
+    private func lift(_ type: DeviceType, _ number: DeviceNumber, from denyMap: Handles.DenyMap, _ running: RunningContainer) throws(AdminError) {
+        do throws(SystemError) {
+            try denyMap.map.lift(type, number)
+        } catch {
+            throw AdminError("cannot allow \(type.rawValue) \(number) in container '\(running.name)' again: "
+                + "lxc-passthrough's device program still denies it: \(error)")
+        }
+    }
+
+    /// Brings LXC's own device list level with the denies made through the
+    /// deny map (cgroup v2): each goes to the monitor, then out of the map.
+    /// One LXC does not take stays in the map: the device stays denied for
+    /// as long as the container runs, whatever its monitor does. Returns a
+    /// line for each deny LXC did not take.
+    public func settle(_ running: RunningContainer) -> [String] {
+        guard let denyMap = handles.denyMaps[running.container.directory], !denyMap.pending.isEmpty else { return [] }
+        let pending = denyMap.pending
+        denyMap.pending = []
+        var lines: [String] = []
+        for rule in pending {
+            do throws(AdminError) {
+                try applyThroughMonitor([rule], running)
+                if let (type, number) = rule.oneDevice { try lift(type, number, from: denyMap, running) }
+            } catch {
+                lines.append("\(rule.value): stays denied by lxc-passthrough's device program; LXC's own list still allows it: \(error)")
+            }
+        }
+        return lines
     }
 
     /// The rules written into the container's cgroup v1 directory, the one

@@ -34,10 +34,14 @@ public protocol LiveSystem {
     func save(_ record: GrantRecord, of container: ManagedContainer) throws(AdminError)
     /// Drops whatever is kept of a container that is gone.
     func forget(_ container: ManagedContainer)
+    /// Finishes what `apply` left for later (LXC's own list brought level
+    /// with denies already in force); a line for each thing that failed.
+    func settle(_ running: RunningContainer) -> [String]
 }
 
 extension LiveSystem {
     public func forget(_ container: ManagedContainer) {}
+    public func settle(_ running: RunningContainer) -> [String] { [] }
 
     /// `replace` as `remove`, then `place`.
     public func replace(_ grant: GrantRecord.Grant, with node: DeviceNode, in running: RunningContainer) throws(AdminError) -> Replacement {

@@ -76,6 +76,8 @@ extension Administration {
             if let (running, held) = try reconcileDevices(lines, document, live: live, into: &result, changes: &followUp) {
                 followUp.held = held.map { ReconcileFollowUp.Held(label: $0.label, grant: $0.grant, running: running) }
                 followUp.running = running
+                // Still under the config's lock, which every change to the container's devices takes.
+                result.actions += live.settle(running)
             }
             return (result, followUp)
         }
