@@ -105,10 +105,10 @@ private struct Judge {
             if let record = running.record {
                 let goal = LiveDeviceRules.Goal.passedThrough(readOnly: report.denyWrite)
                 guard record.rules.meets(goal, device.type, device.number) else {
-                    return link(3, .fail, "the rules in force in the running container (the host's record, \(record.hierarchy.rawValue)) do not give \(wanted)",
+                    return link(3, .fail, "the rules in force in the running container (the host's record, cgroup \(record.hierarchy == .v1 ? "v1" : "v2")) do not give \(wanted)",
                                 fix: "lxc-passthrough sync \(name), then restart it: \(restart)")
                 }
-                sources.append("the rules in force (the host's record, \(record.hierarchy.rawValue))")
+                sources.append("the rules in force (the host's record, cgroup \(record.hierarchy == .v1 ? "v1" : "v2"))")
             }
             switch running.kernelList {
             case .lines(let lines)?:
