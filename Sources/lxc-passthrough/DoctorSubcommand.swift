@@ -12,15 +12,17 @@ struct Doctor: ParsableCommand {
             wrong and the command that fixes it, - when it does not apply (the container is not \
             running) or an earlier link failed:
               1 entry        it parses as pre-start reads it
-              2 host node    the host path is a device node, of the number the running container was given
-              3 rule         the device rules give it its access: the config's; running, those in force \
-            (the host's record, and on cgroup v1 the kernel's devices.list)
-              4 node inside  the running container's node has the type, number, owner (through its id map) and mode asked for
-              5 open         it opens, read-only and non-blocking, from a process in the container's cgroup, as its root
-              6 accounts     the accounts inside that are in the group the node is given to
-              7 udev         no udev rule inside (/etc/udev/rules.d, /lib/udev/rules.d) names it and sets its owner, group or mode
-              8 others       no other container's entry or grant, and no host process, holds it
-              9 start        the running container was given it: it did not start before the entry was added or changed
+              2 host node    the path is a device, of the number the container got
+              3 rule         the device rules give it: the config's; running: those
+                             in force (host's record; cgroup v1: devices.list)
+              4 node inside  type, number, owner (via the id map) and mode as asked
+              5 open         opens read-only, non-blocking, from its cgroup, as root
+              6 accounts     who inside is in the group the node is given to
+              7 udev         no udev rule inside names it and sets owner or mode
+                             (/etc/udev/rules.d, /lib/udev/rules.d)
+              8 others       no other container's entry or grant, no host process
+              9 start        the running container got it: it did not start
+                             before the entry was added or changed
 
             Everything inside is read as --uid NAME reads it: confined to the container's root, as \
             its root, no link followed; the open never blocks and never follows a link. Nothing is changed.
