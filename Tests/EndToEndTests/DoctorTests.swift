@@ -7,7 +7,7 @@ struct DoctorRun: CustomStringConvertible {
     let result: CommandResult
 
     init(_ ct: Container, _ device: String? = nil) {
-        result = run([EndToEnd.command, "doctor", ct.name] + (device.map { [$0] } ?? []))
+        result = ct.passthrough("doctor", ct.name, device)
     }
 
     var description: String { "\(result)" }
@@ -39,35 +39,39 @@ struct DoctorRun: CustomStringConvertible {
     var passes: Bool { result.status == 0 && failed.isEmpty && lines.contains { $0.hasPrefix("  ✓ 1 ") } }
 }
 
-/// The watchers running on this host (`lxc-passthrough watch`, by their
-/// command lines): one follows a renumbered device and gives an entry added
-/// to a running container, which are the very breakages some tests make.
-func runningWatchers() -> [String] {
-    let pids = (try? FileManager.default.contentsOfDirectory(atPath: "/proc"))?.compactMap { Int32($0) } ?? []
-    return pids.compactMap { pid in
-        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return nil }
-        let arguments = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
-        guard arguments.count >= 2, arguments[0].hasSuffix("lxc-passthrough"), arguments[1] == "watch" else { return nil }
-        return "pid \(pid): \(arguments.joined(separator: " "))"
+extension Container {
+    /// lxc-passthrough SUBCOMMAND -P (its container path) ARGUMENTS; nil arguments left out.
+    func passthrough(_ subcommand: String, _ arguments: String?...) -> CommandResult {
+        run([EndToEnd.command, subcommand] + (lxcPath.map { ["-P", $0] } ?? []) + arguments.compactMap { $0 })
     }
 }
 
 extension EndToEndTests {
     @Suite("doctor: one broken link at a time, its ✗ line and fix, and all ✓ once fixed",
            .enabled(if: EndToEnd.canRunContainers && EndToEnd.hasCommand, "needs root, lxc, busybox-static, the hooks and lxc-passthrough installed"))
-    struct DoctorTests {
+    final class DoctorTests {
+        /// A container path of each test's own, removed afterwards: no
+        /// watcher another test or person runs on the host's (/var/lib/lxc)
+        /// follows a device renumbered here or gives an entry added here (the
+        /// very breakages these tests make), and link 8 sees no other test's containers.
+        let path = "/tmp/ptest-doctor-\(UInt32.random(in: 0...0xffffff))"
+
+        init() throws {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o755])
+        }
+
+        deinit { try? FileManager.default.removeItem(atPath: path) }
+
         @Test("a device renumbered behind its path, no watcher: link 2 says so and sync + restart fixes it", arguments: ContainerKind.runnable)
         func renumbered(kind: ContainerKind) throws {
             let first = try LoopDevice(), second = try LoopDevice()
             defer { first.remove(); second.remove() }
             try withHostDevices { host in
                 let link = try host.symlink("serial/by-id/usb-adapter", to: first.device)
-                try withContainer("doc-renum", unprivileged: kind.unprivileged, firstLines: kind.firstLines) { ct in
-                    try #require(passthrough("add", ct.name, link).succeeded)
+                try withContainer("doc-renum", unprivileged: kind.unprivileged, firstLines: kind.firstLines, lxcPath: path) { ct in
+                    try #require(ct.passthrough("add", ct.name, link).succeeded)
                     let started = ct.start()
                     try #require(started.succeeded, "\(started)\n\(ct.log)")
-                    // Run under flock /tmp/watcher-e2e.lock: a watcher would follow the device.
-                    try #require(runningWatchers().isEmpty, "a watcher runs, which follows renumbered devices: \(runningWatchers())")
                     let before = DoctorRun(ct)
                     #expect(before.passes, "\(before)")
                     // Plugged in again: the same path names another device now.
@@ -75,7 +79,6 @@ extension EndToEndTests {
                     try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: second.device)
                     let (_, newMinor) = try second.numbers(), (_, oldMinor) = try first.numbers()
                     let broken = DoctorRun(ct, "dev0")
-                    try #require(runningWatchers().isEmpty, "a watcher ran meanwhile: \(runningWatchers())")
                     #expect(broken.result.status == 1, "\(broken)")
                     let line = try broken.link(2)
                     #expect(line.hasPrefix("  ✗ 2 host node:") && line.contains("is b 7:\(newMinor) now") && line.contains("given b 7:\(oldMinor)")
@@ -87,7 +90,7 @@ extension EndToEndTests {
                         #expect(broken.failed.contains(3), "the rules are the old device's: \(broken)")
                     }
 
-                    try #require(passthrough("sync", ct.name).succeeded)
+                    try #require(ct.passthrough("sync", ct.name).succeeded)
                     ct.stop()
                     try #require(ct.start().succeeded, "\(ct.log)")
                     let fixed = DoctorRun(ct, link)
@@ -101,13 +104,13 @@ extension EndToEndTests {
         func ruleRemovedByHand(kind: ContainerKind) throws {
             let loop = try LoopDevice()
             defer { loop.remove() }
-            try withContainer("doc-rule", unprivileged: kind.unprivileged, firstLines: kind.firstLines) { ct in
-                try #require(passthrough("add", ct.name, loop.device).succeeded)
+            try withContainer("doc-rule", unprivileged: kind.unprivileged, firstLines: kind.firstLines, lxcPath: path) { ct in
+                try #require(ct.passthrough("add", ct.name, loop.device).succeeded)
                 let started = ct.start()
                 try #require(started.succeeded, "\(started)\n\(ct.log)")
                 #expect(DoctorRun(ct).passes)
                 let (major, minor) = try loop.numbers()
-                let denied = run(["lxc-cgroup", "-n", ct.name, "devices.deny", "b \(major):\(minor) rw"])
+                let denied = run(["lxc-cgroup"] + ct.named + [ "devices.deny", "b \(major):\(minor) rw"])
                 try #require(denied.succeeded, "\(denied)")
                 #expect(!ct.attach("dd if=\(loop.device) of=/dev/null count=1").succeeded, "the container cannot open it any more")
 
@@ -122,7 +125,7 @@ extension EndToEndTests {
                     #expect(try broken.link(3).hasPrefix("  ✗ 3 rule: the kernel's devices.list"), "\(broken)")
                 }
 
-                let allowed = run(["lxc-cgroup", "-n", ct.name, "devices.allow", "b \(major):\(minor) rw"])
+                let allowed = run(["lxc-cgroup"] + ct.named + [ "devices.allow", "b \(major):\(minor) rw"])
                 try #require(allowed.succeeded, "\(allowed)")
                 let fixed = DoctorRun(ct, "dev0")
                 #expect(fixed.passes, "\(fixed)")
@@ -134,10 +137,10 @@ extension EndToEndTests {
         func missingGroupMembership(kind: ContainerKind) throws {
             let loop = try LoopDevice()
             defer { loop.remove() }
-            try withContainer("doc-group", unprivileged: kind.unprivileged, firstLines: kind.firstLines) { ct in
+            try withContainer("doc-group", unprivileged: kind.unprivileged, firstLines: kind.firstLines, lxcPath: path) { ct in
                 let group = ct.directory + "/rootfs/etc/group"
                 try (try String(contentsOfFile: group, encoding: .utf8) + "render:x:107:\n").write(toFile: group, atomically: false, encoding: .utf8)
-                try #require(passthrough("add", ct.name, loop.device, "--gid", "render").succeeded)
+                try #require(ct.passthrough("add", ct.name, loop.device, "--gid", "render").succeeded)
                 let started = ct.start()
                 try #require(started.succeeded, "\(started)\n\(ct.log)")
 
@@ -159,14 +162,12 @@ extension EndToEndTests {
         func addedAfterStart(kind: ContainerKind) throws {
             let loop = try LoopDevice()
             defer { loop.remove() }
-            try withContainer("doc-late", unprivileged: kind.unprivileged, firstLines: kind.firstLines) { ct in
+            try withContainer("doc-late", unprivileged: kind.unprivileged, firstLines: kind.firstLines, lxcPath: path) { ct in
                 let started = ct.start()
                 try #require(started.succeeded, "\(started)\n\(ct.log)")
-                try #require(runningWatchers().isEmpty, "a watcher runs, which gives an entry added to a running container: \(runningWatchers())")
-                try #require(passthrough("add", ct.name, loop.device).succeeded)
+                try #require(ct.passthrough("add", ct.name, loop.device).succeeded)
 
                 let broken = DoctorRun(ct, "dev0")
-                try #require(runningWatchers().isEmpty, "a watcher ran meanwhile: \(runningWatchers())")
                 #expect(broken.result.status == 1, "\(broken)")
                 let line = try broken.link(9)
                 #expect(line.hasPrefix("  ✗ 9 start:"), "\(broken)")
@@ -185,8 +186,8 @@ extension EndToEndTests {
         func udevRuleInside(kind: ContainerKind) throws {
             let loop = try LoopDevice()
             defer { loop.remove() }
-            try withContainer("doc-udev", unprivileged: kind.unprivileged, firstLines: kind.firstLines) { ct in
-                try #require(passthrough("add", ct.name, loop.device).succeeded)
+            try withContainer("doc-udev", unprivileged: kind.unprivileged, firstLines: kind.firstLines, lxcPath: path) { ct in
+                try #require(ct.passthrough("add", ct.name, loop.device).succeeded)
                 let started = ct.start()
                 try #require(started.succeeded, "\(started)\n\(ct.log)")
                 let made = ct.attach("mkdir -p /etc/udev/rules.d && echo 'SUBSYSTEM==\"block\", KERNEL==\"loop[0-9]*\", GROUP=\"disk\", MODE=\"0600\"' > /etc/udev/rules.d/60-loop.rules")
@@ -207,10 +208,10 @@ extension EndToEndTests {
         func givenToTwoContainers(kind: ContainerKind) throws {
             let loop = try LoopDevice()
             defer { loop.remove() }
-            try withContainer("doc-two-a", unprivileged: kind.unprivileged, firstLines: kind.firstLines) { ct in
-                try withContainer("doc-two-b", unprivileged: kind.unprivileged, firstLines: kind.firstLines) { other in
-                    try #require(passthrough("add", ct.name, loop.device).succeeded)
-                    try #require(passthrough("add", other.name, loop.device).succeeded)
+            try withContainer("doc-two-a", unprivileged: kind.unprivileged, firstLines: kind.firstLines, lxcPath: path) { ct in
+                try withContainer("doc-two-b", unprivileged: kind.unprivileged, firstLines: kind.firstLines, lxcPath: path) { other in
+                    try #require(ct.passthrough("add", ct.name, loop.device).succeeded)
+                    try #require(other.passthrough("add", other.name, loop.device).succeeded)
                     let started = other.start()
                     try #require(started.succeeded, "\(started)\n\(other.log)")
 
@@ -220,7 +221,7 @@ extension EndToEndTests {
                     #expect(line.contains("container \(other.name)'s dev0 names it"), "\(broken)")
                     #expect(try broken.fix(8) == "lxc-passthrough remove \(other.name) dev0", "\(broken)")
 
-                    try #require(passthrough("remove", other.name, "dev0").succeeded)
+                    try #require(other.passthrough("remove", other.name, "dev0").succeeded)
                     // The running one still has it until it stops: its grant is named next.
                     let granted = DoctorRun(ct)
                     let grantLine = try granted.link(8)
@@ -238,8 +239,8 @@ extension EndToEndTests {
             let kind = ContainerKind.unprivilegedUserns
             let loop = try LoopDevice()
             defer { loop.remove() }
-            try withContainer("doc-owner", unprivileged: true, firstLines: kind.firstLines) { ct in
-                try #require(passthrough("add", ct.name, loop.device).succeeded)
+            try withContainer("doc-owner", unprivileged: true, firstLines: kind.firstLines, lxcPath: path) { ct in
+                try #require(ct.passthrough("add", ct.name, loop.device).succeeded)
                 let started = ct.start()
                 try #require(started.succeeded, "\(started)\n\(ct.log)")
                 let pid = try #require(ct.initPID)
@@ -263,11 +264,11 @@ extension EndToEndTests {
         func usageAndJSON() throws {
             let loop = try LoopDevice()
             defer { loop.remove() }
-            try withContainer("doc-usage", unprivileged: false) { ct in
-                try #require(passthrough("add", ct.name, loop.device).succeeded)
-                let unknown = passthrough("doctor", ct.name, "dev9")
+            try withContainer("doc-usage", unprivileged: false, lxcPath: path) { ct in
+                try #require(ct.passthrough("add", ct.name, loop.device).succeeded)
+                let unknown = ct.passthrough("doctor", ct.name, "dev9")
                 #expect(unknown.status == 64 && unknown.error.contains("has no entry 'dev9'"), "\(unknown)")
-                let json = passthrough("doctor", ct.name, "--json")
+                let json = ct.passthrough("doctor", ct.name, "--json")
                 #expect(json.status == 0, "\(json)")
                 let parsed = try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [[String: Any]]
                 let links = try #require(parsed?.first?["links"] as? [[String: Any]], "\(json)")
