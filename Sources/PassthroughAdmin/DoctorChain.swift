@@ -189,6 +189,11 @@ private struct Judge {
         let rule = device.map { "\($0.type.rawValue) \($0.number) \(ruleAccess)" } ?? "TYPE MAJOR:MINOR \(ruleAccess)"
         switch errno {
         case 1: // EPERM: the device cgroup (v1 list or v2 program) refuses it
+            guard running.hierarchy == .v1 else {
+                // LXC's own list on cgroup v2 cannot be read, and a rule written to it by hand may have switched its
+                // default (a deny in a list that allows all denies every device): only a restart rebuilds it.
+                return link(5, .fail, "\(how): \(why): the device rules in force (LXC's cgroup v2 program) deny it", fix: "restart it: \(restart)")
+            }
             return link(5, .fail, "\(how): \(why): the device rules in force deny it",
                         fix: "lxc-cgroup -n \(name) devices.allow '\(rule)', or restart it: \(restart)")
         case 13: // EACCES

@@ -29,6 +29,8 @@ public struct DoctorFacts: Equatable, Sendable {
 
     /// What is known of the running container.
     public struct Running: Equatable, Sendable {
+        /// The hierarchy of its device rules (its record's, else this host's).
+        public var hierarchy: DeviceRule.Hierarchy
         /// Its id map as the kernel applies it.
         public var idMap: IDMap
         /// The host's record of this run; nil when there is none (a start before records were kept).
@@ -38,7 +40,10 @@ public struct DoctorFacts: Equatable, Sendable {
         /// The node at the entry's path inside and whether it opens (links 4 and 5).
         public var probe: Result<Probe, DoctorProblem>?
 
-        public init(idMap: IDMap, record: Recorded? = nil, kernelList: KernelList? = nil, probe: Result<Probe, DoctorProblem>? = nil) {
+        public init(
+            hierarchy: DeviceRule.Hierarchy, idMap: IDMap, record: Recorded? = nil, kernelList: KernelList? = nil, probe: Result<Probe, DoctorProblem>? = nil
+        ) {
+            self.hierarchy = hierarchy
             self.idMap = idMap
             self.record = record
             self.kernelList = kernelList

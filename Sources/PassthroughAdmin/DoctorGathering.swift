@@ -40,8 +40,8 @@ extension Administration {
         let others = otherHolders(of: devices, live: live)
         var cgroup: Result<FileDescriptor, DoctorProblem>?
         var kernelList: DoctorFacts.KernelList?
+        let hierarchy = record?.rules.hierarchy ?? self.hierarchy
         if let running {
-            let hierarchy = record?.rules.hierarchy ?? self.hierarchy
             cgroup = Result { () throws(DoctorProblem) in try DoctorHolders.cgroupDirectory(of: running, hierarchy: hierarchy) }
             if hierarchy == .v1 {
                 switch cgroup! {
@@ -61,7 +61,7 @@ extension Administration {
             let containerPath = report.found.first?.hostPath ?? report.mountPath ?? (report.type == nil ? nil : report.path)
             var facts = DoctorFacts(container: name, configPath: container.configPath, report: report, containerPath: containerPath)
             if let running, report.status != .invalid {
-                var seen = DoctorFacts.Running(idMap: running.idMap, kernelList: kernelList)
+                var seen = DoctorFacts.Running(hierarchy: hierarchy, idMap: running.idMap, kernelList: kernelList)
                 if let record, let key = DeviceKey(report.key) {
                     seen.record = DoctorFacts.Recorded(
                         hierarchy: record.rules.hierarchy, grant: record.grants.last { $0.key == key }, withheld: record.withholds(key, path: report.path),
