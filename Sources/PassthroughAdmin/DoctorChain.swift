@@ -45,8 +45,12 @@ private struct Judge {
     let facts: DoctorFacts
     var report: DeviceReport { facts.report }
     var name: String { facts.container }
-    var restart: String { "lxc-stop -n \(name) && lxc-start -n \(name)" }
-    var syncAndRestart: String { "lxc-passthrough sync \(name), then restart it: \(restart)" }
+    /// The container as LXC's tools name it: `-n NAME`, `-P DIR -n NAME` under another container path.
+    var lxcName: String { (facts.lxcPath.map { "-P \($0) " } ?? "") + "-n \(name)" }
+    /// As lxc-passthrough names it: `NAME`, `-P DIR NAME`.
+    var ourName: String { (facts.lxcPath.map { "-P \($0) " } ?? "") + name }
+    var restart: String { "lxc-stop \(lxcName) && lxc-start \(lxcName)" }
+    var syncAndRestart: String { "lxc-passthrough sync \(ourName), then restart it: \(restart)" }
     var device: (type: DeviceType, number: DeviceNumber)? {
         guard let type = report.type, let number = report.number else { return nil }
         return (type, number)
@@ -65,7 +69,7 @@ private struct Judge {
     func entry() -> DoctorLink {
         guard parsed else {
             return link(1, .fail, "\(report.subject ?? report.key): \(report.problem ?? "invalid")",
-                        fix: "edit \(report.key) in \(facts.configPath) (see 'lxc-passthrough check \(name)')")
+                        fix: "edit \(report.key) in \(facts.configPath) (see 'lxc-passthrough check \(ourName)')")
         }
         var parts = ["\(shownPath)", "mode \(report.mode.map { octal($0) } ?? "?")", "owner \(report.uid.map(String.init) ?? "?"):\(report.gid.map(String.init) ?? "?")"]
         if let uid = report.hostUID, let gid = report.hostGID { parts[2] += " (host \(uid):\(gid))" }
@@ -98,7 +102,7 @@ private struct Judge {
         guard parsed, let device else { return link(3, .skip, "no device to give a rule for (link \(parsed ? 2 : 1))") }
         let wanted = "\(device.type.rawValue) \(device.number) \(access) access"
         if report.status == .ruleOutOfDate || (report.status == .pending && report.problem?.contains("device rules") == true) {
-            return link(3, .fail, "the config's device rules do not give \(wanted)", fix: facts.running == nil ? "lxc-passthrough sync \(name)" : syncAndRestart)
+            return link(3, .fail, "the config's device rules do not give \(wanted)", fix: facts.running == nil ? "lxc-passthrough sync \(ourName)" : syncAndRestart)
         }
         var sources = ["the config's rules"]
         if let running = facts.running {
@@ -106,7 +110,7 @@ private struct Judge {
                 let goal = LiveDeviceRules.Goal.passedThrough(readOnly: report.denyWrite)
                 guard record.rules.meets(goal, device.type, device.number) else {
                     return link(3, .fail, "the rules in force in the running container (the host's record, cgroup \(record.hierarchy == .v1 ? "v1" : "v2")) do not give \(wanted)",
-                                fix: "lxc-passthrough sync \(name), then restart it: \(restart)")
+                                fix: syncAndRestart)
                 }
                 sources.append("the rules in force (the host's record, cgroup \(record.hierarchy == .v1 ? "v1" : "v2"))")
             }
@@ -121,7 +125,7 @@ private struct Judge {
                     guard policy.permits(device.type, device.number, needed) else {
                         return link(3, .fail, "the kernel's devices.list of the running container (cgroup v1) does not give \(wanted)"
                             + (running.record == nil ? "" : ", though the host's record does: taken back by hand (lxc-cgroup)?"),
-                            fix: "lxc-cgroup -n \(name) devices.allow '\(device.type.rawValue) \(device.number) \(ruleAccess)', or restart it: \(restart)")
+                            fix: "lxc-cgroup \(lxcName) devices.allow '\(device.type.rawValue) \(device.number) \(ruleAccess)', or restart it: \(restart)")
                     }
                     sources.append("the kernel's devices.list (v1)")
                 }
@@ -195,7 +199,7 @@ private struct Judge {
                 return link(5, .fail, "\(how): \(why): the device rules in force (LXC's cgroup v2 program) deny it", fix: "restart it: \(restart)")
             }
             return link(5, .fail, "\(how): \(why): the device rules in force deny it",
-                        fix: "lxc-cgroup -n \(name) devices.allow '\(rule)', or restart it: \(restart)")
+                        fix: "lxc-cgroup \(lxcName) devices.allow '\(rule)', or restart it: \(restart)")
         case 13: // EACCES
             return link(5, .fail, "\(how): \(why): its owner and mode deny the container's root", fix: "restart it: \(restart)")
         case 6, 19: // ENXIO, ENODEV
@@ -256,11 +260,11 @@ private struct Judge {
         var fixes: [String] = []
         for holder in others.entries {
             found.append("container \(holder.container)'s \(holder.key) names it")
-            fixes.append("lxc-passthrough remove \(holder.container) \(holder.key)")
+            fixes.append("lxc-passthrough remove \(facts.lxcPath.map { "-P \($0) " } ?? "")\(holder.container) \(holder.key)")
         }
         for holder in others.grants where !others.entries.contains(where: { $0.container == holder.container }) {
             found.append("running container \(holder.container) was given it (\(holder.key))")
-            fixes.append("lxc-passthrough detach \(holder.container) \(holder.key == "-" ? report.path : holder.key)")
+            fixes.append("lxc-passthrough detach \(facts.lxcPath.map { "-P \($0) " } ?? "")\(holder.container) \(holder.key == "-" ? report.path : holder.key)")
         }
         for process in others.hostProcesses {
             found.append("host process \(process) has it open")
@@ -283,7 +287,7 @@ private struct Judge {
         }
         if record.withheld {
             return link(9, .fail, "\(key) was taken out of this run on purpose (detach --temporary)",
-                        fix: "lxc-passthrough attach \(name) \(report.path)")
+                        fix: "lxc-passthrough attach \(ourName) \(report.path)")
         }
         guard let grant = record.grant else {
             return link(9, .fail, "the running container was given nothing under \(key): it started before the entry was added "

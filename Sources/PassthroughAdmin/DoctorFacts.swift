@@ -7,6 +7,8 @@ public struct DoctorFacts: Equatable, Sendable {
     public var container: String
     /// The container's config, where the entry is.
     public var configPath: String
+    /// Its container path when it is not LXC's default (fixes then say `-P DIR`).
+    public var lxcPath: String? = nil
     /// The entry as `list` and pre-start judge it (link 1, 2 and the config's rules of 3).
     public var report: DeviceReport
     /// Where the node is inside: `mp=`, the path, or a USB entry's first node's host path.

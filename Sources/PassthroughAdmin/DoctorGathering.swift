@@ -41,6 +41,7 @@ extension Administration {
         var cgroup: Result<FileDescriptor, DoctorProblem>?
         var kernelList: DoctorFacts.KernelList?
         let hierarchy = record?.rules.hierarchy ?? self.hierarchy
+        let defaultPath = ManagedContainer.defaultLXCPath()
         if let running {
             cgroup = Result { () throws(DoctorProblem) in try DoctorHolders.cgroupDirectory(of: running, hierarchy: hierarchy) }
             if hierarchy == .v1 {
@@ -60,6 +61,7 @@ extension Administration {
         return entries.map { report in
             let containerPath = report.found.first?.hostPath ?? report.mountPath ?? (report.type == nil ? nil : report.path)
             var facts = DoctorFacts(container: name, configPath: container.configPath, report: report, containerPath: containerPath)
+            facts.lxcPath = defaultPath == container.lxcPath ? nil : container.lxcPath
             if let running, report.status != .invalid {
                 var seen = DoctorFacts.Running(hierarchy: hierarchy, idMap: running.idMap, kernelList: kernelList)
                 if let record, let key = DeviceKey(report.key) {

@@ -40,6 +40,10 @@ struct DoctorRun: CustomStringConvertible {
 }
 
 extension Container {
+    /// The container in a fix doctor prints: `-P DIR -n NAME` for LXC's tools, `-P DIR NAME` for lxc-passthrough.
+    var lxcName: String { (lxcPath.map { "-P \($0) " } ?? "") + "-n \(name)" }
+    var ourName: String { (lxcPath.map { "-P \($0) " } ?? "") + name }
+
     /// lxc-passthrough SUBCOMMAND -P (its container path) ARGUMENTS; nil arguments left out.
     func passthrough(_ subcommand: String, _ arguments: String?...) -> CommandResult {
         run([EndToEnd.command, subcommand] + (lxcPath.map { ["-P", $0] } ?? []) + arguments.compactMap { $0 })
@@ -83,7 +87,7 @@ extension EndToEndTests {
                     let line = try broken.link(2)
                     #expect(line.hasPrefix("  ✗ 2 host node:") && line.contains("is b 7:\(newMinor) now") && line.contains("given b 7:\(oldMinor)")
                             && line.contains("renumbered"), "\(broken)")
-                    #expect(try broken.fix(2).hasPrefix("lxc-passthrough sync \(ct.name), then restart it"), "\(broken)")
+                    #expect(try broken.fix(2).hasPrefix("lxc-passthrough sync \(ct.ourName), then restart it"), "\(broken)")
                     #expect(try broken.link(4).contains("it is b 7:\(oldMinor), the host path is b 7:\(newMinor)"), "the node inside is the old device: \(broken)")
                     if !kind.unprivileged {
                         // common.conf denies by default (userns.conf empties the list: an unprivileged container's rules allow all).
@@ -121,11 +125,11 @@ extension EndToEndTests {
                 let fix = try broken.fix(5)
                 if EndToEnd.claimedCgroup == "v2" {
                     // A deny written by hand may switch LXC's v2 list to deny all (it does in a list that allows all): a restart rebuilds it.
-                    #expect(fix == "restart it: lxc-stop -n \(ct.name) && lxc-start -n \(ct.name)", "\(broken)")
+                    #expect(fix == "restart it: lxc-stop \(ct.lxcName) && lxc-start \(ct.lxcName)", "\(broken)")
                     ct.stop()
                     try #require(ct.start().succeeded, "\(ct.log)")
                 } else {
-                    #expect(fix.hasPrefix("lxc-cgroup -n \(ct.name) devices.allow 'b \(major):\(minor) rw'"), "\(broken)")
+                    #expect(fix.hasPrefix("lxc-cgroup \(ct.lxcName) devices.allow 'b \(major):\(minor) rw'"), "\(broken)")
                     if !kind.unprivileged {
                         // common.conf denies by default: the kernel's list shows what it allows, and this is not.
                         #expect(try broken.link(3).hasPrefix("  ✗ 3 rule: the kernel's devices.list"), "\(broken)")
@@ -179,7 +183,7 @@ extension EndToEndTests {
                 let line = try broken.link(9)
                 #expect(line.hasPrefix("  ✗ 9 start:"), "\(broken)")
                 #expect(line.contains("started before the entry was added") || line.contains("no record of this run"), "\(broken)")
-                #expect(try broken.fix(9) == "restart it: lxc-stop -n \(ct.name) && lxc-start -n \(ct.name)", "\(broken)")
+                #expect(try broken.fix(9) == "restart it: lxc-stop \(ct.lxcName) && lxc-start \(ct.lxcName)", "\(broken)")
                 #expect(try broken.link(4).hasPrefix("  ✗ 4 node inside: no node at \(loop.device)"), "\(broken)")
 
                 ct.stop()
@@ -226,7 +230,7 @@ extension EndToEndTests {
                     #expect(broken.result.status == 1 && broken.failed == [8], "\(broken)")
                     let line = try broken.link(8)
                     #expect(line.contains("container \(other.name)'s dev0 names it"), "\(broken)")
-                    #expect(try broken.fix(8) == "lxc-passthrough remove \(other.name) dev0", "\(broken)")
+                    #expect(try broken.fix(8) == "lxc-passthrough remove \(other.ourName) dev0", "\(broken)")
 
                     try #require(other.passthrough("remove", other.name, "dev0").succeeded)
                     // The running one still has it until it stops: its grant is named next.
@@ -258,7 +262,7 @@ extension EndToEndTests {
                 let broken = DoctorRun(ct)
                 #expect(broken.result.status == 1 && broken.failed.contains(4), "\(broken)")
                 #expect(try broken.link(4).contains("its owner is nobody (host 5000000, outside the id map)"), "\(broken)")
-                #expect(try broken.fix(4) == "restart it: lxc-stop -n \(ct.name) && lxc-start -n \(ct.name)", "\(broken)")
+                #expect(try broken.fix(4) == "restart it: lxc-stop \(ct.lxcName) && lxc-start \(ct.lxcName)", "\(broken)")
 
                 ct.stop()
                 try #require(ct.start().succeeded, "\(ct.log)")

@@ -87,6 +87,15 @@ struct DoctorChainTests {
         #expect(link(facts, 3).verdict == .skip)
     }
 
+    @Test func fixesNameAContainerPathThatIsNotTheDefault() {
+        var facts = Self.healthy()
+        facts.lxcPath = "/srv/lxc"
+        facts.running?.record?.grant = nil
+        #expect(link(facts, 9).fix == "restart it: lxc-stop -P /srv/lxc -n ct && lxc-start -P /srv/lxc -n ct")
+        facts.report.number = DeviceNumber(major: 7, minor: 4)
+        #expect(link(facts, 2).fix?.hasPrefix("lxc-passthrough sync -P /srv/lxc ct, then restart it") == true)
+    }
+
     @Test func theConfigsRulesOutOfDateAskForSync() {
         var facts = Self.healthy()
         facts.running = nil
