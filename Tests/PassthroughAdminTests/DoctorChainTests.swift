@@ -92,6 +92,8 @@ struct DoctorChainTests {
         facts.lxcPath = "/srv/lxc"
         facts.running?.record?.grant = nil
         #expect(link(facts, 9).fix == "restart it: lxc-stop -P /srv/lxc -n ct && lxc-start -P /srv/lxc -n ct")
+        facts = Self.healthy()
+        facts.lxcPath = "/srv/lxc"
         facts.report.number = DeviceNumber(major: 7, minor: 4)
         #expect(link(facts, 2).fix?.hasPrefix("lxc-passthrough sync -P /srv/lxc ct, then restart it") == true)
     }
