@@ -130,3 +130,102 @@ int shim_send_uevent(int pidfd, const void *body, unsigned long length, int time
     }
     return -1;
 }
+
+/* For `lxc-passthrough doctor`: a device node inside a running container opened as the container opens it. */
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/sysmacros.h>
+
+static const char *probe_steps[] = {
+    "", "openat(cgroup.procs)", "write(cgroup.procs)", "setfsgid", "setfsuid", "openat2(O_PATH)", "fstat",
+    "setns(CLONE_NEWUSER)", "setresgid", "setresuid",
+};
+
+const char *shim_probe_step(int step) {
+    if (step < 0 || step >= (int)(sizeof probe_steps / sizeof *probe_steps)) return "?";
+    return probe_steps[step];
+}
+
+static void probe_child(int cgroup_dirfd, int root_fd, const char *path, unsigned int uid, unsigned int gid, int userns_pidfd, int report) {
+    struct shim_probe_result result;
+    memset(&result, 0, sizeof result);
+    if (cgroup_dirfd >= 0) {
+        int procs = openat(cgroup_dirfd, "cgroup.procs", O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (procs < 0) { result.step = 1; goto failed; }
+        if (write(procs, "0\n", 2) != 2) { result.step = 2; goto failed; }
+        close(procs);
+    }
+    /* Looked up as the container's root: what it may not search, this does not either. */
+    setfsgid(gid);
+    if ((unsigned int)setfsgid((unsigned int)-1) != gid) { result.step = 3; errno = EPERM; goto failed; }
+    setfsuid(uid);
+    if ((unsigned int)setfsuid((unsigned int)-1) != uid) { result.step = 4; errno = EPERM; goto failed; }
+    struct open_how how = {
+        .flags = O_PATH | O_NOFOLLOW | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+    };
+    int node = (int)syscall(SYS_openat2, root_fd, path, &how, sizeof how);
+    if (node < 0) { result.step = 5; goto failed; }
+    struct stat info;
+    if (fstat(node, &info) != 0) { result.step = 6; goto failed; }
+    result.looked = 1;
+    result.mode = info.st_mode;
+    result.major = major(info.st_rdev);
+    result.minor = minor(info.st_rdev);
+    result.uid = info.st_uid;
+    result.gid = info.st_gid;
+    if (S_ISCHR(info.st_mode) || S_ISBLK(info.st_mode)) {
+        if (userns_pidfd >= 0) {
+            /* The container's root: its capabilities hold over what its id map maps, as in the container. */
+            if (setns(userns_pidfd, CLONE_NEWUSER) != 0) { result.step = 7; goto failed; }
+            if (setresgid(0, 0, 0) != 0) { result.step = 8; goto failed; }
+            if (setresuid(0, 0, 0) != 0) { result.step = 9; goto failed; }
+        }
+        /* The very node looked at, opened again through its descriptor: no second lookup. */
+        char again[64];
+        snprintf(again, sizeof again, "/proc/self/fd/%d", node);
+        result.tried = 1;
+        int opened = open(again, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+        if (opened < 0) result.open_error = errno; else close(opened);
+    }
+    if (write(report, &result, sizeof result) != sizeof result) _exit(2);
+    _exit(0);
+failed:
+    result.error = errno;
+    if (write(report, &result, sizeof result) != sizeof result) _exit(2);
+    _exit(1);
+}
+
+int shim_probe_device(int cgroup_dirfd, int root_fd, const char *path, unsigned int root_uid, unsigned int root_gid,
+                      int userns_pidfd, int timeout_ms, struct shim_probe_result *result) {
+    int report[2];
+    if (pipe2(report, O_CLOEXEC) != 0) return -1;
+    pid_t child = fork();
+    if (child < 0) {
+        int saved = errno;
+        close(report[0]);
+        close(report[1]);
+        errno = saved;
+        return -1;
+    }
+    if (child == 0) {
+        close(report[0]);
+        probe_child(cgroup_dirfd, root_fd, path, root_uid, root_gid, userns_pidfd, report[1]);
+    }
+    close(report[1]);
+    struct pollfd waiting = { .fd = report[0], .events = POLLIN };
+    int ready;
+    do { ready = poll(&waiting, 1, timeout_ms); } while (ready < 0 && errno == EINTR);
+    ssize_t got = -1;
+    if (ready > 0) {
+        do { got = read(report[0], result, sizeof *result); } while (got < 0 && errno == EINTR);
+    } else {
+        kill(child, SIGKILL);
+    }
+    close(report[0]);
+    int status = 0;
+    while (waitpid(child, &status, 0) < 0 && errno == EINTR) {}
+    if (ready == 0) { errno = ETIMEDOUT; return -1; }
+    if (got != (ssize_t)sizeof *result) { errno = ECHILD; return -1; }
+    return 0;
+}

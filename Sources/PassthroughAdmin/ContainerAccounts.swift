@@ -42,38 +42,46 @@ public struct ContainerAccounts {
 
     /// The container's account database, and where it was read from.
     public func read(_ kind: AccountDatabase.Kind) throws(AdminError) -> (AccountDatabase, String) {
+        let (bytes, source) = try readText(kind.rawValue, describedAs: kind.rawValue)
+        return (AccountDatabase(kind: kind, text: bytes), source)
+    }
+
+    /// A file of the container (`/etc/group`), read as its accounts are, and where it was read from.
+    public func readText(_ path: String, describedAs what: String) throws(AdminError) -> ([UInt8], String) {
+        try confined(what) { root, name throws(SystemError) in
+            try ConfinedFile.read(path, under: root, describedAs: name, limit: ContainerAccounts.limit)
+        }
+    }
+
+    /// `body` with the container's `/` (a descriptor, and its name for
+    /// messages: `/proc/PID/root` of the running container, or its directory
+    /// rootfs), run with its root's file system ids; also returns where it
+    /// read (`from the running container, /proc/PID/root` and `what`'s path).
+    public func confined<T>(
+        _ what: String, _ body: (borrowing FileDescriptor, String) throws(SystemError) -> T
+    ) throws(AdminError) -> (T, String) {
         let container = administration.container
-        let failed = { (error: SystemError) in AdminError("cannot read container '\(container.name)''s \(kind.rawValue): \(error)") }
+        let failed = { (error: SystemError) in AdminError("cannot read container '\(container.name)''s \(what): \(error)") }
         switch try live.state(of: container) {
         case .running(let running):
             guard let owner = running.idMap.mappedRoot else {
                 throw AdminError("container '\(container.name)''s root is not mapped to a host user: its files are not read as an unmapped root")
             }
             let name = "/proc/\(running.pid)/root"
-            let bytes = try translatingErrors({ () throws(SystemError) -> [UInt8] in
+            let value = try translatingErrors({ () throws(SystemError) -> T in
                 let root = try FileDescriptor.open(name, flags: O_PATH | O_DIRECTORY)
                 // The same process still: its root is the one opened.
                 guard try running.pidfd.processID() == running.pid else { throw SystemError(call: "open", path: name, errno: ESRCH) }
-                return try readAsItsRoot(kind, under: root, describedAs: name, owner: owner)
+                return try FileSystemIDs.with(uid: owner.uid, gid: owner.gid) { () throws(SystemError) in try body(root, name) }
             }, failed)
-            return (AccountDatabase(kind: kind, text: bytes), "from the running container, \(name)\(kind.rawValue)")
+            return (value, "from the running container, \(name)\(what)")
         case .notRunning, .unverified:
             let (rootfs, owner) = try directoryRootfs()
-            let bytes = try translatingErrors({ () throws(SystemError) -> [UInt8] in
+            let value = try translatingErrors({ () throws(SystemError) -> T in
                 let root = try FileDescriptor.open(rootfs, flags: O_PATH | O_DIRECTORY | O_NOFOLLOW)
-                return try readAsItsRoot(kind, under: root, describedAs: rootfs, owner: owner)
+                return try FileSystemIDs.with(uid: owner.uid, gid: owner.gid) { () throws(SystemError) in try body(root, rootfs) }
             }, failed)
-            return (AccountDatabase(kind: kind, text: bytes), "from its root file system, \(rootfs)\(kind.rawValue)")
-        }
-    }
-
-    /// Read with the file system ids of the container's root: what it may not
-    /// read, this does not either.
-    private func readAsItsRoot(
-        _ kind: AccountDatabase.Kind, under root: borrowing FileDescriptor, describedAs name: String, owner: (uid: UInt32, gid: UInt32)
-    ) throws(SystemError) -> [UInt8] {
-        try FileSystemIDs.with(uid: owner.uid, gid: owner.gid) { () throws(SystemError) in
-            try ConfinedFile.read(kind.rawValue, under: root, describedAs: name, limit: ContainerAccounts.limit)
+            return (value, "from its root file system, \(rootfs)\(what)")
         }
     }
 

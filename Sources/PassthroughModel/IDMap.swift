@@ -48,6 +48,18 @@ public struct IDMap: Equatable, Sendable {
         return nil
     }
 
+    /// The container id of host id `id` (what the container sees as a file's
+    /// owner), or nil when no range of `kind` maps it: it shows as `nobody`.
+    public func containerID(for id: UInt32, kind: Kind) -> UInt32? {
+        if isPrivileged { return id }
+        for range in ranges where range.kind == kind {
+            guard id >= range.hostStart, UInt64(id) < UInt64(range.hostStart) + UInt64(range.count) else { continue }
+            let inside = UInt64(range.containerStart) + UInt64(id - range.hostStart)
+            if inside < UInt64(UInt32.max) { return UInt32(inside) }
+        }
+        return nil
+    }
+
     /// The host ids of the container's root (0:0 when privileged, or when unmapped).
     public var hostRoot: (uid: UInt32, gid: UInt32) {
         (hostID(for: 0, kind: .user) ?? 0, hostID(for: 0, kind: .group) ?? 0)

@@ -25,14 +25,14 @@ struct LXCPassthrough: ParsableCommand {
               LXC_PASSTHROUGH_CONF  the passthrough.conf to include (default \(Administration.defaultInclude))
 
             EXIT STATUS
-              0   done; for 'check': the container can start with its devices
+              0   done; for 'check': the container can start with its devices; for 'doctor': every link holds
               1   failed: one line on stderr names the container, the entry, the path and the \
             system call with its error, and nothing was changed; for 'check': a problem was \
-            found; for 'list' of every container: a container could not be read
+            found; for 'doctor': a link failed; for 'list' of every container: a container could not be read
               64  a usage error: an unknown option, or a missing or invalid argument
             """,
         version: PassthroughVersion.current,
-        subcommands: [Add.self, Remove.self, Attach.self, Detach.self, Sync.self, List.self, Check.self, Watch.self, Hierarchy.self])
+        subcommands: [Add.self, Remove.self, Attach.self, Detach.self, Sync.self, List.self, Check.self, Doctor.self, Watch.self, Hierarchy.self])
 
     @OptionGroup var path: PathOption
 

@@ -6,16 +6,21 @@ import Testing
 final class Container {
     let name: String
     let unprivileged: Bool
-    var configPath: String { "/var/lib/lxc/\(name)/config" }
-    var directory: String { "/var/lib/lxc/\(name)" }
+    /// The container path, when not LXC's default (`-P`): a test's own, which no other process watches.
+    let lxcPath: String?
+    var configPath: String { directory + "/config" }
+    var directory: String { "\(lxcPath ?? "/var/lib/lxc")/\(name)" }
+    /// `-n NAME`, and `-P PATH` when the container path is not the default: for LXC's tools and lxc-passthrough alike.
+    var named: [String] { ["-n", name] + (lxcPath.map { ["-P", $0] } ?? []) }
     var logPath: String { "/tmp/\(name).log" }
 
     /// - Parameter firstLines: config lines put before the template's, e.g.
     ///   includes of common.conf and userns.conf as Debian's templates have them.
-    init(_ label: String, unprivileged: Bool, include: Bool = true, firstLines: [String] = []) throws {
+    init(_ label: String, unprivileged: Bool, include: Bool = true, firstLines: [String] = [], lxcPath: String? = nil) throws {
         name = "ptest-\(label)-\(UInt32.random(in: 0...0xffff))"
+        self.lxcPath = lxcPath
         self.unprivileged = unprivileged
-        var arguments = ["lxc-create", "-n", name, "-t", "busybox"]
+        var arguments = ["lxc-create"] + named + ["-t", "busybox"]
         var idmapFile: String?
         if unprivileged {
             let file = "/tmp/\(name).idmap"
@@ -51,8 +56,8 @@ final class Container {
     @discardableResult
     func start() -> CommandResult {
         try? FileManager.default.removeItem(atPath: logPath)
-        let result = run(["lxc-start", "-n", name, "-d", "-o", logPath, "-l", "DEBUG"])
-        if result.succeeded { _ = run(["lxc-wait", "-n", name, "-s", "RUNNING", "-t", "10"]) }
+        let result = run(["lxc-start"] + named + ["-d", "-o", logPath, "-l", "DEBUG"])
+        if result.succeeded { _ = run(["lxc-wait"] + named + ["-s", "RUNNING", "-t", "10"]) }
         return result
     }
 
@@ -63,24 +68,24 @@ final class Container {
     /// init, and busybox's init takes it as a reboot, so TERM alone never ends it.
     func startInForeground() -> CommandResult {
         try? FileManager.default.removeItem(atPath: logPath)
-        return run(["timeout", "-k", "5", "30", "lxc-start", "-n", name, "-F", "-o", logPath])
+        return run(["timeout", "-k", "5", "30", "lxc-start"] + named + ["-F", "-o", logPath])
     }
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
     func stop(kill: Bool = true) {
-        run(["lxc-stop", "-n", name] + (kill ? ["-k"] : ["-t", "10"]))
-        _ = run(["lxc-wait", "-n", name, "-s", "STOPPED", "-t", "10"])
+        run(["lxc-stop"] + named + (kill ? ["-k"] : ["-t", "10"]))
+        _ = run(["lxc-wait"] + named + ["-s", "STOPPED", "-t", "10"])
     }
 
     var state: String {
-        run(["lxc-info", "-n", name, "-s", "-H"]).output.trimmingCharacters(in: .whitespacesAndNewlines)
+        run(["lxc-info"] + named + ["-s", "-H"]).output.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// Runs a shell command inside the running container.
     @discardableResult
     func attach(_ command: String) -> CommandResult {
-        run(["lxc-attach", "-n", name, "--", "/bin/sh", "-c", command])
+        run(["lxc-attach"] + named + ["--", "/bin/sh", "-c", command])
     }
 
     /// `TYPE MAJOR:MINOR MODE UID:GID` of a path inside the container, as
@@ -90,7 +95,7 @@ final class Container {
     }
 
     /// pid of the container's init on the host.
-    var initPID: Int? { Int(run(["lxc-info", "-n", name, "-p", "-H"]).output.trimmingCharacters(in: .whitespacesAndNewlines)) }
+    var initPID: Int? { Int(run(["lxc-info"] + named + ["-p", "-H"]).output.trimmingCharacters(in: .whitespacesAndNewlines)) }
 
     /// pid of the monitor (lxc-start) process: the parent of init.
     var monitorPID: Int? {
@@ -107,8 +112,8 @@ final class Container {
     }
 
     func destroy() {
-        run(["lxc-stop", "-n", name, "-k"])
-        run(["lxc-destroy", "-n", name, "-f"])
+        run(["lxc-stop"] + named + ["-k"])
+        run(["lxc-destroy"] + named + ["-f"])
         try? FileManager.default.removeItem(atPath: logPath)
     }
 }

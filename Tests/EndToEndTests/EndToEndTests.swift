@@ -7,9 +7,9 @@ func expected(_ type: String, _ major: Int, _ minor: Int, mode: String, uid: Int
 }
 
 func withContainer(
-    _ label: String, unprivileged: Bool, include: Bool = true, firstLines: [String] = [], _ body: (Container) throws -> Void
+    _ label: String, unprivileged: Bool, include: Bool = true, firstLines: [String] = [], lxcPath: String? = nil, _ body: (Container) throws -> Void
 ) throws {
-    let container = try Container(label, unprivileged: unprivileged, include: include, firstLines: firstLines)
+    let container = try Container(label, unprivileged: unprivileged, include: include, firstLines: firstLines, lxcPath: lxcPath)
     defer { container.destroy() }
     try body(container)
 }

@@ -10,7 +10,7 @@ import Testing
 struct HelpSnapshotTests {
     static let commands: [(name: String, command: ParsableCommand.Type)] = [
         ("lxc-passthrough", LXCPassthrough.self), ("add", Add.self), ("remove", Remove.self), ("attach", Attach.self),
-        ("detach", Detach.self), ("sync", Sync.self), ("list", List.self), ("check", Check.self), ("watch", Watch.self),
+        ("detach", Detach.self), ("sync", Sync.self), ("list", List.self), ("check", Check.self), ("doctor", Doctor.self), ("watch", Watch.self),
     ]
 
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Help").path

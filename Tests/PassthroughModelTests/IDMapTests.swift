@@ -21,6 +21,18 @@ struct IDMapTests {
         #expect(map.hostID(for: 1001, kind: .group) == nil)
     }
 
+    @Test func hostIDsAreSeenThroughTheMapInside() {
+        #expect(map.containerID(for: 100000, kind: .user) == 0)
+        #expect(map.containerID(for: 165535, kind: .user) == 65535)
+        #expect(map.containerID(for: 1000, kind: .group) == 1000)
+        #expect(map.containerID(for: 100999, kind: .group) == 999)
+        // Outside every range: the container sees nobody.
+        #expect(map.containerID(for: 165536, kind: .user) == nil)
+        #expect(map.containerID(for: 0, kind: .user) == nil)
+        #expect(map.containerID(for: 101000, kind: .group) == nil)
+        #expect(IDMap().containerID(for: 5000000, kind: .user) == 5000000)
+    }
+
     @Test func aPrivilegedContainerKeepsItsIDs() {
         #expect(IDMap().hostID(for: 1000, kind: .user) == 1000)
     }

@@ -52,5 +52,42 @@ int shim_device_deny_find(int cgroup, int *map);
 int shim_device_deny_set(int map, int block, unsigned int major, unsigned int minor, int denied);
 /// 1 when the number is in the map, 0 when not, -1 and errno.
 int shim_device_deny_contains(int map, int block, unsigned int major, unsigned int minor);
+/// What `shim_probe_device` found: the node at the path (as the host sees
+/// it, before any user namespace is joined), then the open's outcome.
+struct shim_probe_result {
+    /// 0 when every step ran; else the failed step (`shim_probe_steps`) and its errno.
+    int step;
+    int error;
+    /// The node's status, when `looked` (the O_PATH open and fstat worked).
+    int looked;
+    unsigned int mode;
+    unsigned int major;
+    unsigned int minor;
+    unsigned int uid;
+    unsigned int gid;
+    /// Whether the read-only open was tried (only a character or block
+    /// device is), and its errno (0: it opened).
+    int tried;
+    int open_error;
+};
+
+/// The name of a step of `shim_probe_device`, for a message.
+const char *shim_probe_step(int step);
+
+/// Whether the node at `path` inside a running container opens, as the
+/// container would open it, in a child process: which joins the cgroup
+/// `cgroup_dirfd` (writes 0 to its `cgroup.procs`; -1: none), looks the
+/// path up under `root_fd` (the container's `/`) with its root's file
+/// system ids `root_uid`/`root_gid`, by `openat2(O_PATH, RESOLVE_IN_ROOT |
+/// RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)` (no link followed, none
+/// out of its root), and when it is a character or block device, joins the
+/// user namespace of `userns_pidfd` as its root (-1: stays host root, for a
+/// privileged container) and opens it again through that descriptor,
+/// `O_RDONLY | O_NONBLOCK | O_NOCTTY`; nothing is read. The child is killed
+/// after `timeout_ms` (a FUSE mount on the way may never answer). Returns
+/// 0 and `*result`; -1 and errno when the child could not be run or did
+/// not answer in time (ETIMEDOUT).
+int shim_probe_device(int cgroup_dirfd, int root_fd, const char *path, unsigned int root_uid, unsigned int root_gid,
+                      int userns_pidfd, int timeout_ms, struct shim_probe_result *result);
 
 #endif
