@@ -54,16 +54,32 @@ struct CgroupDeviceFilesTests {
         #expect(throws: SystemError(call: "openat2", path: root + "/../payload", errno: EXDEV)) { _ = try CgroupDeviceFiles.open(out, under: root) }
     }
 
-    @Test func aProcessWithNoDevicesHierarchyHasNoneToRecord() throws {
-        // A mount table with no cgroup v1 devices hierarchy (cgroup v2 only): nothing is recorded.
+    /// A mount table of `text`, in a file of its own, removed after `body`.
+    func withMountTable<T>(_ text: String, _ body: (String) throws -> T) throws -> T {
         var template = Array("/tmp/mountinfo.XXXXXX".utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         try #require(fd >= 0)
         let path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         defer { unlink(path) }
-        let table = "30 1 0:26 / /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw\n"
-        _ = table.withCString { write(fd, $0, strlen($0)) }
+        _ = text.withCString { write(fd, $0, strlen($0)) }
         close(fd)
-        #expect(try CgroupDeviceFiles.find(pid: getpid(), mountinfo: path) == nil)
+        return try body(path)
+    }
+
+    @Test func aProcessWithNeitherHierarchyHasNoneToRecord() throws {
+        let table = "25 1 0:22 / /sys/fs/cgroup ro - tmpfs tmpfs ro,mode=755\n"
+        #expect(try withMountTable(table) { try CgroupDeviceFiles.find(pid: getpid(), mountinfo: $0) } == nil)
+    }
+
+    @Test func withNoDevicesHierarchyTheCgroupV2DirectoryIsRecorded() throws {
+        // This host's cgroup v2 hierarchy, wherever it is mounted (hybrid: /sys/fs/cgroup/unified), alone in the table.
+        let mountinfo = try FileSystem.readFile("/proc/self/mountinfo", limit: 4 << 20)
+        let mountPoint = try #require(DevicesCgroup.unifiedMountPoint(mountinfo: mountinfo))
+        let path = try #require(DevicesCgroup.unifiedPath(procCgroup: try FileSystem.readFile("/proc/self/cgroup", limit: 1 << 16)))
+        let table = "30 1 0:26 / \(mountPoint) rw,nosuid - cgroup2 cgroup2 rw\n"
+        let found = try #require(try withMountTable(table) { try CgroupDeviceFiles.find(pid: getpid(), mountinfo: $0) })
+        var info = stat()
+        try #require(stat(mountPoint + path, &info) == 0)
+        #expect(found == RunRecord.CgroupDirectory(hierarchy: .v2, path: path, device: UInt64(info.st_dev), inode: UInt64(info.st_ino)))
     }
 }
