@@ -293,6 +293,66 @@ extension EndToEndTests {
             }
         }
 
+        @Test("a device taken back while the container's monitor hangs (SIGSTOP) is denied at once (cgroup v1: its cgroup's files; v2: lxc-passthrough's own device program), and stays denied; the new one is given once the monitor answers")
+        func takenBackWhileTheMonitorHangs() throws {
+            let first = try ImageFile(), second = try ImageFile()
+            let numberA = LoopControl.freeNumber(), numberB = LoopControl.freeNumber()
+            try #require(numberA != numberB)
+            let loopA = try PluggedLoop(number: numberA, image: first.path)
+            try withHostDevices { host in
+                let link = try host.symlink("disk/by-id/usb-Stick_H", to: loopA.device)
+                try withContainer("hungback", unprivileged: false, firstLines: ContainerKind.privilegedCommon.firstLines) { ct in
+                    try #require(passthrough("add", ct.name, link, "--mp", "/dev/stick").succeeded)
+                    let watcher = try WatcherProcess()
+                    try #require(ct.start().succeeded, "\(ct.log)")
+                    try #require(eventually { ct.opens("/dev/stick") }, "\(watcher.log)")
+                    // A process in the container's cgroup (as its start recorded it) opens the device by a node of its own.
+                    let runRecord = try String(contentsOfFile: try runRecordPath(of: ct), encoding: .utf8)
+                    let line = try #require(runRecord.split(separator: "\n").first { $0.hasPrefix("devices ") || $0.hasPrefix("cgroup2 ") })
+                    let fields = line.split(separator: " ")
+                    let procs = (fields[0] == "devices" ? "/sys/fs/cgroup/devices" : "/sys/fs/cgroup") + fields[3] + "/cgroup.procs"
+                    if let claimed = EndToEnd.claimedCgroup { #expect((fields[0] == "devices") == (claimed == "v1"), "\(runRecord)") }
+                    let node = "/tmp/lxcpt-hungback-\(UInt32.random(in: 0...0xffffff))"
+                    defer { unlink(node) }
+                    func opensA() -> CommandResult {
+                        unlink(node)
+                        return run(["sh", "-c", "echo $$ > '\(procs)' && mknod '\(node)' b 7 \(numberA) && exec 3< '\(node)'"])
+                    }
+                    try #require(opensA().succeeded, "the container may open it while it is given: \(opensA())")
+
+                    // Looked up before the monitor is stopped: lxc-attach and lxc-info ask it, and would wait.
+                    let monitor = try #require(ct.monitorPID)
+                    kill(Int32(monitor), SIGSTOP)
+                    defer { kill(Int32(monitor), SIGCONT) }
+                    let loopB = try PluggedLoop(number: numberB, image: second.path)
+                    // As udev moves a link: a new one renamed over it.
+                    func moveLink(_ link: String, to target: String) throws {
+                        try FileManager.default.createSymbolicLink(atPath: link + ".new", withDestinationPath: target)
+                        try #require(rename(link + ".new", link) == 0)
+                    }
+                    try moveLink(link, to: loopB.device)
+                    let takenBack = "\(ct.name): dev0 (\(link)): b 7:\(numberA) its path names another device now: access taken back"
+                    #expect(eventually(seconds: 5) { watcher.log.contains(takenBack) }, "\(watcher.log)")
+                    let denied = opensA()
+                    #expect(!denied.succeeded && denied.error.contains("Operation not permitted"), "the old device is denied (EPERM): \(denied)")
+                    if fields[0] == "cgroup2" {
+                        #expect(eventually(seconds: 2) { watcher.log.contains("b 7:\(numberA) rw: stays denied by lxc-passthrough's device program") },
+                                "LXC's list could not be told, and the log says so: \(watcher.log)")
+                    }
+
+                    // The monitor answers again: the next look gives the new device; the old one stays denied.
+                    kill(Int32(monitor), SIGCONT)
+                    try moveLink(link, to: loopB.device)
+                    #expect(eventually { ct.describe("/dev/stick").hasPrefix(expected("block special file", 7, numberB, mode: "660", uid: 0, gid: 0)) },
+                            "\(ct.describe("/dev/stick"))\n\(watcher.log)")
+                    #expect(ct.opens("/dev/stick"), "\(watcher.log)")
+                    let still = opensA()
+                    #expect(!still.succeeded && still.error.contains("Operation not permitted"), "taken back stays taken back: \(still)")
+                    withExtendedLifetime(loopB) {}
+                }
+            }
+        }
+
         @Test("a FUSE mount whose server never answers, on the way to a container's node, holds the watcher for at most its deadline: another container's replug is followed, SIGTERM stops it",
               .enabled(if: FileManager.default.fileExists(atPath: "/dev/fuse"), "needs /dev/fuse"))
         func silentFuseStallsNothing() throws {
