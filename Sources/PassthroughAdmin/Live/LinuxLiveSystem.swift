@@ -118,11 +118,20 @@ public struct LinuxLiveSystem: LiveSystem {
         var denyMaps: [String: DenyMap] = [:]
 
         /// The deny map of the running container's recorded cgroup (v2),
-        /// found, or attached when there is none.
-        func denyMap(_ running: RunningContainer, _ recorded: RunRecord.CgroupDirectory, under mountPoint: String) throws(SystemError) -> DenyMap {
+        /// found, or, when `attaching`, attached when there is none.
+        func denyMap(
+            _ running: RunningContainer, _ recorded: RunRecord.CgroupDirectory, under mountPoint: String, attaching: Bool
+        ) throws(SystemError) -> DenyMap? {
             if let known = denyMaps[running.container.directory], known.cgroup == recorded { return known }
             let directory = try CgroupDeviceFiles.open(recorded, under: mountPoint, readable: true)
-            let found = DenyMap(cgroup: recorded, map: try DeviceDenyMap.findOrAttach(to: directory))
+            let map: DeviceDenyMap
+            if attaching {
+                map = try DeviceDenyMap.findOrAttach(to: directory)
+            } else {
+                guard let found = try DeviceDenyMap.find(in: directory) else { return nil }
+                map = found
+            }
+            let found = DenyMap(cgroup: recorded, map: map)
             denyMaps[running.container.directory] = found
             return found
         }
@@ -207,7 +216,10 @@ public struct LinuxLiveSystem: LiveSystem {
                     return
                 }
             case .v2:
-                if let mountPoint = handles.unifiedMountPoint, let denyMap = try? handles.denyMap(running, recorded, under: mountPoint) {
+                // Allows alone attach no program: there is nothing to lift from a map that is not there.
+                let denies = rules.contains { $0.verdict == .deny && $0.oneDevice != nil }
+                if let mountPoint = handles.unifiedMountPoint,
+                   let denyMap = try? handles.denyMap(running, recorded, under: mountPoint, attaching: denies) {
                     try applyWithDenyMap(rules, denyMap, running)
                     return
                 }
