@@ -206,8 +206,12 @@ extension Administration {
     /// host as `host`) takes: the node, with the owner and mode through the
     /// id map it really has, the grant to record (its node's identity is
     /// known once it is placed) and the rules to write. Pure.
+    ///
+    /// `containerPath`: where the node goes; a USB entry's node goes at its
+    /// udev path (`ResolvedNode.containerPath`), a path entry's at its own by default.
     func planGrant(
-        _ spec: DeviceSpec, key: DeviceKey?, host: HostDevice, running: RunningContainer, record: GrantRecord, label: String
+        _ spec: DeviceSpec, key: DeviceKey?, host: HostDevice, at containerPath: String? = nil, running: RunningContainer, record: GrantRecord,
+        label: String
     ) throws(AdminError) -> PlannedGrant {
         guard let root = running.idMap.mappedRoot else {
             throw AdminError("container '\(container.name)''s root is not mapped to a host user (its uid_map: \(DevicePlanner.describe(running.idMap, .user))): "
@@ -219,9 +223,9 @@ extension Administration {
         } catch {
             throw AdminError("\(error)")
         }
-        guard let containerPath = spec.containerPath else {
-            // attach takes a path, and the watcher passes over USB entries: nothing plans a USB grant live yet.
-            throw AdminError("\(label): USB entries are not given to a running container yet")
+        guard let containerPath = containerPath ?? spec.containerPath else {
+            // A USB entry's nodes have no path of their own: the caller says where each goes.
+            throw AdminError("\(label): a USB entry's node is given at the path it was found at, and none was said")
         }
         let owned = DevicePlanner.nodeOwnerAndMode(of: spec, hostUID: owner.uid, idMap: running.idMap)
         let node = DeviceNode(
