@@ -15,9 +15,11 @@ import PassthroughSystem
 /// directory (a container made or removed, a config replaced) and on the
 /// records' directory (a container started or stopped). Every event is only
 /// a hint of which containers to look at again (`WatchIndex`: by the paths,
-/// directories and device numbers they depend on, and their directory's
-/// identity, which names their records); each of those is then looked at
-/// from the host's own configs, records and `/dev`. An event that concerns
+/// directories and device numbers they depend on, their directory's
+/// identity, which names their records, and, for those with USB entries,
+/// whether the event says it is a USB device's or a node's below one); each
+/// of those is then looked at from the host's own configs, records, `/dev`
+/// and sysfs. An event that concerns
 /// no container costs no look at any; everything is looked at only at the
 /// start and when the inotify queue or the uevent socket lost events. A
 /// timer is armed only while a container is starting; nothing else wakes
