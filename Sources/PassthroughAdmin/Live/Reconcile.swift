@@ -164,7 +164,8 @@ extension Administration {
                 result.actions.append("\(label): \(grant.type.rawValue) \(grant.number): access taken back; its node is left at \(at), denied")
                 return
             }
-            let why = taken.reason == .gone ? "gone from the host" : "its path names another device now"
+            let why = taken.reason == .replaced ? "its path names another device now"
+                : taken.usb ? "no longer matched (unplugged, or not what its entry selects now)" : "gone from the host"
             var line = "\(label): \(grant.type.rawValue) \(grant.number) \(why): access taken back"
             line += removal.removedAtPath ? ", node removed" : ", no node was at its path"
             result.actions.append(line)
@@ -174,7 +175,8 @@ extension Administration {
         for (index, reason) in plan.takeBack {
             let grant = record.grants[index]
             let path = entries.first { $0.key == grant.key }?.spec.path ?? grant.containerPath
-            let taken = TakenBack(label: "\(grant.key.map { "\($0)" } ?? "-") (\(OctalEscape.escapeForTerminal(path)))", grant: grant, reason: reason)
+            let usb = entries.first { $0.key == grant.key }.map { $0.spec.path == nil } ?? false
+            let taken = TakenBack(label: "\(grant.key.map { "\($0)" } ?? "-") (\(OctalEscape.escapeForTerminal(path)))", grant: grant, reason: reason, usb: usb)
             let handOver = givenPaths.contains(grant.containerPath) && handedOver[grant.containerPath] == nil
             do throws(AdminError) {
                 let (after, _, removal) = try takeBack(
@@ -275,6 +277,8 @@ extension Administration {
         var label: String
         var grant: GrantRecord.Grant
         var reason: ReconcilePlan.Reason
+        /// Of a USB entry: its node is taken back when its device is no longer matched, not only when it is gone.
+        var usb = false
     }
 
     /// Gives `planned` at the path of `taken` (taken back, its rules written,
