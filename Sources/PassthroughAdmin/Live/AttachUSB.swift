@@ -33,7 +33,8 @@ extension Administration {
                         throw AdminError("\(OctalEscape.escapeForTerminal(node.containerPath)) is given to container '\(container.name)' already")
                     }
                     let planned = try planGrant(
-                        spec, key: key, host: node.device, at: node.containerPath, running: running, record: record, label: spec.label(key ?? DeviceKey(index: 0)!))
+                        spec, key: key, host: node.device, at: node.containerPath, running: running, record: record,
+                        label: key.map { spec.label($0) } ?? request.path)
                     record = try give(planned, live: live, running: running, record: record) { after in
                         // An entry given again is no longer withheld from this run.
                         if let key { after.withheld.removeAll { $0.key == key } }
