@@ -1,6 +1,6 @@
 import Glibc
 import PassthroughModel
-import PassthroughSystem
+@testable import PassthroughSystem
 import Testing
 
 /// Selectors resolved to host nodes: paths on this host's /dev, USB devices
@@ -184,6 +184,18 @@ extension HostLookup {
         case .device: return nil
         case .missing(let why): return .missing(why)
         case .notADevice(let why): return .notADevice(why)
+        }
+    }
+}
+
+@Suite("a USB device pulled out while it is read")
+struct USBDeviceGoneTests {
+    @Test("its link gone from bus/usb/devices says it was unplugged; a link there does not")
+    func goneIsTheLinkGone() throws {
+        try SysfsTree.withUSB { tree throws in
+            let directory = try FileDescriptor.open(tree.sysfs.usbDevicesPath, flags: O_RDONLY | O_DIRECTORY)
+            let (present, absent) = (SysfsRoot.isGone("1-2", in: directory), SysfsRoot.isGone("1-9", in: directory))
+            #expect(!present && absent)
         }
     }
 }
