@@ -21,12 +21,17 @@ public struct ResolvedNode: Hashable, Sendable {
     public var containerPath: String
     public var type: DeviceType
     public var number: DeviceNumber
+    /// For a USB device's node, its directory below the sysfs root, through
+    /// the device's link (`bus/usb/devices/1-2/1-2:1.0/ttyUSB0/tty/ttyUSB0`):
+    /// where what it is told as is read. Nil for a path entry's node.
+    public var sysfsDirectory: String?
 
-    public init(hostPath: String, containerPath: String, type: DeviceType, number: DeviceNumber) {
+    public init(hostPath: String, containerPath: String, type: DeviceType, number: DeviceNumber, sysfsDirectory: String? = nil) {
         self.hostPath = hostPath
         self.containerPath = containerPath
         self.type = type
         self.number = number
+        self.sysfsDirectory = sysfsDirectory
     }
 
     /// The type and number, as `stat` would give them.

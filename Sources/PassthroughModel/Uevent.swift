@@ -68,3 +68,34 @@ public struct Uevent: Equatable, Sendable {
         return event
     }
 }
+
+extension Uevent {
+    /// What a uevent says it is of, for USB entries: a USB device, or a node
+    /// below one. Only a hint of which containers to look at: what they are
+    /// given is read from sysfs.
+    public enum USBHint: Equatable, Sendable {
+        /// `SUBSYSTEM=usb` and `DEVTYPE=usb_device`: a device plugged in,
+        /// pulled out or enumerated again (with other ids).
+        case device
+        /// A node of another subsystem whose `DEVPATH` is below a USB bus (a
+        /// component `usbN`, the bus's root hub): an interface's tty, hidraw...
+        case nodeBelowDevice
+    }
+
+    /// Nil for an event of no USB device: the containers with USB entries are not looked at for it.
+    public var usbHint: USBHint? {
+        if fields["SUBSYSTEM"] == "usb" {
+            // An interface's own event (`usb_interface`) makes no node; its nodes' events follow.
+            return fields["DEVTYPE"] == "usb_device" ? .device : nil
+        }
+        // `/devices/pci0000:00/0000:00:14.0/usb1/1-2/1-2:1.0/ttyUSB0/tty/ttyUSB0`: below root hub usb1.
+        var components = devicePath.utf8.split(separator: UInt8(ascii: "/")).makeIterator()
+        while let component = components.next() {
+            guard component.count > 3, component.starts(with: "usb".utf8),
+                  component.dropFirst(3).allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) })
+            else { continue }
+            return components.next() == nil ? nil : .nodeBelowDevice
+        }
+        return nil
+    }
+}

@@ -2,8 +2,10 @@
 /// looks again only at those: each container's entries by the paths they
 /// name (and every directory on the way, whose making or removal brings a
 /// path or takes it away), the paths those resolve to now, the device
-/// numbers its entries and grants hold, and its directory's identity (the
-/// host's records are named by it). Pure.
+/// numbers its entries and grants hold, its directory's identity (the
+/// host's records are named by it), and whether it has USB entries: a USB
+/// device that comes may be one its selectors match, and only sysfs says
+/// (`USBEvents`; every other event costs such a container nothing). Pure.
 public struct WatchIndex: Sendable {
     /// What one container depends on.
     public struct Interest: Equatable, Sendable {
@@ -13,11 +15,39 @@ public struct WatchIndex: Sendable {
         public var numbers: [DeviceNumber]
         /// Its directory's device and inode (`DEV-INO.grants`, `DEV-INO.run` in the records).
         public var directory: DirectoryIdentity?
+        /// Which USB events concern it; nil when it has no USB entry.
+        public var usb: USBEvents?
 
-        public init(paths: [String] = [], numbers: [DeviceNumber] = [], directory: DirectoryIdentity? = nil) {
+        public init(paths: [String] = [], numbers: [DeviceNumber] = [], directory: DirectoryIdentity? = nil, usb: USBEvents? = nil) {
             self.paths = paths
             self.numbers = numbers
             self.directory = directory
+            self.usb = usb
+        }
+    }
+
+    /// Which of the host's USB uevents concern a container with USB entries.
+    /// A new device's number is nobody's yet, and its ids, serial and port
+    /// are read from sysfs, never from the event: any USB device that comes
+    /// or goes concerns every such container, which sysfs then answers.
+    public enum USBEvents: Hashable, Sendable {
+        /// A USB device's own (`SUBSYSTEM=usb`, `DEVTYPE=usb_device`): its entries give each device's node (`nodes=usb`).
+        case devices
+        /// Those, and every node's below a USB device (its interfaces' tty,
+        /// hidraw, video...): an entry gives `nodes=all`, whose nodes come
+        /// and go as the device's drivers bind.
+        case devicesAndNodes
+
+        /// What entries with these selectors need; nil when none is a USB selector.
+        public init?(_ selectors: [DeviceSelector]) {
+            var found: USBEvents?
+            for selector in selectors {
+                guard case .usb(_, let nodes) = selector else { continue }
+                if nodes == .all { found = .devicesAndNodes; break }
+                found = .devices
+            }
+            guard let found else { return nil }
+            self = found
         }
     }
 
@@ -35,6 +65,7 @@ public struct WatchIndex: Sendable {
     private var byPath: [String: Set<String>] = [:]
     private var byNumber: [DeviceNumber: Set<String>] = [:]
     private var byDirectory: [DirectoryIdentity: String] = [:]
+    private var byUSB: [USBEvents: Set<String>] = [:]
 
     public init() {}
 
@@ -46,6 +77,7 @@ public struct WatchIndex: Sendable {
         for key in WatchIndex.keys(interest.paths) { byPath[key, default: []].insert(name) }
         for number in interest.numbers { byNumber[number, default: []].insert(name) }
         if let directory = interest.directory { byDirectory[directory] = name }
+        if let usb = interest.usb { byUSB[usb, default: []].insert(name) }
     }
 
     /// Gives back the room that containers forgotten left in its maps, and
@@ -56,6 +88,7 @@ public struct WatchIndex: Sendable {
         byPath = byPath.compacted().mapValues { $0.compacted() }
         byNumber = byNumber.compacted().mapValues { $0.compacted() }
         byDirectory = byDirectory.compacted()
+        byUSB = byUSB.compacted().mapValues { $0.compacted() }
     }
 
     /// Forgets container `name` (it is gone).
@@ -70,6 +103,10 @@ public struct WatchIndex: Sendable {
             if byNumber[number]?.isEmpty == true { byNumber[number] = nil }
         }
         if let directory = old.directory, byDirectory[directory] == name { byDirectory[directory] = nil }
+        if let usb = old.usb {
+            byUSB[usb]?.remove(name)
+            if byUSB[usb]?.isEmpty == true { byUSB[usb] = nil }
+        }
     }
 
     /// The containers a name made, removed or renamed at `path` concerns:
@@ -81,6 +118,17 @@ public struct WatchIndex: Sendable {
     /// The containers whose entries or grants hold device `number`.
     public func containers(using number: DeviceNumber) -> Set<String> {
         byNumber[number] ?? []
+    }
+
+    /// The containers a USB event concerns, as the event says what it is of
+    /// (a hint: what they are given is read from sysfs): a USB device's,
+    /// those with any USB entry; a node's below a USB device, those with a
+    /// `nodes=all` entry.
+    public func containers(hearing hint: Uevent.USBHint) -> Set<String> {
+        switch hint {
+        case .device: return (byUSB[.devices] ?? []).union(byUSB[.devicesAndNodes] ?? [])
+        case .nodeBelowDevice: return byUSB[.devicesAndNodes] ?? []
+        }
     }
 
     /// The container whose directory this is; nil when none known has it.

@@ -74,7 +74,8 @@ public struct DeviceResolver: Sendable {
             switch nodes {
             case .usb:
                 let path = "/dev/" + device.nodeName
-                resolved.append(ResolvedNode(hostPath: path, containerPath: path, type: .character, number: device.nodeNumber))
+                resolved.append(ResolvedNode(
+                    hostPath: path, containerPath: path, type: .character, number: device.nodeNumber, sysfsDirectory: SysfsRoot.directory(of: device.port)))
             case .all:
                 let below: [SysfsNode]
                 do {
@@ -83,7 +84,9 @@ public struct DeviceResolver: Sendable {
                     throw Failure([error])
                 }
                 for node in below {
-                    resolved.append(ResolvedNode(hostPath: node.path, containerPath: DevicePath.normalized(node.path), type: node.type, number: node.number))
+                    let directory = SysfsRoot.directory(of: device.port) + (node.directory.isEmpty ? "" : "/" + node.directory)
+                    resolved.append(ResolvedNode(
+                        hostPath: node.path, containerPath: DevicePath.normalized(node.path), type: node.type, number: node.number, sysfsDirectory: directory))
                 }
             }
         }

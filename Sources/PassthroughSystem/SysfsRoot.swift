@@ -23,6 +23,9 @@ public struct SysfsRoot: Equatable, Sendable {
     /// The directory of the USB device at `port`, through its link in `bus/usb/devices`.
     public func path(of port: USBPort) -> String { usbDevicesPath + "/" + port.name }
 
+    /// That directory below the root: `bus/usb/devices/1-2.3`.
+    public static func directory(of port: USBPort) -> String { "bus/usb/devices/" + port.name }
+
     /// The most bytes read of one attribute file (a page: what a sysfs attribute holds).
     public static let attributeLimit = SysfsAttribute.maximumLength
 }

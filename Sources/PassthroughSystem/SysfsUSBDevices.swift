@@ -30,6 +30,9 @@ extension SysfsRoot {
             do {
                 if let device = try SysfsRoot.readDevice(name, in: directory) { scan.devices.append(device) }
             } catch {
+                // Pulled out while it was read (its files went with it): not there, as a device
+                // gone before it was opened is not. A failure of a device still there is kept.
+                if SysfsRoot.isGone(name, in: directory) { continue }
                 scan.failures.append(error)
             }
         }
@@ -42,6 +45,16 @@ extension SysfsRoot {
             try FileDescriptor.open(usbDevicesPath, flags: O_RDONLY | O_DIRECTORY)
         }, SysfsError.system)
         return try SysfsRoot.readDevice(port.name, in: directory)
+    }
+
+    /// Whether the kernel's link `name` is gone from `directory` (`bus/usb/devices`): the device was unplugged.
+    static func isGone(_ name: String, in directory: borrowing FileDescriptor) -> Bool {
+        do {
+            _ = try directory.status(name)
+            return false
+        } catch {
+            return error.errno == ENOENT
+        }
     }
 
     /// The device `name` in `directory` (`bus/usb/devices`), nil when it is gone.

@@ -41,7 +41,7 @@ final class UeventTeller {
         let given = Set(followUp.given.map { Device(type: $0.type, number: $0.number) })
         for grant in followUp.recorded where !given.contains(Device(type: grant.type, number: grant.number)) {
             let device = Device(type: grant.type, number: grant.number)
-            guard known[directory]?[device] == nil, let described = try? sysfs.device(grant.type, grant.number) else { continue }
+            guard known[directory]?[device] == nil, let described = try? describe(grant, followUp.usbNodeDirectories) else { continue }
             known[directory, default: [:]][device] = described
         }
         guard let running = followUp.running, !followUp.given.isEmpty || !followUp.taken.isEmpty else { return [] }
@@ -57,7 +57,7 @@ final class UeventTeller {
         for grant in followUp.taken {
             let device = Device(type: grant.type, number: grant.number)
             // Known since it was given, or still there (its path names another device now).
-            guard let described = known[directory]?.removeValue(forKey: device) ?? (try? sysfs.device(grant.type, grant.number)) ?? nil else {
+            guard let described = known[directory]?.removeValue(forKey: device) ?? (try? describe(grant, followUp.usbNodeDirectories)) ?? nil else {
                 lines.append("\(OctalEscape.escapeForTerminal(grant.containerPath)): the container is not told it was taken back "
                     + "(\(grant.type.rawValue) \(grant.number) was given before the watcher read it from sysfs, and is gone from there)")
                 continue
@@ -67,7 +67,7 @@ final class UeventTeller {
         for grant in followUp.given {
             let described: SysfsDevice
             do throws(SysfsError) {
-                guard let found = try sysfs.device(grant.type, grant.number) else {
+                guard let found = try describe(grant, followUp.usbNodeDirectories) else {
                     lines.append("\(OctalEscape.escapeForTerminal(grant.containerPath)): the container is not told it was given "
                         + "(\(grant.type.rawValue) \(grant.number) is gone from sysfs already)")
                     continue
@@ -81,6 +81,16 @@ final class UeventTeller {
             lines += send(described.message(.add, at: grant.containerPath), running, grant)
         }
         return lines
+    }
+
+    /// What sysfs says of the device of `grant`: a USB entry's node where its
+    /// entry found it in this look (`directories`, by container path), else
+    /// through its number (`dev/char`, `dev/block`).
+    private func describe(_ grant: GrantRecord.Grant, _ directories: [String: String]) throws(SysfsError) -> SysfsDevice? {
+        if let directory = directories[grant.containerPath], let found = try? sysfs.device(inDirectory: directory, grant.type, grant.number) {
+            return found
+        }
+        return try sysfs.device(grant.type, grant.number)
     }
 
     private func send(_ message: UeventMessage, _ running: RunningContainer, _ grant: GrantRecord.Grant) -> [String] {

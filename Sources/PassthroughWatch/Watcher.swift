@@ -15,9 +15,11 @@ import PassthroughSystem
 /// directory (a container made or removed, a config replaced) and on the
 /// records' directory (a container started or stopped). Every event is only
 /// a hint of which containers to look at again (`WatchIndex`: by the paths,
-/// directories and device numbers they depend on, and their directory's
-/// identity, which names their records); each of those is then looked at
-/// from the host's own configs, records and `/dev`. An event that concerns
+/// directories and device numbers they depend on, their directory's
+/// identity, which names their records, and, for those with USB entries,
+/// whether the event says it is a USB device's or a node's below one); each
+/// of those is then looked at from the host's own configs, records, `/dev`
+/// and sysfs. An event that concerns
 /// no container costs no look at any; everything is looked at only at the
 /// start and when the inotify queue or the uevent socket lost events. A
 /// timer is armed only while a container is starting; nothing else wakes
@@ -146,13 +148,16 @@ public struct Watcher: ~Copyable {
     }
 
     /// The containers a uevent concerns: those with a path at its node, or
-    /// holding or naming its device number. (A hint only: what is done is
-    /// decided from /dev, so a forged event costs a look, nothing else.)
+    /// holding or naming its device number, and, for a USB device's event
+    /// (or a node's below one), those whose USB entries it may concern
+    /// (`WatchIndex.USBEvents`). (A hint only: what is done is decided from
+    /// /dev and sysfs, so a forged event costs a look, nothing else.)
     func concerned(by event: Uevent, into work: inout Work) {
         if let name = event.deviceName, DevicePath.problem("/dev/" + name) == nil {
             work.containers.formUnion(index.containers(touchedAt: "/dev/" + name))
         }
         if let number = event.number { work.containers.formUnion(index.containers(using: number)) }
+        if let hint = event.usbHint { work.containers.formUnion(index.containers(hearing: hint)) }
     }
 
     /// The containers a change in a followed directory concerns.
@@ -268,12 +273,13 @@ public struct Watcher: ~Copyable {
             // What it depended on before still concerns it.
             result.devicePaths = index.interests[name]?.paths ?? []
             result.deviceNumbers = index.interests[name]?.numbers ?? []
+            result.usbEvents = index.interests[name]?.usb
         }
         var paths: [String] = []
         for path in result.devicePaths { paths += Watcher.linkChain(path) }
         index.set(name, WatchIndex.Interest(
             paths: paths, numbers: result.deviceNumbers,
-            directory: WatchIndex.DirectoryIdentity(device: UInt64(identity.st_dev), inode: UInt64(identity.st_ino))))
+            directory: WatchIndex.DirectoryIdentity(device: UInt64(identity.st_dev), inode: UInt64(identity.st_ino)), usb: result.usbEvents))
         return follow(name, container: container, devicePaths: paths)
     }
 

@@ -1,6 +1,7 @@
 import PassthroughAdmin
 import PassthroughModel
 import PassthroughSystem
+import PassthroughWatch
 
 // What `attach` and `detach` do once their arguments are parsed: by
 // ArgumentParser (`Attach`, `Detach`), or by `QuickCommandLine` for the
@@ -16,6 +17,8 @@ struct AttachInvocation: Equatable {
     var uid: Account?
     var gid: Account?
     var temporary = false
+    /// `--usb`, `--usb-port`, `--nodes`: a USB device by what it is, instead of `path`.
+    var usb: DeviceSelector?
 
     /// Attaches; an error is one line on stderr. Returns whether it succeeded.
     func perform() -> Bool {
@@ -25,11 +28,19 @@ struct AttachInvocation: Equatable {
             let owner = try resolvedOwner(uid: uid, gid: gid, ContainerAccounts(administration, live: live))
             var options = options
             (options.uid, options.gid) = owner
-            let request = AttachRequest(path: path, options: options, temporary: temporary)
+            var request = AttachRequest(path: path, options: options, temporary: temporary)
+            if case .usb(let selector, let nodes) = usb { request = AttachRequest(usb: selector, nodes: nodes, options: options, temporary: temporary) }
             let result = try administration.attach(request, live: live, include: includePath)
             let entry = result.key.map { " as \($0)" } ?? " (temporary)"
-            print("\(name): attached \(result.node.containerPath)\(entry): \(result.node.type.rawValue) \(result.node.number), mode \(octal(result.node.mode))")
+            for node in result.nodes {
+                print("\(name): attached \(OctalEscape.escapeForTerminal(node.containerPath))\(entry): \(node.type.rawValue) \(node.number), mode \(octal(node.mode))")
+            }
             if let sync = result.sync { report(sync, container: name) }
+            if let running = result.running {
+                for line in CommandUevents.tell(given: result.given, taken: [], running: running, sysfsDirectories: result.sysfsDirectories) {
+                    printWarning(line)
+                }
+            }
         }
     }
 }
@@ -65,6 +76,9 @@ struct DetachInvocation: Equatable {
                 printWarning("\(holder) still has \(path) open; the kernel lets it keep using the device until it closes it")
             }
             if let sync = result.sync { report(sync, container: name) }
+            if let running = result.running {
+                for line in CommandUevents.tell(given: [], taken: [result.grant], running: running) { printWarning(line) }
+            }
         }
     }
 }

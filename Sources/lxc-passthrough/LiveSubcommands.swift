@@ -15,15 +15,30 @@ struct Attach: ParsableCommand {
             eBPF program on cgroup v2), and keeps what it gave in the host's record (/run/lxc-passthrough). Unless \
             --temporary, also adds the devN entry and syncs, so the next start has the device.
 
+            --usb and --usb-port select a USB device by what it is instead (as add takes them): \
+            every node it has now (--nodes) is put in at the path udev gives it, under one entry.
+
             Refuses when the container is not running, PATH already exists in the container, \
-            PATH is not a device on the host, or a value holds a control character; a failure \
-            leaves the container and its config as they were.
+            PATH is not a device on the host (no USB device matches), or a value holds a control \
+            character; a failure leaves the container and its config as they were.
             """)
 
     @OptionGroup var options: ContainerOptions
 
     @Argument(help: "The device on the host, e.g. /dev/ttyUSB0; the container sees it at the same path, or at --mp.")
     var path: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "A USB device by vendor and product id, and optionally its serial, instead of PATH; repeat for a device that changes its ids.",
+            valueName: "VID:PID[:SERIAL]"))
+    var usb: [USBIdentityAndSerial] = []
+
+    @Option(help: ArgumentHelp("A USB device by the port it is plugged into (its sysfs name, such as 1-2.3), instead of PATH.", valueName: "PORT"))
+    var usbPort: USBPort?
+
+    @Option(help: ArgumentHelp("With --usb or --usb-port: usb, the device's own /dev/bus/usb node (default), or all, every node below it in sysfs.", valueName: "usb|all"))
+    var nodes: USBNodes?
 
     @OptionGroup var node: NodeArguments
 
@@ -32,13 +47,27 @@ struct Attach: ParsableCommand {
 
     mutating func validate() throws {
         path = try options.settle(path)
-        if path == nil { throw ValidationError("Missing expected argument 'path'") }
+        if !usb.isEmpty || usbPort != nil {
+            if let path { throw ValidationError("--usb and --usb-port select a USB device: they take no PATH ('\(path)')") }
+            if node.mp != nil { throw ValidationError("a USB device's nodes go at the paths udev gives them: --mp cannot be used with --usb or --usb-port") }
+            do {
+                _ = try USBIdentityAndSerial.selector(usb, port: usbPort)
+            } catch {
+                throw ValidationError("\(error)")
+            }
+        } else if nodes != nil {
+            throw ValidationError("--nodes says which nodes of a USB device are given: it needs --usb or --usb-port")
+        } else if path == nil {
+            throw ValidationError("Missing expected argument 'path', or --usb or --usb-port")
+        }
     }
 
     var invocation: AttachInvocation {
-        AttachInvocation(
-            lxcpath: options.path.lxcpath, name: options.name, path: path!, options: node.unowned, uid: node.uid, gid: node.gid,
+        var invocation = AttachInvocation(
+            lxcpath: options.path.lxcpath, name: options.name, path: path ?? "", options: node.unowned, uid: node.uid, gid: node.gid,
             temporary: temporary)
+        if let selector = try? USBIdentityAndSerial.selector(usb, port: usbPort) { invocation.usb = .usb(selector, nodes: nodes ?? .usb) }
+        return invocation
     }
 
     func run() throws {

@@ -5,19 +5,19 @@ import Glibc
 /// (`CONFIG_USB` not set: no `/sys/bus/usb`). The device directories are
 /// built under /tmp, laid out as the kernel lays them out; the commands that
 /// are to see them (`lxc-start`, whose monitor runs the installed hooks, and
-/// `lxc-passthrough`) run in a mount namespace of their own, where a tmpfs
-/// on /sys/bus holds `usb/devices/PORT`, each a link to its device's
-/// directory. The hooks read it through their real code path, at `/sys`:
+/// `lxc-passthrough`, its watcher too) run in a mount namespace of their
+/// own, where the root's `bus` is bound on /sys/bus: `usb/devices/PORT`, each
+/// a link to its device's directory. Devices plugged and unplugged after
+/// (`device`, `unplug`) are seen there at once. The hooks read it through their real code path, at `/sys`:
 /// nothing in the product knows it is a stand-in. The host's own mount table
 /// is never touched (the namespace is private; it ends with the monitor).
 final class USBStandIn {
     let root: String
     static let bus1 = "devices/pci0000:00/0000:00:14.0/usb1"
-    private var ports: [String] = []
 
     init() throws {
         root = "/tmp/lxcpt-e2e-sysfs-\(UInt32.random(in: 0...0xffffff))"
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: root + "/bus/usb/devices", withIntermediateDirectories: true)
     }
 
     func remove() { try? FileManager.default.removeItem(atPath: root) }
@@ -34,7 +34,9 @@ final class USBStandIn {
         try FileManager.default.createSymbolicLink(atPath: path, withDestinationPath: target)
     }
 
-    /// A USB device on bus 1 at `port` with `address`, its own node's files;
+    /// A USB device on bus 1 at `port` with `address`, its own node's files,
+    /// and its link in `bus/usb/devices` (absolute: the root's `bus` is bound
+    /// on /sys/bus, where a relative link would lead into the host's sysfs);
     /// returns its directory (relative to the root).
     @discardableResult
     func device(_ port: String, vendor: String, product: String, serial: String?, address: Int) throws -> String {
@@ -47,10 +49,27 @@ final class USBStandIn {
         try file(path + "/devnum", "\(address)\n")
         try file(path + "/dev", "189:\(minor)\n")
         let name = "bus/usb/001/" + String(repeating: "0", count: 3 - String(address).count) + String(address)
-        try file(path + "/uevent", "MAJOR=189\nMINOR=\(minor)\nDEVNAME=\(name)\nDEVTYPE=usb_device\n")
+        let number = String(repeating: "0", count: 3 - String(address).count) + String(address)
+        // As the kernel writes it (usb_dev_uevent): what a container is told of the device comes from here.
+        try file(path + "/uevent", "MAJOR=189\nMINOR=\(minor)\nDEVNAME=\(name)\nDEVTYPE=usb_device\nDRIVER=usb\n"
+            + "PRODUCT=\(USBStandIn.trimmed(vendor))/\(USBStandIn.trimmed(product))/100\nTYPE=0/0/0\nBUSNUM=001\nDEVNUM=\(number)\n")
         try link(path + "/subsystem", to: "../../../../../bus/usb")
-        ports.append(port)
+        try link("bus/usb/devices/" + port, to: root + "/" + path)
         return path
+    }
+
+    /// A hexadecimal id as the kernel prints it in PRODUCT (`%x`: no leading zeros).
+    static func trimmed(_ hex: String) -> String { String(UInt16(hex, radix: 16) ?? 0, radix: 16) }
+
+    /// The device at `port` pulled out: its link and its directory gone.
+    func unplug(_ port: String) throws {
+        try FileManager.default.removeItem(atPath: root + "/bus/usb/devices/" + port)
+        try FileManager.default.removeItem(atPath: root + "/" + USBStandIn.bus1 + "/" + port)
+    }
+
+    /// A directory below the root (an interface, with its nodes) taken away.
+    func removeDirectory(_ relative: String) throws {
+        try FileManager.default.removeItem(atPath: root + "/" + relative)
     }
 
     /// A node below a device (`dev`, `uevent`, `subsystem`).
@@ -62,12 +81,15 @@ final class USBStandIn {
 
     /// `arguments` run in a mount namespace of their own that has this stand-in at /sys/bus/usb.
     func running(_ arguments: [String]) -> CommandResult {
-        // /sys/bus/usb cannot be made in sysfs: a tmpfs on /sys/bus holds it (the other buses are not
-        // looked at by LXC or the hooks). Each port's link is absolute, to its directory under the root.
-        var script = "set -e; mount -t tmpfs -o mode=0755 lxcpt-e2e-sysfs /sys/bus; mkdir -p /sys/bus/usb/devices; "
-        for port in ports { script += "ln -s '\(root)/\(USBStandIn.bus1)/\(port)' /sys/bus/usb/devices/\(port); " }
-        script += "exec \"$@\""
-        return run(["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh"] + arguments)
+        run(inNamespace(arguments))
+    }
+
+    /// The command line that runs `arguments` in such a namespace (the same process: `exec` all the way).
+    func inNamespace(_ arguments: [String]) -> [String] {
+        // /sys/bus/usb cannot be made in sysfs: the root's bus is bound on /sys/bus (the other buses are not
+        // looked at by LXC, the hooks or the watcher).
+        let script = "set -e; mount --bind '\(root)/bus' /sys/bus; exec \"$@\""
+        return ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh"] + arguments
     }
 
     /// `lxc-start -d` of `container` in such a namespace; waits until RUNNING.

@@ -6,12 +6,15 @@ final class WatcherProcess {
     let process = Process()
     let logPath = "/tmp/lxcpt-watch-\(UInt32.random(in: 0...0xffffff)).log"
 
-    init() throws {
+    /// - Parameter commandLine: how `lxc-passthrough watch` is run (in a
+    ///   stand-in's namespace: `USBStandIn.inNamespace`); its process must
+    ///   become the watcher (`exec`), which signals are sent to.
+    init(commandLine: [String] = [EndToEnd.command, "watch"]) throws {
         guard FileManager.default.createFile(atPath: logPath, contents: nil), let output = FileHandle(forWritingAtPath: logPath) else {
             throw Container.Failure("cannot create \(logPath)")
         }
-        process.executableURL = URL(fileURLWithPath: EndToEnd.command)
-        process.arguments = ["watch"]
+        process.executableURL = URL(fileURLWithPath: commandLine[0].hasPrefix("/") ? commandLine[0] : "/usr/bin/" + commandLine[0])
+        process.arguments = Array(commandLine.dropFirst())
         process.standardOutput = output
         process.standardError = output
         try process.run()

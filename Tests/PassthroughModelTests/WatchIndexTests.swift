@@ -80,3 +80,51 @@ struct WatchIndexTests {
         #expect(dictionary.compacted() == [0: "0", 1: "1", 2: "2"] && dictionary.compacted().capacity < dictionary.capacity)
     }
 }
+
+@Suite("which containers a USB event concerns")
+struct USBWatchIndexTests {
+    static func event(_ fields: [String: String], path: String) -> Uevent {
+        Uevent(action: "add", devicePath: path, fields: fields)
+    }
+
+    static let device = event(["SUBSYSTEM": "usb", "DEVTYPE": "usb_device", "DEVNAME": "bus/usb/001/007", "MAJOR": "189", "MINOR": "6"],
+                              path: "/devices/pci0000:00/0000:00:14.0/usb1/1-2")
+    static let tty = event(["SUBSYSTEM": "tty", "DEVNAME": "ttyUSB0", "MAJOR": "188", "MINOR": "0"],
+                           path: "/devices/pci0000:00/0000:00:14.0/usb1/1-2/1-2:1.0/ttyUSB0/tty/ttyUSB0")
+
+    @Test("a USB device's event, or a node's below a USB bus, says so; an interface's or another device's does not")
+    func whatAnEventSaysItIs() {
+        #expect(Self.device.usbHint == .device)
+        #expect(Self.tty.usbHint == .nodeBelowDevice)
+        #expect(Self.event(["SUBSYSTEM": "usb", "DEVTYPE": "usb_interface"], path: "/devices/pci0000:00/0000:00:14.0/usb1/1-2/1-2:1.0").usbHint == nil)
+        #expect(Self.event(["SUBSYSTEM": "block", "DEVNAME": "loop7"], path: "/devices/virtual/block/loop7").usbHint == nil)
+        #expect(Self.event(["SUBSYSTEM": "tty", "DEVNAME": "ttyS0"], path: "/devices/platform/serial8250/tty/ttyS0").usbHint == nil)
+        #expect(Self.event(["SUBSYSTEM": "net"], path: "/devices/virtual/net/usb1").usbHint == nil, "a name like a bus's, last: no node below a device")
+        #expect(Self.event(["SUBSYSTEM": "tty"], path: "/devices/virtual/usbx/tty").usbHint == nil)
+    }
+
+    @Test("what entries need: none, every device's events, or every node's too with nodes=all")
+    func whatEntriesNeed() throws {
+        let path = try DeviceSpec.parse("/dev/ttyUSB0").selector
+        let own = try DeviceSpec.parse("usb=10c4:ea60").selector, all = try DeviceSpec.parse("usb-port=1-2,nodes=all").selector
+        #expect(WatchIndex.USBEvents([path]) == nil)
+        #expect(WatchIndex.USBEvents([path, own]) == .devices)
+        #expect(WatchIndex.USBEvents([own, all, own]) == .devicesAndNodes)
+    }
+
+    @Test("a USB device's event concerns every container with a USB entry, a node's only those with nodes=all, others none; forgetting forgets")
+    func containersHearing() {
+        var index = WatchIndex()
+        index.set("own", WatchIndex.Interest(usb: .devices))
+        index.set("all", WatchIndex.Interest(usb: .devicesAndNodes))
+        index.set("paths", WatchIndex.Interest(paths: ["/dev/ttyUSB0"]))
+        #expect(index.containers(hearing: .device) == ["own", "all"])
+        #expect(index.containers(hearing: .nodeBelowDevice) == ["all"])
+        index.set("all", WatchIndex.Interest(usb: .devices))
+        #expect(index.containers(hearing: .nodeBelowDevice).isEmpty)
+        index.remove("own")
+        index.remove("all")
+        index.compact()
+        #expect(index.containers(hearing: .device).isEmpty)
+    }
+}

@@ -1,6 +1,6 @@
 import Glibc
 import PassthroughModel
-import PassthroughSystem
+@testable import PassthroughSystem
 import Testing
 
 /// Selectors resolved to host nodes: paths on this host's /dev, USB devices
@@ -8,9 +8,20 @@ import Testing
 @Suite("one resolver: a selector to the host's device nodes now")
 struct DeviceResolverTests {
     /// What `resolver` makes of the entry `value` (any error thrown, the entry's or the resolver's).
+    /// Where each node was found in sysfs is left out (`withoutDirectories`): `nodesSayWhereSysfsHasThem` checks it.
     static func resolve(_ resolver: DeviceResolver, _ value: String) throws -> Resolution {
         let spec = try DeviceSpec.parse(value)
-        return try resolver.resolve(spec)
+        return withoutDirectories(try resolver.resolve(spec))
+    }
+
+    /// `resolution` without each node's `sysfsDirectory`.
+    static func withoutDirectories(_ resolution: Resolution) -> Resolution {
+        guard case .nodes(let nodes) = resolution else { return resolution }
+        return .nodes(nodes.map { node in
+            var node = node
+            node.sysfsDirectory = nil
+            return node
+        })
     }
 
     static func node(_ name: String, _ major: UInt32, _ minor: UInt32, _ type: DeviceType = .character) -> ResolvedNode {
@@ -70,15 +81,41 @@ struct DeviceResolverTests {
         try SysfsTree.withUSB { tree throws in
             let resolver = DeviceResolver(sysfs: tree.sysfs)
             let coral = try DeviceSpec.parse("usb=1a6e:089a;18d1:9302")
-            #expect(try resolver.resolve(coral) as Resolution == .nodes([Self.node("bus/usb/002/002", 189, 129)]))
+            #expect(Self.withoutDirectories(try resolver.resolve(coral)) == .nodes([Self.node("bus/usb/002/002", 189, 129)]))
             let path = SysfsTree.bus2 + "/2-1"
             try tree.file(path + "/idVendor", "18d1\n")
             try tree.file(path + "/idProduct", "9302\n")
             try tree.file(path + "/devnum", "3\n")
             try tree.file(path + "/dev", "189:130\n")
             try tree.file(path + "/uevent", "MAJOR=189\nMINOR=130\nDEVNAME=bus/usb/002/003\nDEVTYPE=usb_device\n")
-            #expect(try resolver.resolve(coral) as Resolution == .nodes([Self.node("bus/usb/002/003", 189, 130)]))
+            #expect(Self.withoutDirectories(try resolver.resolve(coral)) == .nodes([Self.node("bus/usb/002/003", 189, 130)]))
             #expect(try Self.resolve(resolver, "usb=1a6e:089a") == .missing("no USB device matches 1a6e:089a now"))
+        }
+    }
+
+    @Test("a USB device's nodes say where sysfs has them, below its port's link; what a container is told of one is read there")
+    func nodesSayWhereSysfsHasThem() throws {
+        try SysfsTree.withUSB { tree throws in
+            let resolver = DeviceResolver(sysfs: tree.sysfs)
+            let resolved = try resolver.resolve(try DeviceSpec.parse("usb-port=1-2,nodes=all"))
+            guard case .nodes(let nodes) = resolved else {
+                Issue.record("1-2 is there: \(resolved)")
+                return
+            }
+            #expect(nodes.map(\.sysfsDirectory) == ["bus/usb/devices/1-2", "bus/usb/devices/1-2/1-2:1.0/ttyUSB0/tty/ttyUSB0"])
+            let ttyDirectory = try #require(nodes[1].sysfsDirectory)
+            let tty = try #require(try tree.sysfs.device(inDirectory: ttyDirectory, .character, DeviceNumber(major: 188, minor: 0)))
+            #expect(tty.devicePath == "/\(SysfsTree.bus1)/1-2/1-2:1.0/ttyUSB0/tty/ttyUSB0" && tty.node.subsystem == "tty" && tty.node.name == "ttyUSB0")
+            let own = try #require(try tree.sysfs.device(inDirectory: "bus/usb/devices/1-2", .character, DeviceNumber(major: 189, minor: 4)))
+            let message = own.message(.add, at: "/dev/bus/usb/001/005")
+            #expect(message.devicePath == "/\(SysfsTree.bus1)/1-2" && message.subsystem == "usb" && message.deviceType == "usb_device")
+            #expect(message.more == [.init("PRODUCT", "10c4/ea60/100"), .init("BUSNUM", "001"), .init("DEVNUM", "005")], "\(message.more)")
+            // Another number there now (the device replugged behind the path): not it.
+            #expect(try tree.sysfs.device(inDirectory: "bus/usb/devices/1-2", .character, DeviceNumber(major: 189, minor: 9)) == nil)
+            // Gone: nil; a directory not below a USB port's link is refused.
+            #expect(try tree.sysfs.device(inDirectory: "bus/usb/devices/1-9", .character, DeviceNumber(major: 189, minor: 4)) == nil)
+            #expect(throws: SysfsError.self) { try tree.sysfs.device(inDirectory: "bus/usb/devices/1-2/../../../class/tty/ttyS0", .character, DeviceNumber(major: 4, minor: 64)) }
+            #expect(throws: SysfsError.self) { try tree.sysfs.device(inDirectory: "class/tty/ttyS0", .character, DeviceNumber(major: 4, minor: 64)) }
         }
     }
 
@@ -147,6 +184,18 @@ extension HostLookup {
         case .device: return nil
         case .missing(let why): return .missing(why)
         case .notADevice(let why): return .notADevice(why)
+        }
+    }
+}
+
+@Suite("a USB device pulled out while it is read")
+struct USBDeviceGoneTests {
+    @Test("its link gone from bus/usb/devices says it was unplugged; a link there does not")
+    func goneIsTheLinkGone() throws {
+        try SysfsTree.withUSB { tree throws in
+            let directory = try FileDescriptor.open(tree.sysfs.usbDevicesPath, flags: O_RDONLY | O_DIRECTORY)
+            let (present, absent) = (SysfsRoot.isGone("1-2", in: directory), SysfsRoot.isGone("1-9", in: directory))
+            #expect(!present && absent)
         }
     }
 }

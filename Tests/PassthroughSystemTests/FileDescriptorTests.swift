@@ -32,6 +32,24 @@ struct FileDescriptorTests {
         #expect(throws: SystemError(call: "read", path: "/dev/zero", errno: EFBIG)) { try zero.readAll(limit: 100_000) }
     }
 
+    @Test("a small file is read whole into one buffer of its limit: a file of the limit is read, one byte more is EFBIG")
+    func smallFilesAreReadUpToTheirLimit() throws {
+        try SysfsTree.with { tree throws in
+            try tree.file("exact", String(repeating: "a", count: 4096))
+            try tree.file("over", String(repeating: "b", count: 4097))
+            try tree.file("short", "10c4\n")
+            let directory = try FileDescriptor.open(tree.root, flags: O_RDONLY | O_DIRECTORY)
+            #expect(try directory.readAttribute("exact") == Array(repeating: UInt8(ascii: "a"), count: 4096))
+            #expect(throws: SystemError(call: "read", path: tree.root + "/over", errno: EFBIG)) { try directory.readAttribute("over") }
+            #expect(try directory.readAttribute("short") == Array("10c4\n".utf8))
+            #expect(try directory.readAttribute("absent") == nil)
+        }
+        let zero = try FileDescriptor.open("/dev/zero", flags: O_RDONLY)
+        #expect(throws: SystemError(call: "read", path: "/dev/zero", errno: EFBIG)) { try zero.readSmall(limit: 100) }
+        let null = try FileDescriptor.open("/dev/null", flags: O_PATH)
+        #expect(throws: SystemError(call: "read", path: "/dev/null", errno: EBADF)) { try null.readSmall(limit: 16) }
+    }
+
     @Test func childrenAreOpenedRelativeToTheDirectoryAndNamedForMessages() throws {
         let dev = try FileDescriptor.open("/dev", flags: O_RDONLY | O_DIRECTORY)
         let null = try dev.open("null", flags: O_RDONLY)

@@ -2,8 +2,10 @@ import PassthroughModel
 
 /// What `attach` asks for: a device and its node's options, as `add` takes them.
 public struct AttachRequest: Sendable {
-    /// The device on the host.
+    /// The device on the host, for a path; for a USB selector (`usb`), its description.
     public var path: String
+    /// A USB device by what it is, and which of its nodes, instead of a path (`attach --usb`).
+    public var usb: (selector: USBSelector, nodes: USBNodes)?
     /// How its node is made; `mountPath`: where it goes in the container, when not at `path`.
     public var options: NodeOptions
     /// Only the running container: no devN entry, no sync.
@@ -14,6 +16,17 @@ public struct AttachRequest: Sendable {
         self.options = options
         self.temporary = temporary
     }
+
+    /// A USB device by what it is: its nodes go at the paths udev gives them.
+    public init(usb selector: USBSelector, nodes: USBNodes = .usb, options: NodeOptions = NodeOptions(), temporary: Bool = false) {
+        self.path = DeviceSelector.usb(selector, nodes: nodes).description
+        self.usb = (selector, nodes)
+        self.options = options
+        self.temporary = temporary
+    }
+
+    /// The entry's selector.
+    public var selector: DeviceSelector { usb.map { .usb($0.selector, nodes: $0.nodes) } ?? .path(path) }
 
     public init(
         path: String, mode: UInt32? = nil, uid: UInt32? = nil, gid: UInt32? = nil, denyWrite: Bool = false,
@@ -31,6 +44,14 @@ public struct AttachResult {
     /// The rules added to the running container.
     public var rules: [DeviceRule]
     public var sync: SyncResult?
+    /// Every node given (a USB device's: one or several, `node` the first).
+    public var nodes: [DeviceNode] = []
+    /// The grants recorded for them, and the container they were given to:
+    /// what it is told of (`UeventInjection`), where the kernel's events do not reach.
+    public var given: [GrantRecord.Grant] = []
+    public var running: RunningContainer?
+    /// Where sysfs has each USB node given, by container path (`ResolvedNode.sysfsDirectory`).
+    public var sysfsDirectories: [String: String] = [:]
 }
 
 /// A grant planned for a running container: the node to place, the grant
@@ -42,6 +63,8 @@ public struct PlannedGrant: Sendable {
 }
 
 public struct DetachResult {
+    /// The container it was taken from: what is told of it (`UeventInjection`).
+    public var running: RunningContainer?
     /// The entry removed; nil with `--temporary` or when there was none.
     public var key: DeviceKey?
     public var grant: GrantRecord.Grant
@@ -60,15 +83,19 @@ extension Administration {
     /// rules go into the config (under the config's lock). Any failure undoes
     /// what was done.
     public func attach(_ request: AttachRequest, live: LiveSystem, include: String) throws(AdminError) -> AttachResult {
-        try ConfigStore.update(container, { document throws(AdminError) in
+        if request.usb != nil { return try attachUSB(request, live: live, include: include) }
+        return try ConfigStore.update(container, { document throws(AdminError) in
             let running = try live.running(container)
             let before = try currentRecord(live, running, document)
-            let (result, planned, edited) = try planAttach(request, document, running: running, record: before, include: include)
+            var (result, planned, edited) = try planAttach(request, document, running: running, record: before, include: include)
             let after = try give(planned, live: live, running: running, record: before) { after in
                 // An entry given again is no longer withheld from this run.
                 if let key = result.key { after.withheld.removeAll { $0.key == key } }
             }
             if !request.temporary { document = edited }
+            result.nodes = [result.node]
+            result.given = after.grants.last.map { [$0] } ?? []
+            result.running = running
             return (result, running, before, after)
         }, undoingOnWriteFailure: { (result: AttachResult, running: RunningContainer, before: GrantRecord, after: GrantRecord) in
             // The container has the device, but its entry could not be written.
@@ -206,8 +233,12 @@ extension Administration {
     /// host as `host`) takes: the node, with the owner and mode through the
     /// id map it really has, the grant to record (its node's identity is
     /// known once it is placed) and the rules to write. Pure.
+    ///
+    /// `containerPath`: where the node goes; a USB entry's node goes at its
+    /// udev path (`ResolvedNode.containerPath`), a path entry's at its own by default.
     func planGrant(
-        _ spec: DeviceSpec, key: DeviceKey?, host: HostDevice, running: RunningContainer, record: GrantRecord, label: String
+        _ spec: DeviceSpec, key: DeviceKey?, host: HostDevice, at containerPath: String? = nil, running: RunningContainer, record: GrantRecord,
+        label: String
     ) throws(AdminError) -> PlannedGrant {
         guard let root = running.idMap.mappedRoot else {
             throw AdminError("container '\(container.name)''s root is not mapped to a host user (its uid_map: \(DevicePlanner.describe(running.idMap, .user))): "
@@ -219,9 +250,9 @@ extension Administration {
         } catch {
             throw AdminError("\(error)")
         }
-        guard let containerPath = spec.containerPath else {
-            // attach takes a path, and the watcher passes over USB entries: nothing plans a USB grant live yet.
-            throw AdminError("\(label): USB entries are not given to a running container yet")
+        guard let containerPath = containerPath ?? spec.containerPath else {
+            // A USB entry's nodes have no path of their own: the caller says where each goes.
+            throw AdminError("\(label): a USB entry's node is given at the path it was found at, and none was said")
         }
         let owned = DevicePlanner.nodeOwnerAndMode(of: spec, hostUID: owner.uid, idMap: running.idMap)
         let node = DeviceNode(
@@ -280,7 +311,7 @@ extension Administration {
             }
             let holders = live.holders(of: grant.type, grant.number, in: running)
             let result = DetachResult(
-                key: sync == nil ? nil : grant.key, grant: grant, rules: rules, sync: sync, removal: removal, holders: holders)
+                running: running, key: sync == nil ? nil : grant.key, grant: grant, rules: rules, sync: sync, removal: removal, holders: holders)
             return (result, after, withheld)
         }, undoingOnWriteFailure: { (result: DetachResult, after: GrantRecord, withheld: GrantRecord.Withheld?) in
             // The device is out of the container, but its entry could not be removed: access stays

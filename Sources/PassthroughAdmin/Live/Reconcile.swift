@@ -1,4 +1,5 @@
 import PassthroughModel
+import PassthroughSystem
 
 /// What one look at a container did, for the watcher's log.
 public struct ReconcileResult: Equatable, Sendable {
@@ -9,6 +10,9 @@ public struct ReconcileResult: Equatable, Sendable {
     public var retry = false
     /// The host paths its entries name, whose directories the watcher follows.
     public var devicePaths: [String] = []
+    /// Which of the host's USB events concern its USB entries (nil: it has
+    /// none): every USB device's, or, with `nodes=all`, every node's below one.
+    public var usbEvents: WatchIndex.USBEvents?
     /// The device numbers its entries name now, and those the host's record
     /// says it holds (granted, or left): the uevents that concern it.
     public var deviceNumbers: [DeviceNumber] = []
@@ -36,6 +40,10 @@ public struct ReconcileFollowUp {
     /// What the host's record says the container holds after the look
     /// (given by pre-start or by the watcher): what it may be told of later.
     public var recorded: [GrantRecord.Grant] = []
+    /// Where sysfs has each node its USB entries matched in this look, by
+    /// container path (`ResolvedNode.sysfsDirectory`): read from there when
+    /// it is told of one, as what the look saw.
+    public var usbNodeDirectories: [String: String] = [:]
 
     public init() {}
 
@@ -46,6 +54,7 @@ public struct ReconcileFollowUp {
         given += other.given
         taken += other.taken
         recorded = other.recorded
+        usbNodeDirectories.merge(other.usbNodeDirectories) { _, new in new }
     }
 }
 
@@ -110,13 +119,16 @@ extension Administration {
         _ lines: [ParsedEntry], _ document: ConfigDocument, live: LiveSystem,
         into result: inout ReconcileResult, changes: inout ReconcileFollowUp
     ) throws(AdminError) -> (RunningContainer, [(label: String, grant: GrantRecord.Grant)])? {
-        let entries = reconcileEntries(lines)
+        let (entries, unread) = reconcileEntries(lines)
+        result.actions += unread
         result.devicePaths = entries.compactMap(\.spec.path)
+        result.usbEvents = WatchIndex.USBEvents(entries.map(\.spec.selector))
+        for entry in entries where entry.spec.path == nil {
+            for node in entry.nodes { changes.usbNodeDirectories[node.containerPath] = node.sysfsDirectory }
+        }
         // The record as the file says, to see cheaply whether anything is to be done.
         let recorded = try live.record(of: container)
-        result.deviceNumbers = entries.compactMap { entry -> DeviceNumber? in
-            if case .device(let device) = entry.host { return device.number } else { return nil }
-        } + (recorded.map { ($0.grants + $0.left).map(\.number) } ?? [])
+        result.deviceNumbers = entries.flatMap { $0.nodes.map(\.number) } + (recorded.map { ($0.grants + $0.left).map(\.number) } ?? [])
         changes.recorded = recorded?.grants ?? []
         guard !ReconcilePlan(entries: entries, grants: recorded?.grants ?? [], withheld: recorded?.withheld ?? [], left: recorded?.left ?? []).isEmpty
         else { return nil }
@@ -143,7 +155,7 @@ extension Administration {
         // A take-back at a path a give of this pass takes over (a device renumbered behind its path) leaves
         // its node there for that give, which takes it out as it puts the new one in: one entry into the
         // container, not two.
-        let givenPaths = Set(plan.give.compactMap(\.entry.spec.containerPath))
+        let givenPaths = Set(plan.give.map(\.containerPath))
         var handedOver: [String: TakenBack] = [:]
         // The line of a take-back whose node was taken out at its path as `removal` says.
         func tookBack(_ taken: TakenBack, _ removal: Removal) {
@@ -154,7 +166,8 @@ extension Administration {
                 result.actions.append("\(label): \(grant.type.rawValue) \(grant.number): access taken back; its node is left at \(at), denied")
                 return
             }
-            let why = taken.reason == .gone ? "gone from the host" : "its path names another device now"
+            let why = taken.reason == .replaced ? "its path names another device now"
+                : taken.usb ? "no longer matched (unplugged, or not what its entry selects now)" : "gone from the host"
             var line = "\(label): \(grant.type.rawValue) \(grant.number) \(why): access taken back"
             line += removal.removedAtPath ? ", node removed" : ", no node was at its path"
             result.actions.append(line)
@@ -164,7 +177,8 @@ extension Administration {
         for (index, reason) in plan.takeBack {
             let grant = record.grants[index]
             let path = entries.first { $0.key == grant.key }?.spec.path ?? grant.containerPath
-            let taken = TakenBack(label: "\(grant.key.map { "\($0)" } ?? "-") (\(OctalEscape.escapeForTerminal(path)))", grant: grant, reason: reason)
+            let usb = entries.first { $0.key == grant.key }.map { $0.spec.path == nil } ?? false
+            let taken = TakenBack(label: "\(grant.key.map { "\($0)" } ?? "-") (\(OctalEscape.escapeForTerminal(path)))", grant: grant, reason: reason, usb: usb)
             let handOver = givenPaths.contains(grant.containerPath) && handedOver[grant.containerPath] == nil
             do throws(AdminError) {
                 let (after, _, removal) = try takeBack(
@@ -195,17 +209,16 @@ extension Administration {
                     + "(\(error)): nothing is given at its path or of its number")
             }
         }
-        for (entry, device) in plan.give {
+        for item in plan.give {
+            let (entry, device, containerPath) = (item.entry, item.device, item.containerPath)
             let label = "\(entry.key) (\(OctalEscape.escapeForTerminal(entry.spec.selector.description)))"
-            // The plan gives path entries only, which have a container path.
-            guard let containerPath = entry.spec.containerPath else { continue }
             // A node left by a take-back of this pass blocks it as the plan's left nodes do.
             if let left = record.leftNode(at: containerPath, orOf: device.type, device.number) {
                 result.actions.append("\(label): not given: the node left at \(OctalEscape.escapeForTerminal(left.containerPath)) is in the way")
                 continue
             }
             do throws(AdminError) {
-                let planned = try planGrant(entry.spec, key: entry.key, host: device, running: running, record: record, label: label)
+                let planned = try planGrant(entry.spec, key: entry.key, host: device, at: containerPath, running: running, record: record, label: label)
                 let grantsBefore = record.grants.count
                 defer { if record.grants.count > grantsBefore, let given = record.grants.last { changes.given.append(given) } }
                 if let taken = handedOver.removeValue(forKey: containerPath) {
@@ -220,7 +233,7 @@ extension Administration {
                     record = try give(planned, live: live, running: running, record: record)
                 }
                 unsaved = false
-                let at = entry.spec.mountPath == nil ? "" : " at \(OctalEscape.escapeForTerminal(containerPath))"
+                let at = entry.spec.mountPath == nil && entry.spec.path != nil ? "" : " at \(OctalEscape.escapeForTerminal(containerPath))"
                 result.actions.append("\(label): \(device.type.rawValue) \(device.number) given\(at), mode \(octal(planned.node.mode))"
                     + (entry.spec.denyWrite ? ", read-only" : ""))
             } catch {
@@ -266,6 +279,8 @@ extension Administration {
         var label: String
         var grant: GrantRecord.Grant
         var reason: ReconcilePlan.Reason
+        /// Of a USB entry: its node is taken back when its device is no longer matched, not only when it is gone.
+        var usb = false
     }
 
     /// Gives `planned` at the path of `taken` (taken back, its rules written,
@@ -330,9 +345,16 @@ extension Administration {
             + "\(error); the node is left at \(OctalEscape.escapeForTerminal(grant.containerPath)), denied")
     }
 
-    /// The entries that parse, each with what its path is on the host now;
-    /// an entry whose container path an earlier one claims is left out, as
-    /// pre-start refuses it.
+    /// The entries that parse, each with the nodes it names on the host now
+    /// (its path's device; the nodes of the USB devices its selector matches
+    /// in sysfs now), and a line for each USB entry whose devices could not
+    /// be read. A node whose container path an earlier entry claims is left
+    /// out, as pre-start refuses it.
+    ///
+    /// A USB entry whose devices cannot be read from sysfs names no node:
+    /// what it was given is taken back (fail closed: a device that cannot be
+    /// read cannot be told from another), and given again at the next look
+    /// that reads it.
     ///
     /// An entry that does not parse (or whose name is no device key) is
     /// passed over on purpose: there is nothing it could be given, pre-start
@@ -340,16 +362,29 @@ extension Administration {
     /// saying it at every event would only repeat them. A grant of the
     /// running container under its key stays as it is (the plan leaves grants
     /// no entry names), as it does while an entry is being edited.
-    func reconcileEntries(_ lines: [ParsedEntry]) -> [ReconcilePlan.Entry] {
+    func reconcileEntries(_ lines: [ParsedEntry]) -> (entries: [ReconcilePlan.Entry], unread: [String]) {
         var claimed = Set<String>()
         var entries: [ReconcilePlan.Entry] = []
-        for line in lines.sorted(by: { ($0.key?.index ?? Int.max) < ($1.key?.index ?? Int.max) }) {
-            // USB entries are not followed by the watcher yet: passed over.
+        var unread: [String] = []
+        let sorted = lines.sorted(by: { ($0.key?.index ?? Int.max) < ($1.key?.index ?? Int.max) })
+        // Path entries claim their paths first, as pre-start claims them before it finds USB nodes.
+        for line in sorted {
             guard let key = line.key, let spec = line.parsed, let path = spec.path, let containerPath = spec.containerPath,
                   claimed.insert(containerPath).inserted
             else { continue }
             entries.append(ReconcilePlan.Entry(key: key, spec: spec, host: lookUp(path)))
         }
-        return entries
+        for line in sorted {
+            guard let key = line.key, let spec = line.parsed, case .usb(let selector, let which) = spec.selector else { continue }
+            var nodes: [ResolvedNode] = []
+            do throws(DeviceResolver.Failure) {
+                if case .nodes(let found) = try resolver.resolve(selector, nodes: which) { nodes = found }
+            } catch {
+                unread.append("\(spec.label(key)): \(error); what it was given is taken back until its devices can be read")
+            }
+            entries.append(ReconcilePlan.Entry(key: key, spec: spec, nodes: nodes.filter { claimed.insert($0.containerPath).inserted }))
+        }
+        entries.sort { $0.key.index < $1.key.index }
+        return (entries, unread)
     }
 }
