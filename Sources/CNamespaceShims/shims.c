@@ -19,6 +19,8 @@ int shim_openat2_in_root(int dirfd, const char *path, int flags) {
     return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);
 }
 
+#include <signal.h>
+#include <stdlib.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -52,18 +54,37 @@ int shim_network_namespace_is_owned_here(int pid) {
 struct uevent_failure { int step; int error; };
 
 static const char *uevent_steps[] = {
-    "fork", "setns(CLONE_NEWUSER)", "setresgid", "setresuid", "setns(CLONE_NEWNET)", "socket(NETLINK_KOBJECT_UEVENT)",
+    "clone", "setns(CLONE_NEWUSER)", "setresgid", "setresuid", "setns(CLONE_NEWNET)", "socket(NETLINK_KOBJECT_UEVENT)",
     "setsockopt(SO_RCVTIMEO)", "sendto", "recv (the kernel's acknowledgement)", "the kernel's acknowledgement",
 };
 
-static void uevent_child(int pidfd, const void *body, unsigned long length, int timeout_ms, int report) {
+/* What the child is given, and where it says which step failed (it shares this process's memory). */
+struct uevent_request {
+    int pidfd;
+    const void *body;
+    unsigned long length;
+    int timeout_ms;
+    struct uevent_failure failure;
+};
+
+/* The child: a process of its own (it joins another user namespace, which a
+ * thread cannot), sharing this one's memory while this one waits (clone with
+ * CLONE_VM | CLONE_VFORK, as posix_spawn does), so that no page table is
+ * copied: a fork of the watcher cost more than the rest of the send. Only
+ * system calls here, made directly: glibc's setresuid would signal this
+ * process's other threads, as if it were this process. */
+static int uevent_child(void *argument) {
+    struct uevent_request *request = argument;
+    int pidfd = request->pidfd, timeout_ms = request->timeout_ms;
+    const void *body = request->body;
+    unsigned long length = request->length;
     struct uevent_failure failure = {0, 0};
     /* Into the container's user namespace, as its root: a listener sees uid 0 (libudev and libusb drop others). */
-    if (setns(pidfd, CLONE_NEWUSER) != 0) { failure.step = 1; goto failed; }
-    if (setresgid(0, 0, 0) != 0) { failure.step = 2; goto failed; }
-    if (setresuid(0, 0, 0) != 0) { failure.step = 3; goto failed; }
+    if (syscall(SYS_setns, pidfd, CLONE_NEWUSER) != 0) { failure.step = 1; goto failed; }
+    if (syscall(SYS_setresgid, 0, 0, 0) != 0) { failure.step = 2; goto failed; }
+    if (syscall(SYS_setresuid, 0, 0, 0) != 0) { failure.step = 3; goto failed; }
     /* Then its network namespace, which that user namespace owns: the kernel refuses any other. */
-    if (setns(pidfd, CLONE_NEWNET) != 0) { failure.step = 4; goto failed; }
+    if (syscall(SYS_setns, pidfd, CLONE_NEWNET) != 0) { failure.step = 4; goto failed; }
     int sock = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_KOBJECT_UEVENT);
     if (sock < 0) { failure.step = 5; goto failed; }
     struct timeval timeout = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
@@ -90,40 +111,36 @@ static void uevent_child(int pidfd, const void *body, unsigned long length, int 
     if (reply->nlmsg_type != NLMSG_ERROR) { failure.step = 9; errno = EPROTO; goto failed; }
     struct nlmsgerr *acknowledgement = NLMSG_DATA(reply);
     if (acknowledgement->error != 0) { failure.step = 9; errno = -acknowledgement->error; goto failed; }
-    _exit(0);
+    syscall(SYS_exit, 0);
+    return 0;
 failed:
     failure.error = errno;
-    if (write(report, &failure, sizeof failure) != sizeof failure) _exit(2);
-    _exit(1);
+    request->failure = failure;
+    syscall(SYS_exit, 1);
+    return 1;
 }
 
 int shim_send_uevent(int pidfd, const void *body, unsigned long length, int timeout_ms, const char **step) {
-    int report[2];
     *step = uevent_steps[0];
-    if (pipe2(report, O_CLOEXEC) != 0) return -1;
-    pid_t child = fork();
+    enum { stack_size = 64 << 10 };
+    char *stack = malloc(stack_size);
+    if (!stack) return -1;
+    struct uevent_request request = { pidfd, body, length, timeout_ms, {0, 0} };
+    /* This process waits (CLONE_VFORK) until the child has exited. */
+    pid_t child = clone(uevent_child, stack + stack_size, CLONE_VM | CLONE_VFORK | SIGCHLD, &request);
+    int saved = errno;
     if (child < 0) {
-        int saved = errno;
-        close(report[0]);
-        close(report[1]);
+        free(stack);
         errno = saved;
         return -1;
     }
-    if (child == 0) {
-        close(report[0]);
-        uevent_child(pidfd, body, length, timeout_ms, report[1]);
-    }
-    close(report[1]);
-    struct uevent_failure failure = {0, 0};
-    ssize_t got;
-    do { got = read(report[0], &failure, sizeof failure); } while (got < 0 && errno == EINTR);
-    close(report[0]);
     int status = 0;
     while (waitpid(child, &status, 0) < 0 && errno == EINTR) {}
+    free(stack);
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return 0;
-    if (got == (ssize_t)sizeof failure && failure.step > 0 && failure.step < (int)(sizeof uevent_steps / sizeof *uevent_steps)) {
-        *step = uevent_steps[failure.step];
-        errno = failure.error;
+    if (request.failure.step > 0 && request.failure.step < (int)(sizeof uevent_steps / sizeof *uevent_steps)) {
+        *step = uevent_steps[request.failure.step];
+        errno = request.failure.error;
     } else {
         *step = "the child that sends it";
         errno = ECHILD;
