@@ -14,7 +14,7 @@
 public struct DeviceSpec: Hashable, Sendable {
     public static let defaultMode = NodeOptions.defaultMode
     /// The keys Proxmox VE's own `devN` format does not have: `pct` refuses a config that uses them.
-    public static let keysProxmoxRefuses = ["required", "mp"] + DeviceSelector.usbKeys
+    public static let keysProxmoxRefuses = ["required", "mp", "uevent"] + DeviceSelector.usbKeys
 
     public var selector: DeviceSelector
     public var options: NodeOptions
@@ -64,6 +64,7 @@ public struct DeviceSpec: Hashable, Sendable {
         var keys: [String] = []
         if !required { keys.append("required") }
         if mountPath != nil { keys.append("mp") }
+        if !options.uevents { keys.append("uevent") }
         if case .usb(let usb, let nodes) = selector {
             if !usb.identities.isEmpty { keys.append("usb") }
             if usb.serial != nil { keys.append("serial") }
@@ -96,9 +97,9 @@ public struct DeviceSpec: Hashable, Sendable {
     /// A `devN` value's pairs: the value of each key, or nil when not given.
     struct Pairs {
         /// Every key a `devN` value may have; `Key`'s raw values are indexes here.
-        static let names = ["path"] + DeviceSelector.usbKeys + ["mode", "uid", "gid", "deny-write", "required", "mp"]
+        static let names = ["path"] + DeviceSelector.usbKeys + ["mode", "uid", "gid", "deny-write", "required", "mp", "uevent"]
         enum Key: Int {
-            case path, usb, serial, usbPort, nodes, mode, uid, gid, denyWrite, required, mp
+            case path, usb, serial, usbPort, nodes, mode, uid, gid, denyWrite, required, mp, uevent
         }
 
         var values: [String?]

@@ -22,10 +22,14 @@ public struct NodeOptions: Hashable, Sendable {
     public var required: Bool
     /// `mp=`: where the node appears in the container, when not at its host path.
     public var mountPath: String?
+    /// `uevent=0`: a container the kernel's uevents do not reach (an
+    /// unprivileged one) is not told of the node with one of ours when it is
+    /// given or taken back live (for software inside that must not react to it).
+    public var uevents: Bool
 
     public init(
         mode: UInt32? = nil, uid: UInt32? = nil, gid: UInt32? = nil, denyWrite: Bool = false, required: Bool = true,
-        mountPath: String? = nil
+        mountPath: String? = nil, uevents: Bool = true
     ) {
         self.mode = mode
         self.uid = uid
@@ -33,6 +37,7 @@ public struct NodeOptions: Hashable, Sendable {
         self.denyWrite = denyWrite
         self.required = required
         self.mountPath = mountPath
+        self.uevents = uevents
     }
 
     public var nodeMode: UInt32 { mode ?? NodeOptions.defaultMode }
@@ -47,6 +52,7 @@ public struct NodeOptions: Hashable, Sendable {
         if let gid = pairs[.gid] { options.gid = try DeviceSpec.parseID(gid, key: "gid") }
         if let flag = pairs[.denyWrite] { options.denyWrite = try BooleanSetting(flag, key: "deny-write").isOn }
         if let flag = pairs[.required] { options.required = try BooleanSetting(flag, key: "required").isOn }
+        if let flag = pairs[.uevent] { options.uevents = try BooleanSetting(flag, key: "uevent").isOn }
         if let mountPath = pairs[.mp] {
             if let reason = DevicePath.problem(mountPath) { throw .invalidMountPath(mountPath, reason: reason) }
             options.mountPath = mountPath
@@ -64,6 +70,7 @@ public struct NodeOptions: Hashable, Sendable {
         if denyWrite { items.append("deny-write=1") }
         if !required { items.append("required=0") }
         if let mountPath { items.append("mp=\(mountPath)") }
+        if !uevents { items.append("uevent=0") }
         return items
     }
 }

@@ -44,7 +44,10 @@ final class UeventTeller {
             guard known[directory]?[device] == nil, let described = try? describe(grant, followUp.usbNodeDirectories) else { continue }
             known[directory, default: [:]][device] = described
         }
-        guard let running = followUp.running, !followUp.given.isEmpty || !followUp.taken.isEmpty else { return [] }
+        // An entry that says uevent=0 is told of neither way.
+        let toTell = { (grant: GrantRecord.Grant) in grant.key.map { !followUp.untold.contains($0) } ?? true }
+        let (toGive, toTake) = (followUp.given.filter(toTell), followUp.taken.filter(toTell))
+        guard let running = followUp.running, !toGive.isEmpty || !toTake.isEmpty else { return [] }
         var lines: [String] = []
         do throws(SystemError) {
             if reached[directory]?.pid != running.pid {
@@ -54,7 +57,7 @@ final class UeventTeller {
             return ["cannot tell whether the kernel's uevents reach the container: \(error); it is not told of its devices"]
         }
         guard running.isAlive, reached[directory]?.reached == false else { return [] }
-        for grant in followUp.taken {
+        for grant in toTake {
             let device = Device(type: grant.type, number: grant.number)
             // Known since it was given, or still there (its path names another device now).
             guard let described = known[directory]?.removeValue(forKey: device) ?? (try? describe(grant, followUp.usbNodeDirectories)) ?? nil else {
@@ -64,7 +67,7 @@ final class UeventTeller {
             }
             lines += send(described.message(.remove, at: grant.containerPath), running, grant)
         }
-        for grant in followUp.given {
+        for grant in toGive {
             let described: SysfsDevice
             do throws(SysfsError) {
                 guard let found = try describe(grant, followUp.usbNodeDirectories) else {

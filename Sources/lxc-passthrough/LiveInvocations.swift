@@ -76,7 +76,7 @@ struct DetachInvocation: Equatable {
                 printWarning("\(holder) still has \(path) open; the kernel lets it keep using the device until it closes it")
             }
             if let sync = result.sync { report(sync, container: name) }
-            if let running = result.running {
+            if let running = result.running, result.tellsContainer {
                 for line in CommandUevents.tell(given: [], taken: [result.grant], running: running) { printWarning(line) }
             }
         }

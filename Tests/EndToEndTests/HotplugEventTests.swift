@@ -18,6 +18,44 @@ extension EndToEndTests {
             }
         }
 
+        @Test("an entry with uevent=0 is given and taken back live without a word to the unprivileged container, while another entry is told of")
+        func ueventZeroIsNotTold() throws {
+            let (toldImage, quietImage) = (try ImageFile(), try ImageFile())
+            let (toldNumber, quietNumber) = (LoopControl.freeNumber(), LoopControl.freeNumber())
+            try #require(toldNumber != quietNumber)
+            try withHostDevices { host in
+                var told: PluggedLoop? = try PluggedLoop(number: toldNumber, image: toldImage.path)
+                var quiet: PluggedLoop? = try PluggedLoop(number: quietNumber, image: quietImage.path)
+                let toldLink = try host.symlink("disk/by-id/usb-Told", to: "/dev/nothing-yet")
+                let quietLink = try host.symlink("disk/by-id/usb-Quiet", to: "/dev/nothing-yet")
+                let kind = ContainerKind.unprivilegedUserns
+                try withContainer("uevent-off", unprivileged: true, firstLines: kind.firstLines) { ct in
+                    try #require(passthrough("add", ct.name, toldLink, "--mp", "/dev/told", "--required=0").succeeded)
+                    try ct.append("dev1: \(quietLink),mp=/dev/quiet,required=0,uevent=0")
+                    try #require(passthrough("sync", ct.name).succeeded)
+                    try Self.listen(ct)
+                    let watcher = try WatcherProcess()
+                    try #require(ct.start().succeeded, "\(ct.log)")
+                    #expect(eventually { ct.attach("ps | grep -q '[b]usybox uevent'").succeeded }, "the listener runs")
+                    // The quiet one first: by the time the told one is heard, the quiet one would have been too.
+                    for (link, loop) in [(quietLink, quiet), (toldLink, told)] {
+                        try FileManager.default.removeItem(atPath: link)
+                        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: try #require(loop).device)
+                    }
+                    #expect(eventually { ct.opens("/dev/quiet") && ct.opens("/dev/told") }, "both given: \(watcher.log)")
+                    #expect(eventually { Self.heard(ct).contains { $0["ACTION"] == "add" && $0["DEVNAME"] == "told" } }, "\(Self.heard(ct))\n\(watcher.log)")
+                    try quiet?.unplug()
+                    quiet = nil
+                    #expect(eventually { ct.lacks("/dev/quiet") }, "taken back: \(watcher.log)")
+                    try told?.unplug()
+                    told = nil
+                    #expect(eventually { Self.heard(ct).contains { $0["ACTION"] == "remove" && $0["DEVNAME"] == "told" } }, "\(Self.heard(ct))\n\(watcher.log)")
+                    #expect(!Self.heard(ct).contains { $0["DEVNAME"] == "quiet" }, "uevent=0: never told: \(Self.heard(ct))")
+                    watcher.stop()
+                }
+            }
+        }
+
         /// busybox's uevent applet, started by the container's init, runs its command once per message
         /// heard on the container's uevent socket.
         static func listen(_ ct: Container) throws {

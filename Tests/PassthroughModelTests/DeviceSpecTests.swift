@@ -136,6 +136,17 @@ struct DeviceSpecTests {
         #expect(try DeviceSpec.parse("/dev/a,mp=/dev//b/").containerPath == "/dev/b")
     }
 
+    @Test func ueventZeroSaysTheContainerIsNotToldAndIsWrittenBack() throws {
+        let spec = try DeviceSpec.parse("/dev/ttyACM0,uevent=0")
+        #expect(!spec.options.uevents && spec.keysProxmoxRefuses == ["uevent"])
+        #expect(spec.entryValue == "/dev/ttyACM0,uevent=0")
+        #expect(try DeviceSpec.parse(spec.entryValue) == spec)
+        let told = try DeviceSpec.parse("/dev/ttyACM0,uevent=yes")
+        #expect(told.options.uevents && told.keysProxmoxRefuses.isEmpty && told.entryValue == "/dev/ttyACM0")
+        #expect(try DeviceSpec.parse("usb=10c4:ea60,uevent=off").options.uevents == false)
+        #expect(throws: DeviceSpec.Failure.self) { try DeviceSpec.parse("/dev/ttyACM0,uevent=maybe") }
+    }
+
     @Test(arguments: ["/tmp/x", "/dev/", "/dev/../etc/shadow", "dev/x", "/dev/a/./b"])
     func mountPathIsValidatedLikeAPath(mp: String) {
         #expect(throws: DeviceSpec.Failure.invalidMountPath(mp, reason: DevicePath.problem(mp)!)) {

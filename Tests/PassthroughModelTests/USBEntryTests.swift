@@ -97,6 +97,6 @@ struct USBEntryTests {
     }
 
     @Test func keysProxmoxRefusesListsTheUSBKeys() {
-        #expect(Set(DeviceSpec.keysProxmoxRefuses) == ["required", "mp", "usb", "serial", "usb-port", "nodes"])
+        #expect(Set(DeviceSpec.keysProxmoxRefuses) == ["required", "mp", "uevent", "usb", "serial", "usb-port", "nodes"])
     }
 }

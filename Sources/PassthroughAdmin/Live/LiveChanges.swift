@@ -75,6 +75,8 @@ public struct DetachResult {
     /// Processes in the container that still have the device open: the
     /// kernel checks device rules at open, so they keep their access.
     public var holders: [DeviceHolder]
+    /// Whether the container is told of it (its entry does not say `uevent=0`).
+    public var tellsContainer = true
 }
 
 extension Administration {
@@ -310,8 +312,9 @@ extension Administration {
                 if temporary, let withheld { after.withheld.append(withheld) }
             }
             let holders = live.holders(of: grant.type, grant.number, in: running)
-            let result = DetachResult(
+            var result = DetachResult(
                 running: running, key: sync == nil ? nil : grant.key, grant: grant, rules: rules, sync: sync, removal: removal, holders: holders)
+            result.tellsContainer = grant.key.flatMap { key in document.parsedEntries().first { $0.key == key }?.parsed?.options.uevents } ?? true
             return (result, after, withheld)
         }, undoingOnWriteFailure: { (result: DetachResult, after: GrantRecord, withheld: GrantRecord.Withheld?) in
             // The device is out of the container, but its entry could not be removed: access stays

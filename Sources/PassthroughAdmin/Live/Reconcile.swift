@@ -40,6 +40,8 @@ public struct ReconcileFollowUp {
     /// What the host's record says the container holds after the look
     /// (given by pre-start or by the watcher): what it may be told of later.
     public var recorded: [GrantRecord.Grant] = []
+    /// The entries whose nodes the container is not told of (`uevent=0`).
+    public var untold: Set<DeviceKey> = []
     /// Where sysfs has each node its USB entries matched in this look, by
     /// container path (`ResolvedNode.sysfsDirectory`): read from there when
     /// it is told of one, as what the look saw.
@@ -54,6 +56,7 @@ public struct ReconcileFollowUp {
         given += other.given
         taken += other.taken
         recorded = other.recorded
+        untold = other.untold
         usbNodeDirectories.merge(other.usbNodeDirectories) { _, new in new }
     }
 }
@@ -82,6 +85,7 @@ extension Administration {
             var followUp = ReconcileFollowUp()
             let lines = document.parsedEntries()
             guard Administration.includesPassthrough(document), !lines.isEmpty || !document.blockContent.isEmpty else { return (result, followUp) }
+            followUp.untold = Set(lines.compactMap { line in line.parsed?.options.uevents == false ? line.key : nil })
             if let (running, held) = try reconcileDevices(lines, document, live: live, into: &result, changes: &followUp) {
                 followUp.held = held.map { ReconcileFollowUp.Held(label: $0.label, grant: $0.grant, running: running) }
                 followUp.running = running
