@@ -18,8 +18,9 @@ import PassthroughModel
 ///   numbers sysfs gives.
 ///
 /// A sysfs file that cannot be read, or says what the kernel does not write,
-/// is an error (with its path, and the call and errno when a call failed):
-/// a device that might match is never passed over in silence. A host without
+/// is an error (with its path, and the call and errno when a call failed)
+/// when no device that can be read matches: a device that might match is
+/// never passed over in silence. A host without
 /// USB (no `bus/usb/devices` in sysfs) has no device that matches.
 public struct DeviceResolver: Sendable {
     public var sysfs: SysfsRoot
@@ -65,10 +66,16 @@ public struct DeviceResolver: Sendable {
             guard error.errno == ENOENT, error.path == sysfs.usbDevicesPath else { throw Failure([.system(error)]) }
             return .missing("no USB device matches \(selector): the host has no USB bus (\(error))")
         }
-        // A device that could not be read might be the one meant: its failure is the answer, not a silent "none".
-        guard scan.failures.isEmpty else { throw Failure(scan.failures) }
+        // A device that could not be read might be the one meant (unless the selector names another port):
+        // when no other is, its failure is the answer, not a silent "none". When one that can be read is,
+        // that one is given and the unreadable one is not (it is given once it can be read): one damaged
+        // device does not take every USB entry's devices away.
         let matching = scan.devices.filter(selector.matches)
-        guard !matching.isEmpty else { return .missing("no USB device matches \(selector) now") }
+        guard !matching.isEmpty else {
+            let failures = zip(scan.failures, scan.failedNames).filter { selector.port == nil || selector.port?.name == $0.1 }.map(\.0)
+            guard failures.isEmpty else { throw Failure(failures) }
+            return .missing("no USB device matches \(selector) now")
+        }
         var resolved: [ResolvedNode] = []
         for device in matching {
             switch nodes {

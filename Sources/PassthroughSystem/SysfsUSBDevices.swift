@@ -8,10 +8,13 @@ public struct USBDeviceScan: Sendable {
     /// In the order of their port names.
     public var devices: [USBDevice]
     public var failures: [SysfsError]
+    /// The name (`1-3`) of the device of each failure, in the same order.
+    public var failedNames: [String]
 
-    public init(devices: [USBDevice] = [], failures: [SysfsError] = []) {
+    public init(devices: [USBDevice] = [], failures: [SysfsError] = [], failedNames: [String] = []) {
         self.devices = devices
         self.failures = failures
+        self.failedNames = failedNames
     }
 }
 
@@ -34,6 +37,7 @@ extension SysfsRoot {
                 // gone before it was opened is not. A failure of a device still there is kept.
                 if SysfsRoot.isGone(name, in: directory) { continue }
                 scan.failures.append(error)
+                scan.failedNames.append(name)
             }
         }
         return scan

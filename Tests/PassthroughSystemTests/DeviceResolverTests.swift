@@ -142,12 +142,30 @@ struct DeviceResolverTests {
             try tree.file(SysfsTree.bus1 + "/1-3/idVendor", "zz\n")
             let resolver = DeviceResolver(sysfs: tree.sysfs)
             let devices = tree.root + "/bus/usb/devices"
-            // Even a selector the damaged device would not match: what it is cannot be known.
+            // A selector no device that can be read matches: what the damaged one is cannot be known.
             #expect(throws: DeviceResolver.Failure([.device(path: devices + "/1-3", .attribute(.notHexadecimal(attribute: "idVendor", text: "zz")))])) {
-                try Self.resolve(resolver, "usb=1a6e:089a")
+                try Self.resolve(resolver, "usb=dead:beef")
             }
             #expect("\(DeviceResolver.Failure([.device(path: devices + "/1-3", .attribute(.notHexadecimal(attribute: "idVendor", text: "zz")))]))"
                 == "cannot read the host's USB devices from sysfs: \(devices)/1-3/idVendor: 'zz' is not four hexadecimal digits")
+        }
+    }
+
+    @Test("an unreadable device takes nothing from a selector that matches another device, or names another port; one naming its port gets its error")
+    func anUnreadableDeviceLeavesTheOthersAlone() throws {
+        try SysfsTree.withUSB { tree throws in
+            try tree.file(SysfsTree.bus1 + "/1-3/idVendor", "zz\n")
+            let resolver = DeviceResolver(sysfs: tree.sysfs)
+            let camera = try Self.resolve(resolver, "usb=046d:0825")
+            guard case .nodes(let cameraNodes) = camera else { Issue.record("\(camera)"); return }
+            #expect(cameraNodes.map(\.hostPath) == ["/dev/bus/usb/001/007"])
+            // The twin on 1-3 may be another 10c4:ea60: it is not given while it cannot be read, 1-2 is.
+            let adapters = try Self.resolve(resolver, "usb=10c4:ea60")
+            guard case .nodes(let adapterNodes) = adapters else { Issue.record("\(adapters)"); return }
+            #expect(adapterNodes.map(\.hostPath) == ["/dev/bus/usb/001/005"])
+            guard case .missing = try Self.resolve(resolver, "usb-port=1-9") else { Issue.record("1-9 has no device"); return }
+            let failure = #expect(throws: DeviceResolver.Failure.self) { try Self.resolve(resolver, "usb-port=1-3") }
+            #expect(failure?.failures.map(\.path) == [tree.root + "/bus/usb/devices/1-3/idVendor"], "\(String(describing: failure))")
         }
     }
 
