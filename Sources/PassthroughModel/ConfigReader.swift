@@ -156,13 +156,12 @@ public struct ConfigReader {
             number += 1
             if startsSection(line) { break }
             guard let (name, value) = deviceLine(line) else { continue }
-            let origin = "\(path):\(number)"
-            let key = try entryKey(name, origin: origin, earlier: { key in
+            let key = try entryKey(name, origin: path + ":" + String(number), earlier: { key in
                 guard given.contains(key) else { return nil }
                 return entries.first { $0.key == key }?.origin
             })
             given.insert(key)
-            entries.append(ContainerConfig.Entry(key: key, value: String(value), origin: origin))
+            entries.append(ContainerConfig.Entry(key: key, value: String(value), file: path, line: number))
         }
         if !zip(entries, entries.dropFirst()).allSatisfy({ $0.key < $1.key }) { entries.sort { $0.key < $1.key } }
         return entries
@@ -170,15 +169,15 @@ public struct ConfigReader {
 
     /// The key of the `devN` line named `name` at `origin`: refused when it
     /// is not `dev0` to `dev255`, or when an earlier line gave it (`earlier`
-    /// says where).
+    /// says where). `origin` is made only for a refusal.
     public static func entryKey(
-        _ name: some StringProtocol, origin: String, earlier: (DeviceKey) -> String?
+        _ name: some StringProtocol, origin: @autoclosure () -> String, earlier: (DeviceKey) -> String?
     ) throws(ConfigError) -> DeviceKey {
         guard let key = DeviceKey(name) else {
-            throw ConfigError(origin: origin, message: "'\(name)' is not a device key: use dev0 to dev255")
+            throw ConfigError(origin: origin(), message: "'\(name)' is not a device key: use dev0 to dev255")
         }
         if let first = earlier(key) {
-            throw ConfigError(origin: origin, message: "\(key) is given twice (first at \(first))")
+            throw ConfigError(origin: origin(), message: "\(key) is given twice (first at \(first))")
         }
         return key
     }
