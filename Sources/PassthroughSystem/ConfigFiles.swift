@@ -56,7 +56,7 @@ public enum ConfigFiles {
     /// The text of a config file: no NUL byte, valid UTF-8.
     public static func decode(_ bytes: [UInt8], path: String) throws(ConfigError) -> String {
         if bytes.contains(0) { throw ConfigError(origin: path, message: "contains a NUL byte") }
-        guard let text = String(validating: bytes, as: UTF8.self) else {
+        guard let text = String(validUTF8: bytes) else {
             throw ConfigError(origin: path, message: "is not valid UTF-8")
         }
         return text
