@@ -38,15 +38,9 @@ public enum ConfigLoader {
     /// start the container without its devices.
     static func devicesFile(_ context: HookContext, proxmoxDirectory: String, files: FileCache) throws(ConfigFailure) -> String {
         let proxmoxFile = proxmoxDirectory + "/" + context.containerName + ".conf"
-        do throws(ConfigFailure) {
-            _ = try files.content(of: proxmoxFile)
-            return proxmoxFile
-        } catch {
-            switch error {
-            case .missing: return context.configFile
-            case .unreadable(_, ENOTDIR): return context.configFile
-            default: throw error
-            }
+        switch try files.contentIfPresent(of: proxmoxFile) {
+        case .found: return proxmoxFile
+        case .absent: return context.configFile
         }
     }
 }
