@@ -133,7 +133,7 @@ public enum Prestart {
         let failed = { (error: SystemError) in HookFailure("cannot record the container's monitor: \(error)") }
         let monitor = try translatingErrors({ () throws(SystemError) -> RunRecord.Process in
             var pid = try ProcessStatus.read("self").parent
-            if let executable = try? FileSystem.readLink("/proc/\(pid)/exe"), ["sh", "dash", "bash"].contains(executable.split(separator: "/").last ?? "") {
+            if let executable = try? FileSystem.readLink("/proc/" + String(pid) + "/exe"), isShell(executable) {
                 pid = try ProcessStatus.read(String(pid)).parent
             }
             return RunRecord.Process(pid: pid, startedAt: try ProcessStatus.read(String(pid)).startedAt)
@@ -143,6 +143,17 @@ public enum Prestart {
             try records.writeRun(RunRecord(monitor: monitor, initProcess: nil), for: container)
         } catch {
             throw HookFailure("cannot record the container's monitor: \(error)")
+        }
+    }
+
+    /// Whether `executable` (a path) is a shell LXC may run the hook through:
+    /// its last component read on bytes, with no array of pieces made.
+    static func isShell(_ executable: String) -> Bool {
+        let bytes = executable.utf8
+        let name = bytes.lastIndex(of: UInt8(ascii: "/")).map { Substring(bytes[bytes.index(after: $0)...]) } ?? Substring(executable)
+        switch name {
+        case "sh", "dash", "bash": return true
+        default: return false
         }
     }
 
