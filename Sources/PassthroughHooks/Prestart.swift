@@ -29,7 +29,7 @@ public enum Prestart {
         // the record of an earlier run's processes (start-host writes this run's).
         try directory.clear()
         let files = FileCache()
-        let config = try ConfigLoader.load(context, proxmoxDirectory: proxmoxDirectory, files: files)
+        let (config, start) = try ConfigLoader.load(context, proxmoxDirectory: proxmoxDirectory, files: files)
         // Entry by entry (as `DevicePlanner.requestedDevices`), keeping the container paths they
         // claim: `resolve` goes on claiming USB nodes' paths in them, rather than hashing every path again.
         // Sized once: growing and rehashing them as entries came was about 2,000 instructions a device.
@@ -45,12 +45,9 @@ public enum Prestart {
             return Outcome(count: 0, pending: [])
         }
         var (nodes, pending) = try resolve(requested, claimed: claimed, resolver: resolver)
-        let settings: ConfigReader.StartSettings
-        do {
-            settings = try ConfigReader(readFile: files.content(of:)).startSettings(configPath: context.configFile)
-        } catch {
-            throw HookFailure("cannot read the container's device rules: \(error)")
-        }
+        // Read with the id map; a rule that cannot be parsed is refused here, after the devices are found, as before.
+        if !start.ruleFailures.isEmpty { throw HookFailure("cannot read the container's device rules: \(start.ruleFailures[0])") }
+        let settings = start.settings
         try refuseHostMountNamespace(monitorUnshare: settings.monitorUnshare)
         let hierarchy = hierarchy ?? .detect()
         let started = settings.deviceRules, own = settings.ownDeviceRules
