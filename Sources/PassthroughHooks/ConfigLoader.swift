@@ -7,11 +7,13 @@ public enum ConfigLoader {
     public static let proxmoxConfigDirectory = "/etc/pve/lxc"
 
     /// Device entries (from `/etc/pve/lxc/NAME.conf` on a Proxmox VE host,
-    /// else the container's LXC config) and the id map (from the LXC config
-    /// and what it includes).
+    /// else the container's LXC config) and the id map; with them, what else
+    /// pre-start reads of the LXC config and what it includes (`start`: the
+    /// device rules, read in the id map's pass). A device rule that cannot be
+    /// parsed is not refused here: see `ConfigReader.startConfig`.
     public static func load(
         _ context: HookContext, proxmoxDirectory: String = proxmoxConfigDirectory, files: FileCache = FileCache()
-    ) throws(HookFailure) -> ContainerConfig {
+    ) throws(HookFailure) -> (config: ContainerConfig, start: ConfigReader.StartConfig) {
         do throws(ConfigFailure) {
             let deviceFile = try devicesFile(context, proxmoxDirectory: proxmoxDirectory, files: files)
             guard case .text(let text) = try files.content(of: deviceFile) else {
@@ -25,8 +27,8 @@ public enum ConfigLoader {
                 throw ConfigFailure.invalid(error)
             }
             // Only read the id map (and the includes) when there is something to map.
-            let idMap = devices.isEmpty ? IDMap() : try ConfigReader(readFile: files.content(of:)).idMap(configPath: context.configFile)
-            return ContainerConfig(devices: devices, idMap: idMap)
+            let start = devices.isEmpty ? ConfigReader.StartConfig() : try ConfigReader(readFile: files.content(of:)).startConfig(configPath: context.configFile)
+            return (ContainerConfig(devices: devices, idMap: start.idMap), start)
         } catch {
             throw HookFailure(explaining: error)
         }
@@ -38,15 +40,9 @@ public enum ConfigLoader {
     /// start the container without its devices.
     static func devicesFile(_ context: HookContext, proxmoxDirectory: String, files: FileCache) throws(ConfigFailure) -> String {
         let proxmoxFile = proxmoxDirectory + "/" + context.containerName + ".conf"
-        do throws(ConfigFailure) {
-            _ = try files.content(of: proxmoxFile)
-            return proxmoxFile
-        } catch {
-            switch error {
-            case .missing: return context.configFile
-            case .unreadable(_, ENOTDIR): return context.configFile
-            default: throw error
-            }
+        switch try files.contentIfPresent(of: proxmoxFile) {
+        case .found: return proxmoxFile
+        case .absent: return context.configFile
         }
     }
 }

@@ -47,10 +47,13 @@ public struct HookContext: Equatable, Sendable {
     }
 
     /// The container's directory (`/var/lib/lxc/NAME`): where its config file is.
+    /// The last `/` is looked for among bytes, as in a path: among
+    /// `Character`s it was about 10,000 instructions for pre-start's first.
     public var containerDirectory: String {
-        guard let slash = configFile.lastIndex(of: "/") else { return "." }
-        let directory = configFile[..<slash]
-        return directory.isEmpty ? "/" : String(directory)
+        let bytes = configFile.utf8
+        guard let slash = bytes.lastIndex(of: UInt8(ascii: "/")) else { return "." }
+        let directory = bytes[..<slash]
+        return directory.isEmpty ? "/" : String(Substring(directory))
     }
 
     /// Name of the tmpfs mount point in the container's directory.

@@ -69,7 +69,8 @@ public struct PassthroughDirectory {
             let fileSystem = try translatingErrors({ () throws(SystemError) in try root.status().st_dev }, { error in
                 HookFailure("cannot mount a tmpfs for the device nodes: \(error)")
             })
-            var nodes: [NodeName: GrantRecord.NodeIdentity] = [:]
+            // Sized once, not rehashed as it grows (see PrestartPlan).
+            var nodes = [NodeName: GrantRecord.NodeIdentity](minimumCapacity: plan.labels.count)
             let actions = plan.actions.dropFirst()
             for (index, action) in actions.enumerated() {
                 if index == actions.count / 2 { FaultInjection.point("kill-after-half") }

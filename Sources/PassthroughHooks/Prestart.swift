@@ -29,11 +29,14 @@ public enum Prestart {
         // the record of an earlier run's processes (start-host writes this run's).
         try directory.clear()
         let files = FileCache()
-        let config = try ConfigLoader.load(context, proxmoxDirectory: proxmoxDirectory, files: files)
+        let (config, start) = try ConfigLoader.load(context, proxmoxDirectory: proxmoxDirectory, files: files)
         // Entry by entry (as `DevicePlanner.requestedDevices`), keeping the container paths they
         // claim: `resolve` goes on claiming USB nodes' paths in them, rather than hashing every path again.
-        var claimed: [String: DeviceKey] = [:]
+        // Sized once: growing and rehashing them as entries came was about 2,000 instructions a device.
+        // (A dictionary by `init(minimumCapacity:)`: its `reserveCapacity` is not specialized.)
+        var claimed = [String: DeviceKey](minimumCapacity: config.devices.count)
         var requested: [RequestedDevice] = []
+        requested.reserveCapacity(config.devices.count)
         for entry in config.devices {
             requested.append(try DevicePlanner.requestedDevice(entry, idMap: config.idMap, claimed: &claimed))
         }
@@ -42,12 +45,9 @@ public enum Prestart {
             return Outcome(count: 0, pending: [])
         }
         var (nodes, pending) = try resolve(requested, claimed: claimed, resolver: resolver)
-        let settings: ConfigReader.StartSettings
-        do {
-            settings = try ConfigReader(readFile: files.content(of:)).startSettings(configPath: context.configFile)
-        } catch {
-            throw HookFailure("cannot read the container's device rules: \(error)")
-        }
+        // Read with the id map; a rule that cannot be parsed is refused here, after the devices are found, as before.
+        if !start.ruleFailures.isEmpty { throw HookFailure("cannot read the container's device rules: \(start.ruleFailures[0])") }
+        let settings = start.settings
         try refuseHostMountNamespace(monitorUnshare: settings.monitorUnshare)
         let hierarchy = hierarchy ?? .detect()
         let started = settings.deviceRules, own = settings.ownDeviceRules
@@ -133,7 +133,7 @@ public enum Prestart {
         let failed = { (error: SystemError) in HookFailure("cannot record the container's monitor: \(error)") }
         let monitor = try translatingErrors({ () throws(SystemError) -> RunRecord.Process in
             var pid = try ProcessStatus.read("self").parent
-            if let executable = try? FileSystem.readLink("/proc/\(pid)/exe"), ["sh", "dash", "bash"].contains(executable.split(separator: "/").last ?? "") {
+            if let executable = try? FileSystem.readLink("/proc/" + String(pid) + "/exe"), isShell(executable) {
                 pid = try ProcessStatus.read(String(pid)).parent
             }
             return RunRecord.Process(pid: pid, startedAt: try ProcessStatus.read(String(pid)).startedAt)
@@ -143,6 +143,17 @@ public enum Prestart {
             try records.writeRun(RunRecord(monitor: monitor, initProcess: nil), for: container)
         } catch {
             throw HookFailure("cannot record the container's monitor: \(error)")
+        }
+    }
+
+    /// Whether `executable` (a path) is a shell LXC may run the hook through:
+    /// its last component read on bytes, with no array of pieces made.
+    static func isShell(_ executable: String) -> Bool {
+        let bytes = executable.utf8
+        let name = bytes.lastIndex(of: UInt8(ascii: "/")).map { Substring(bytes[bytes.index(after: $0)...]) } ?? Substring(executable)
+        switch name {
+        case "sh", "dash", "bash": return true
+        default: return false
         }
     }
 

@@ -102,7 +102,7 @@ public struct DeviceSpec: Hashable, Sendable {
             case path, usb, serial, usbPort, nodes, mode, uid, gid, denyWrite, required, mp, uevent
         }
 
-        var values: [String?]
+        var values: PropertyString.Values
 
         subscript(key: Key) -> String? { values[key.rawValue] }
         /// By name, for the keys named in messages.

@@ -13,8 +13,8 @@ public enum OctalEscape {
     /// What `escapePath` wrote: nil for a bad escape or invalid UTF-8.
     public static func unescapePath(_ field: ArraySlice<UInt8>) -> String? {
         // Most paths have no escape: validated in place.
-        guard field.contains(UInt8(ascii: "\\")) else { return String(validating: field, as: UTF8.self) }
-        return unescape(field, strict: true).flatMap { String(validating: $0, as: UTF8.self) }
+        guard field.contains(UInt8(ascii: "\\")) else { return String(validUTF8: field) }
+        return unescape(field, strict: true).flatMap { String(validUTF8: $0) }
     }
 
     /// Whether `escapePath` escapes `byte`.

@@ -10,15 +10,40 @@ public enum PropertyString {
         case unknownKey(String)
     }
 
-    /// The value given for each of `keys`, at its index there (nil: not
-    /// given); a part without `=` is `keys[defaultKey]`'s. Slots rather than a
+    /// The value given for each key, by its index in the keys parsed with.
+    /// Strings and a bit for each key given, not `[String?]`: an array of
+    /// optionals made each hook instantiate `Optional<String>`'s metadata at
+    /// run time (about 25,000 instructions).
+    public struct Values {
+        private var texts: [String]
+        private var given: UInt64 = 0
+
+        init(count: Int) {
+            precondition(count <= 64, "a bit for each key")
+            texts = [String](repeating: "", count: count)
+        }
+
+        /// The value of the key at `index`; nil when it was not given.
+        public subscript(index: Int) -> String? { given >> index & 1 != 0 ? texts[index] : nil }
+
+        func isGiven(_ index: Int) -> Bool { given >> index & 1 != 0 }
+
+        mutating func set(_ index: Int, _ value: String) {
+            texts[index] = value
+            given |= 1 << index
+        }
+    }
+
+    /// The value given for each of `keys` (at most 64), at its index there;
+    /// a part without `=` is `keys[defaultKey]`'s. Slots rather than a
     /// dictionary, and one scan for commas rather than `split`'s array of
     /// slices: hashing and growing a dictionary of the pairs, and looking each
-    /// key up in it again, was most of pre-start's cost per device.
+    /// key up in it again, was most of pre-start's cost per device. A key is
+    /// matched on its bytes and made into a string only for a refusal.
     public static func parse(
         _ text: String, keys: [String], defaultKey: Int
-    ) throws(Failure) -> [String?] {
-        var values = [String?](repeating: nil, count: keys.count)
+    ) throws(Failure) -> Values {
+        var values = Values(count: keys.count)
         let bytes = Array(text.utf8)
         var start = 0
         while start < bytes.count {
@@ -29,18 +54,23 @@ public enum PropertyString {
             let part = bytes[start..<end]
             let index: Int, value: String
             if let equals = part.firstIndex(of: UInt8(ascii: "=")) {
-                let key = String(utf8Slice: part[..<equals])
+                let keyBytes = part[..<equals]
                 value = String(utf8Slice: part[(equals + 1)...])
-                if key.isEmpty { throw .emptyKey(part: String(utf8Slice: part)) }
-                guard let known = keys.firstIndex(of: key) else { throw .unknownKey(key) }
-                if value.isEmpty { throw .emptyValue(key: key) }
+                if keyBytes.isEmpty { throw .emptyKey(part: String(utf8Slice: part)) }
+                // Lengths first, then the bytes in place: iterating a string's UTF-8 view was dearer than the string made before.
+                guard let known = keys.firstIndex(where: { key in
+                    key.utf8.count == keyBytes.count && key.utf8.withContiguousStorageIfAvailable({ $0.elementsEqual(keyBytes) }) == true
+                }) else {
+                    throw .unknownKey(String(utf8Slice: keyBytes))
+                }
+                if value.isEmpty { throw .emptyValue(key: keys[known]) }
                 index = known
             } else {
                 index = defaultKey
                 value = String(utf8Slice: part)
             }
-            if values[index] != nil { throw .duplicateKey(keys[index]) }
-            values[index] = value
+            if values.isGiven(index) { throw .duplicateKey(keys[index]) }
+            values.set(index, value)
         }
         return values
     }

@@ -14,19 +14,15 @@ import PassthroughModel
 public struct FileDescriptor: ~Copyable {
     /// The number, for this module's calls; each runs on a borrowed descriptor.
     let rawValue: Int32
-    /// Where it was opened: a directory's path and a name in it (joined only
-    /// for messages, so that opening many files builds no strings); the name
-    /// is empty for a descriptor opened by its whole path. Not an optional:
-    /// destroying a `String?` here made every hook instantiate
-    /// `Optional<String>`'s metadata (about 30,000 instructions).
-    private let base: String
-    private let name: String
+    /// Where it was opened, joined into a path only for messages (see
+    /// `OpenedPath`). Not a `String?`: destroying one here made every hook
+    /// instantiate `Optional<String>`'s metadata (about 30,000 instructions).
+    private let opened: OpenedPath
 
     /// Takes ownership of `rawValue`.
     package init(rawValue: Int32, path: String) {
         self.rawValue = rawValue
-        self.base = path
-        self.name = ""
+        self.opened = OpenedPath(path)
     }
 
     /// Takes ownership of a descriptor that came from elsewhere (a `Worker`'s request).
@@ -34,31 +30,35 @@ public struct FileDescriptor: ~Copyable {
         FileDescriptor(rawValue: rawValue, path: path)
     }
 
-    private init(rawValue: Int32, directory: String, name: String) {
-        self.rawValue = rawValue
-        self.base = directory
-        self.name = name
-    }
-
     deinit { _ = Glibc.close(rawValue) }
 
     /// The path this descriptor was opened with, for messages.
-    public var path: String {
-        guard !name.isEmpty else { return base }
-        return base.hasSuffix("/") ? base + name : base + "/" + name
-    }
+    public var path: String { opened.path }
 
     /// The path of a child, for messages.
-    public func child(_ name: String) -> String {
-        path.hasSuffix("/") ? path + name : path + "/" + name
-    }
+    public func child(_ name: String) -> String { OpenedPath(name, in: opened).path }
 
     /// Runs `body` with a path that names this descriptor's file, for calls
     /// that take only paths (`mount`): `/proc/self/fd/N` resolves to the file
     /// itself, not to a path that could be swapped. The descriptor is open
-    /// until `body` returns.
-    func withProcPath<T, E: Error>(_ body: (String) throws(E) -> T) throws(E) -> T {
-        try body("/proc/self/fd/\(rawValue)")
+    /// until `body` returns. Written as a C string on the stack: an
+    /// interpolated `String` and its C copy were about 1,300 instructions
+    /// each, and autodev makes two for each device.
+    func withProcPath<T, E: Error>(_ body: (UnsafePointer<CChar>) throws(E) -> T) throws(E) -> T {
+        let prefix: StaticString = "/proc/self/fd/"
+        var path: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)  // 32 zero bytes: the prefix, 10 digits at most, a NUL
+        return try withUnsafeMutableBytes(of: &path) { (bytes) throws(E) -> T in
+            let end = prefix.utf8CodeUnitCount
+            bytes.copyMemory(from: UnsafeRawBufferPointer(start: prefix.utf8Start, count: end))
+            var digits = UInt32(bitPattern: rawValue), count = 1
+            while digits >= 10 { digits /= 10; count += 1 }
+            digits = UInt32(bitPattern: rawValue)
+            for place in stride(from: end + count - 1, through: end, by: -1) {
+                bytes[place] = UInt8(ascii: "0") + UInt8(digits % 10)
+                digits /= 10
+            }
+            return try body(bytes.baseAddress!.assumingMemoryBound(to: CChar.self))
+        }
     }
 
     /// Runs `body` with the descriptor's number, for a system call wrapped
@@ -82,11 +82,11 @@ public struct FileDescriptor: ~Copyable {
         return FileDescriptor(rawValue: fd, parent: self, name: name)
     }
 
-    /// A child's descriptor keeps its parent's base and adds to the name
-    /// (`serial/by-id/x`), so that a walk down a path joins no whole path
-    /// at each step: the path is made only for a message.
+    /// A child's descriptor names its parent's place and its own name: a walk
+    /// down a path joins no path at each step.
     private init(rawValue: Int32, parent: borrowing FileDescriptor, name: String) {
-        self.init(rawValue: rawValue, directory: parent.base, name: parent.name.isEmpty ? name : parent.name + "/" + name)
+        self.rawValue = rawValue
+        self.opened = OpenedPath(name, in: parent.opened)
     }
 
     /// `openat(2)` of a child name; nil when there is none (ENOENT).

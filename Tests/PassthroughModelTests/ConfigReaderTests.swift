@@ -102,6 +102,23 @@ struct ConfigReaderTests {
         }
     }
 
+    @Test func startConfigReadsTheIdMapAndTheSettingsInOnePassAndRefusesABadIdMapBeforeABadRule() throws {
+        let text = "lxc.idmap = u 0 100000 65536\nlxc.monitor.unshare = 1\nlxc.cgroup2.devices.allow = c 1:3 rwm\nlxc.idmap = g 0 100000 65536\n"
+        let reader = ConfigReader { _ in .text(text) }
+        let start = try reader.startConfig(configPath: "/c")
+        #expect(start.idMap == (try reader.idMap(configPath: "/c")))
+        #expect(start.settings == (try reader.startSettings(configPath: "/c")))
+        #expect(start.ruleFailures.isEmpty)
+        let badRule = ConfigReader { _ in .text("lxc.cgroup2.devices.allow = x\nlxc.idmap = u 0 100000 65536\n") }
+        let kept = try badRule.startConfig(configPath: "/bad")
+        #expect(kept.idMap.ranges.count == 1, "the pass goes on past a bad rule")
+        #expect(kept.ruleFailures == [.invalid(ConfigError(origin: "/bad:1", message: "cannot parse the device rule lxc.cgroup2.devices.allow = x"))])
+        let both = ConfigReader { _ in .text("lxc.cgroup2.devices.allow = x\nlxc.idmap = u 0 1\n") }
+        #expect(throws: ConfigFailure.invalid(ConfigError(origin: "/both:2", message: "cannot parse lxc.idmap = u 0 1: expected 'u|g CONTAINER_ID HOST_ID COUNT'"))) {
+            try both.startConfig(configPath: "/both")
+        }
+    }
+
     @Test func includeCyclesAreErrors() {
         let reader = ConfigReader { path in .text("lxc.include = \(path == "/a" ? "/b" : "/a")\n") }
         #expect(throws: ConfigFailure.invalid(ConfigError(origin: "/a", message: "lxc.include cycle: /a -> /b -> /a"))) {

@@ -15,9 +15,16 @@ struct FileDescriptorTests {
 
     @Test func theProcPathNamesTheOpenFile() throws {
         let null = try FileDescriptor.open("/dev/null", flags: O_RDONLY)
-        let viaPath = try null.withProcPath { path throws(SystemError) in try FileSystem.status(path) }
+        let viaPath = try null.withProcPath { path throws(SystemError) in try FileSystem.status(String(cString: path)) }
         #expect(viaPath.st_rdev == (try null.status()).st_rdev)
         #expect(viaPath.st_ino == (try null.status()).st_ino)
+        // Numbers of several digits, written in place: copies of it at 10, 100 and 1234 or above.
+        for minimum: Int32 in [10, 100, 1234] {
+            let number = null.withUnsafeNumber { fcntl($0, F_DUPFD_CLOEXEC, minimum) }
+            try #require(number >= minimum)
+            let copy = FileDescriptor(rawValue: number, path: "/dev/null")
+            #expect(copy.withProcPath { String(cString: $0) } == "/proc/self/fd/\(number)")
+        }
     }
 
     @Test("O_PATH, from the C library's header, gives a descriptor that names a file but cannot read it")
