@@ -44,23 +44,8 @@ let hardenedC: [CSetting] = [
 // record of the binary. A frontend flag, not a documented option: it stays
 // because it pays (callgrind, hooks at 0 devices: pre-start 681,219 → 476,727
 // instructions, autodev 421,344 → 334,677).
-// Each function in a section of its own (as clang's -ffunction-sections), so
-// that hookLinking's order can move it: without, only public ones are.
 let releaseSwift: [SwiftSetting] = [
-    .unsafeFlags(["-Xfrontend", "-disable-concrete-type-metadata-mangled-name-accessors", "-Xfrontend", "-function-sections"], .when(configuration: .release)),
-]
-
-// The hooks' code the kernel maps at a container start, one fault per 64 KiB
-// around each page touched: lld puts the functions a start runs side by side
-// at the start of .text, in the order of packaging/hook-symbol-order.txt
-// (scripts/hook-symbol-order.sh writes it from callgrind runs). pre-start
-// took 62 faults on its text, 29 now. A layout hint only: a name the link no
-// longer has is passed over. (The link is not redone when only the file
-// changes: remove the hooks from the build folder.)
-let hookLinking: [LinkerSetting] = [
-    .unsafeFlags(
-        ["-Xlinker", "--symbol-ordering-file=\(Context.packageDirectory)/packaging/hook-symbol-order.txt", "-Xlinker", "--no-warn-symbol-ordering"],
-        .when(configuration: .release)),
+    .unsafeFlags(["-Xfrontend", "-disable-concrete-type-metadata-mangled-name-accessors"], .when(configuration: .release)),
 ]
 
 let package = Package(
@@ -93,9 +78,9 @@ let package = Package(
         // lxc-passthrough watch: the event loop (epoll, inotify, uevents), over the admin module.
         .target(name: "PassthroughWatch", dependencies: ["PassthroughAdmin", "PassthroughContainerEntry", "PassthroughLXC", "PassthroughModel", "PassthroughSystem", "CWatchShims"],
             swiftSettings: releaseSwift),
-        .executableTarget(name: "pve-prestart-hook", dependencies: ["PassthroughHooks"], swiftSettings: releaseSwift, linkerSettings: hardenedLinking + hookLinking),
-        .executableTarget(name: "pve-autodev-hook", dependencies: ["PassthroughHooks"], swiftSettings: releaseSwift, linkerSettings: hardenedLinking + hookLinking),
-        .executableTarget(name: "pve-poststop-hook", dependencies: ["PassthroughHooks"], swiftSettings: releaseSwift, linkerSettings: hardenedLinking + hookLinking),
+        .executableTarget(name: "pve-prestart-hook", dependencies: ["PassthroughHooks"], swiftSettings: releaseSwift, linkerSettings: hardenedLinking),
+        .executableTarget(name: "pve-autodev-hook", dependencies: ["PassthroughHooks"], swiftSettings: releaseSwift, linkerSettings: hardenedLinking),
+        .executableTarget(name: "pve-poststop-hook", dependencies: ["PassthroughHooks"], swiftSettings: releaseSwift, linkerSettings: hardenedLinking),
         .executableTarget(
             name: "lxc-passthrough",
             dependencies: [
