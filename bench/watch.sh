@@ -229,7 +229,13 @@ make_scale() {
     until [ "$(grep -l '^# END lxc-passthrough' /var/lib/lxc/lxcpt-scale-$$-*/config 2>/dev/null | wc -l)" -eq $scale ]; do
         i=$((i + 1)); [ $i -lt 600 ] || {
             echo "bench: the watcher synced $(grep -l "^# END lxc-passthrough" /var/lib/lxc/lxcpt-scale-$$-*/config 2>/dev/null | wc -l) of the $scale configs in 60 s; its log ends:" >&2
-            tail -20 "$work/watch.log" >&2; exit 1; }
+            tail -20 "$work/watch.log" >&2
+            for missed in $(grep -L "^# END lxc-passthrough" /var/lib/lxc/lxcpt-scale-$$-*/config 2>/dev/null); do
+                name=$(basename "$(dirname "$missed")")
+                echo "bench: not synced: $name; the watcher's lines of it:" >&2
+                grep -F "$name:" "$work/watch.log" >&2 || echo "  (none)" >&2
+            done
+            exit 1; }
         sleep 0.1
     done
 }
