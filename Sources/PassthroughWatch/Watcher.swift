@@ -245,8 +245,10 @@ public struct Watcher: ~Copyable {
         }
         var config = stat()
         guard lstat(container.configPath, &config) == 0 else {
-            // Being made (lxc-create): its config's arrival is followed.
-            forget(name)
+            // Being made (lxc-create): its config's arrival is followed. Its directory stays followed from
+            // one look to the next: unfollowed and followed again, a config that came in between would be
+            // heard by no one (seen when the third look of a pass was the one to miss it).
+            forget(name, keepingItsDirectory: true)
             return (try? directories.watch(container.directory, mask: UInt32(IN_MOVED_TO | IN_CLOSE_WRITE))) == true
         }
         let administration = Administration(container: container, hierarchy: hierarchy)
@@ -347,7 +349,7 @@ public struct Watcher: ~Copyable {
     /// Forgets a container that is gone: its interest, the directories only
     /// it needed, what is kept of it, its retries and failures, and, when its
     /// directory is gone, the host's records of it.
-    mutating func forget(_ name: String) {
+    mutating func forget(_ name: String, keepingItsDirectory: Bool = false) {
         let container = ManagedContainer(name: name, lxcPath: lxcPath)
         // A container destroyed while running, or whose post-stop could not run, leaves records: gone with its directory.
         var info = stat()
@@ -358,7 +360,7 @@ public struct Watcher: ~Copyable {
         index.remove(name)
         let before = followed.removeValue(forKey: name) ?? []
         for directory in before where !isFollowed(directory) { directories.unwatch(directory) }
-        directories.unwatch(container.directory)
+        if !keepingItsDirectory { directories.unwatch(container.directory) }
         live.forget(container)
         teller.forget(container)
         retries[name] = nil
