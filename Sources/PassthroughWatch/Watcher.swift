@@ -256,8 +256,14 @@ public struct Watcher: ~Copyable {
         do throws(AdminError) {
             let followUp: ReconcileFollowUp
             (result, followUp) = try administration.reconcileDevices(live: live)
-            followUps[name, default: ReconcileFollowUp()].merge(followUp)
             for action in result.actions { log("\(name): \(action)") }
+            // The container hears of what it was given or lost at once, as it would hear the kernel's own
+            // event: waiting for no event to be ready made it wait for the look the watcher's own write of
+            // the host's record sets off. The rest of the follow-up still waits.
+            for line in teller.tell(followUp, container: container) { log("\(name): \(line)") }
+            var rest = followUp
+            (rest.given, rest.taken) = ([], [])
+            followUps[name, default: ReconcileFollowUp()].merge(rest)
             lastFailure[name] = nil
             if result.retry {
                 let count = retries[name, default: 0] + 1
@@ -291,7 +297,6 @@ public struct Watcher: ~Copyable {
         guard let name = followUps.keys.min() else { return }
         let followUp = followUps.removeValue(forKey: name) ?? ReconcileFollowUp()
         let administration = Administration(container: ManagedContainer(name: name, lxcPath: lxcPath), hierarchy: hierarchy)
-        for line in teller.tell(followUp, container: ManagedContainer(name: name, lxcPath: lxcPath)) { log("\(name): \(line)") }
         do throws(AdminError) {
             for action in try administration.followUp(followUp, live: live, include: include) { log("\(name): \(action)") }
         } catch {
