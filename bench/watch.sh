@@ -31,6 +31,9 @@
 #    the 1,000, and after they are removed again.
 #    Target: median within 1.5x of alone, <= 1 ms of CPU per unrelated
 #    uevent, RSS <= 32 MB and back where it was.
+# 5. A USB replug, bench/usb.sh (run at the end; see there): from the
+#    device's uevent until its node is usable in the container and heard
+#    in an unprivileged one. Target: median <= 2.5 ms.
 # Writes bench/results/watch.md (also printed) and the raw figures (watch.txt);
 # on a pure cgroup v2 host, watch-cgroup2.md and watch-cgroup2.txt. On a host
 # whose devices controller is v1, the v2 figures come from a private mount
@@ -290,3 +293,11 @@ host="$(nproc) cores, $(uname -r), $(lxc-start --version 2>/dev/null | sed 's/^/
 awk -v host="$host" -v date="$(date -u +%Y-%m-%d)" -f "$here/watch.awk" "$raw" > "$results/$name.md"
 cat "$results/$name.md"
 echo "bench: wrote $results/$name.md" >&2
+
+# 5. A USB replug (bench/usb.sh): a stand-in device in sysfs, on a host
+#    without USB (it binds its own tree on /sys/bus), in the same run.
+if [ -e /sys/bus/usb ]; then
+    echo "bench: this host has USB: bench/usb.sh (a stand-in on /sys/bus) is not run" >&2
+else
+    if [ $quick = yes ]; then sh "$here/usb.sh" --quick; else sh "$here/usb.sh"; fi
+fi
