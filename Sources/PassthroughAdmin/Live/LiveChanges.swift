@@ -294,12 +294,10 @@ extension Administration {
                     + "detach --temporary takes out the node at \(OctalEscape.escapeForTerminal(grant.containerPath)) alone; "
                     + "'lxc-passthrough remove' and a restart take out the entry")
             }
-            let withheld = grant.key.flatMap { key in
-                // An entry that does not parse is not withheld: the watcher gives nothing for it anyway.
-                document.parsedEntries().first(where: { $0.key == key })?.parsed.map {
-                    GrantRecord.Withheld(key: key, path: $0.selector.description)
-                }
-            }
+            // Its entry, read before the config's edit below takes it out.
+            let entry = grant.key.flatMap { key in document.parsedEntries().first(where: { $0.key == key })?.parsed }
+            // An entry that does not parse is not withheld: the watcher gives nothing for it anyway.
+            let withheld = grant.key.flatMap { key in entry.map { GrantRecord.Withheld(key: key, path: $0.selector.description) } }
             // The config's edit is made (in memory) before anything is taken back: one that cannot be made changes nothing.
             var sync: SyncResult?
             if let key = grant.key, !temporary, document.deviceLines().contains(where: { $0.key == key }) {
@@ -314,7 +312,7 @@ extension Administration {
             let holders = live.holders(of: grant.type, grant.number, in: running)
             var result = DetachResult(
                 running: running, key: sync == nil ? nil : grant.key, grant: grant, rules: rules, sync: sync, removal: removal, holders: holders)
-            result.tellsContainer = grant.key.flatMap { key in document.parsedEntries().first { $0.key == key }?.parsed?.options.uevents } ?? true
+            result.tellsContainer = entry?.options.uevents ?? true
             return (result, after, withheld)
         }, undoingOnWriteFailure: { (result: DetachResult, after: GrantRecord, withheld: GrantRecord.Withheld?) in
             // The device is out of the container, but its entry could not be removed: access stays
