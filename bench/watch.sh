@@ -180,6 +180,11 @@ for kind in privileged unprivileged; do
         "$work/reaction" "$procs" "/proc/$init/root" command 1 "/dev/loop$target" lxc-device -n "$container" add "/dev/loop$target" 2>/dev/null |
             sed "s/^/$kind lxc-device /" >> "$raw"
         lxc-attach -n "$container" -- rm -f "/dev/loop$target"
+        # Each round starts with the device's rule taken back, as attach's
+        # rounds do (detach): on cgroup v2 LXC's monitor rebuilds its program
+        # only for a rule that changes, so an add of a rule still allowed
+        # costs lxc-device one round trip and nothing else.
+        lxc-cgroup -n "$container" devices.deny "b 7:$target rwm" >/dev/null 2>&1 || true
         "$work/reaction" "$procs" "/proc/$init/root" command 1 "/dev/loop$target" "$command" attach "$container" "/dev/loop$target" --temporary |
             sed "s/^/$kind attach /" >> "$raw"
         "$command" detach "$container" "/dev/loop$target" --temporary >/dev/null
