@@ -7,10 +7,19 @@ import PassthroughSystem
 /// each node pre-start made onto an empty file at the device's path under the
 /// container's `/dev`.
 public enum Autodev {
-    /// What `pve-autodev-hook` runs: the summary line, or nil with no devices.
-    public static func hook(_ context: HookContext) throws(HookFailure) -> String? {
-        let count = try run(context)
-        return count == 0 ? nil : "mounted \(count) device(s) into the container's /dev"
+    /// What `pve-autodev-hook` runs: the summary line, or none with no
+    /// devices. The list mounted is kept until the exit (see `HookReport.kept`).
+    public static func hook(_ context: HookContext) throws(HookFailure) -> HookReport {
+        let list = try mounted(context)
+        let count = list.items.count
+        guard count > 0 else { return HookReport(summary: nil) }
+        return HookReport(summary: "mounted \(count) device(s) into the container's /dev", keeping: Kept(list))
+    }
+
+    /// The list, kept as an object (`HookReport.kept`).
+    final class Kept: Sendable {
+        let list: DeviceList
+        init(_ list: DeviceList) { self.list = list }
     }
 
     /// Returns the number of devices mounted. A failure is also written to
@@ -18,8 +27,13 @@ public enum Autodev {
     /// unprivileged autodev hook cannot reach lxc-start's terminal or log.
     @discardableResult
     public static func run(_ context: HookContext) throws(HookFailure) -> Int {
+        try mounted(context).items.count
+    }
+
+    /// The devices mounted (`run`), as listed.
+    static func mounted(_ context: HookContext) throws(HookFailure) -> DeviceList {
         guard !context.rootfsMount.isEmpty else { throw HookFailure("LXC_ROOTFS_MOUNT is not set") }
-        guard let nodes = try openNodes(context) else { return 0 }
+        guard let nodes = try openNodes(context) else { return DeviceList([]) }
         do {
             return try mountAll(from: nodes, rootfs: context.rootfsMount)
         } catch {
@@ -43,9 +57,9 @@ public enum Autodev {
         }, { HookFailure("cannot open the device directory: \($0)") })
     }
 
-    static func mountAll(from nodes: borrowing FileDescriptor, rootfs: String) throws(HookFailure) -> Int {
+    static func mountAll(from nodes: borrowing FileDescriptor, rootfs: String) throws(HookFailure) -> DeviceList {
         let list = try readList(in: nodes)
-        guard !list.items.isEmpty else { return 0 }
+        guard !list.items.isEmpty else { return list }
         let devRoot = try translatingErrors({ () throws(SystemError) in
             try FileDescriptor.open(rootfs + "/dev", flags: O_RDONLY | O_DIRECTORY | O_NOFOLLOW)
         }, { HookFailure("cannot open the container's /dev: \($0)") })
@@ -53,7 +67,7 @@ public enum Autodev {
         for item in list.items {
             try mount(item, from: nodes, into: directories)
         }
-        return list.items.count
+        return list
     }
 
     /// The device list pre-start wrote; an empty one when there is none.

@@ -45,18 +45,21 @@ public enum HookMain {
         }
         do {
             let outcome = try body(context)
-            for warning in outcome.warnings {
-                let message = "container '\(context.containerName)': \(warning)"
-                StandardStream.output.write("\(program): warning: \(message)\n")
-                if reportsToMonitor {
-                    MonitorReport.deliver(program: program, containerName: context.containerName, configFile: context.configFile,
-                                          message: message, level: .warning)
+            // What the hook kept (`HookReport.kept`) lives until the exit.
+            withExtendedLifetime(outcome) { () -> Never in
+                for warning in outcome.warnings {
+                    let message = "container '\(context.containerName)': \(warning)"
+                    StandardStream.output.write("\(program): warning: \(message)\n")
+                    if reportsToMonitor {
+                        MonitorReport.deliver(program: program, containerName: context.containerName, configFile: context.configFile,
+                                              message: message, level: .warning)
+                    }
                 }
+                if !outcome.summary.isEmpty {
+                    StandardStream.output.write("\(program): container '\(context.containerName)': \(outcome.summary)\n")
+                }
+                exit(0)
             }
-            if !outcome.summary.isEmpty {
-                StandardStream.output.write("\(program): container '\(context.containerName)': \(outcome.summary)\n")
-            }
-            exit(0)
         } catch {
             let message = "container '\(context.containerName)': \(error)"
             report(program: program, message)
@@ -92,9 +95,20 @@ public struct HookReport: Equatable, Sendable {
     /// Empty when there is none. Not an optional: see `HookVariables`.
     public var summary: String
     public var warnings: [String]
+    /// What the hook built and hands on to be freed by the exit, not before
+    /// it: the first native String of 64 bytes or more a process frees makes
+    /// the runtime look a type up by its mangled name (its breadcrumbs,
+    /// about 38,000 instructions), and a device path is that long. An
+    /// object, not `Any`: an existential's metadata cost as much. Not compared.
+    public var kept: (AnyObject & Sendable)?
 
-    public init(summary: String?, warnings: [String] = []) {
+    public init(summary: String?, warnings: [String] = [], keeping kept: (AnyObject & Sendable)? = nil) {
         if let summary { self.summary = summary } else { self.summary = "" }
         self.warnings = warnings
+        self.kept = kept
+    }
+
+    public static func == (lhs: HookReport, rhs: HookReport) -> Bool {
+        lhs.summary == rhs.summary && lhs.warnings == rhs.warnings
     }
 }

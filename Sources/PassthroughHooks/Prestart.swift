@@ -8,6 +8,26 @@ public enum Prestart {
     public struct Outcome: Equatable, Sendable {
         public var count: Int
         public var pending: [String]
+        /// What the start read and built, for `HookReport.kept`. Not compared.
+        var kept: Kept? = nil
+
+        public static func == (lhs: Outcome, rhs: Outcome) -> Bool { lhs.count == rhs.count && lhs.pending == rhs.pending }
+    }
+
+    /// What a start read and built, kept until the exit (`HookReport.kept`):
+    /// the config's text, its entries and the nodes hold paths of 64 bytes or
+    /// more. Filled only while the start runs, before it is handed on.
+    final class Kept: @unchecked Sendable {
+        let files: FileCache
+        var config: ContainerConfig?
+        var start: ConfigReader.StartConfig?
+        var claimed: [String: DeviceKey] = [:]
+        var requested: [RequestedDevice] = []
+        var nodes: [PlannedNode] = []
+        var plan: PrestartPlan?
+        var record: GrantRecord?
+
+        init(files: FileCache) { self.files = files }
     }
 
     /// What `pve-prestart-hook` runs: the summary line (nil with no devices)
@@ -16,7 +36,7 @@ public enum Prestart {
         let outcome = try run(context)
         return HookReport(
             summary: outcome.count == 0 ? nil : "prepared \(outcome.count) device node(s) in \(context.passthroughDirectory)",
-            warnings: outcome.pending)
+            warnings: outcome.pending, keeping: outcome.kept)
     }
 
     @discardableResult
@@ -29,7 +49,10 @@ public enum Prestart {
         // the record of an earlier run's processes (start-host writes this run's).
         try directory.clear()
         let files = FileCache()
+        let kept = Kept(files: files)
         let (config, start) = try ConfigLoader.load(context, proxmoxDirectory: proxmoxDirectory, files: files)
+        kept.config = config
+        kept.start = start
         // Entry by entry (as `DevicePlanner.requestedDevices`), keeping the container paths they
         // claim: `resolve` goes on claiming USB nodes' paths in them, rather than hashing every path again.
         // Sized once: growing and rehashing them as entries came was about 2,000 instructions a device.
@@ -40,11 +63,14 @@ public enum Prestart {
         for entry in config.devices {
             requested.append(try DevicePlanner.requestedDevice(entry, idMap: config.idMap, claimed: &claimed))
         }
+        kept.claimed = claimed
+        kept.requested = requested
         guard !requested.isEmpty else {
             try recordMonitor(context, records: records)
-            return Outcome(count: 0, pending: [])
+            return Outcome(count: 0, pending: [], kept: kept)
         }
         var (nodes, pending) = try resolve(requested, claimed: claimed, resolver: resolver)
+        kept.nodes = nodes
         // Read with the id map; a rule that cannot be parsed is refused here, after the devices are found, as before.
         if !start.ruleFailures.isEmpty { throw HookFailure("cannot read the container's device rules: \(start.ruleFailures[0])") }
         let settings = start.settings
@@ -68,7 +94,9 @@ public enum Prestart {
         // sees the start there, and the rules in force for when it gives a device.
         var made: [NodeName: GrantRecord.NodeIdentity] = [:]
         if !nodes.isEmpty {
-            made = try directory.apply(PrestartPlan(nodes: nodes, containerRoot: config.idMap.hostRoot))
+            let plan = PrestartPlan(nodes: nodes, containerRoot: config.idMap.hostRoot)
+            kept.plan = plan
+            made = try directory.apply(plan)
         }
         let grants = nodes.map { node in
             GrantRecord.Grant(
@@ -77,6 +105,7 @@ public enum Prestart {
         }
         let record = GrantRecord(
             madeAt: ProcessStatus.bootTime(), rules: LiveDeviceRules(hierarchy: hierarchy, started: started), ownRules: own, grants: grants)
+        kept.record = record
         do {
             try records.write(record, for: try translatingErrors({ () throws(SystemError) in
                 try FileSystem.status(context.containerDirectory)
@@ -85,7 +114,7 @@ public enum Prestart {
             try? directory.clear()
             throw HookFailure("cannot record what the container is given: \(error)")
         }
-        return Outcome(count: nodes.count, pending: pending)
+        return Outcome(count: nodes.count, pending: pending, kept: kept)
     }
 
     /// The nodes each entry gives now (`DeviceResolver`), and a pending line
