@@ -1,16 +1,16 @@
 # What the benchmarks share, sourced by bench/run.sh, bench/watch.sh and
 # bench/before-after.sh with $compiler set (a C compiler).
 
-# hardened_cc OUTPUT SOURCE: a C floor built as Debian builds its C programs,
+# hardened_cc OUTPUT SOURCE [LIBRARY...]: a C floor built as Debian builds its C programs,
 # hardening and all (dpkg-buildflags), as ours are: PIE, full RELRO,
 # BIND_NOW, stack protector; without dpkg-buildflags, those flags by hand.
 hardened_cc() {
     if command -v dpkg-buildflags >/dev/null 2>&1; then
         # shellcheck disable=SC2046
         "$compiler" $(hardening CPPFLAGS) $(hardening CFLAGS) -Wno-unused-result -Wno-format-truncation -pie -fPIE $(hardening LDFLAGS) \
-            -o "$1" "$2"
+            -o "$@"
     else
-        "$compiler" -O2 -fPIE -pie -fstack-protector-strong -D_FORTIFY_SOURCE=2 -Wl,-z,relro,-z,now -o "$1" "$2"
+        "$compiler" -O2 -fPIE -pie -fstack-protector-strong -D_FORTIFY_SOURCE=2 -Wl,-z,relro,-z,now -o "$@"
     fi
 }
 hardening() { DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --get "$1"; }

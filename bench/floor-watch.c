@@ -3,13 +3,23 @@
  * when a stable link moves to a new device, with no checks at all.
  *
  *   floor-watch LINK INIT_PID DEVICES_ALLOW PATH
+ *   floor-watch LINK INIT_PID lxc:NAME PATH
  *
  * Wakes on inotify in LINK's directory; when LINK is made or renamed into
- * place, stats it, writes "b MAJ:MIN rwm" to DEVICES_ALLOW (the container's
- * cgroup v1 devices.allow), makes the node in a tmpfs of its own, enters the
- * container's mount namespace (that of INIT_PID) and puts the node at PATH
- * (the old one unmounted), then comes back. Runs until killed. Prints
- * "ready" once it waits for changes.
+ * place, stats it, allows "b MAJ:MIN rwm", makes the node in a tmpfs of its
+ * own, enters the container's mount namespace (that of INIT_PID) and puts
+ * the node at PATH (the old one unmounted), then comes back. Runs until
+ * killed. Prints "ready" once it waits for changes.
+ *
+ * The rule: on cgroup v1 written to DEVICES_ALLOW (the container's
+ * devices.allow); on cgroup v2 (lxc:NAME) sent to container NAME's monitor
+ * with liblxc's set_cgroup_item, the one way LXC offers to change its device
+ * program, through a handle made once, as the watcher keeps one. After the
+ * swap, the device the link named before is denied the same way (devices.deny
+ * beside DEVICES_ALLOW), as any watcher must take it back: on v2 LXC's
+ * monitor rebuilds its program only for a rule that changes, so a floor that
+ * never denied would find both numbers of a replug allowed after two rounds
+ * and pay no rebuild at all.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -27,12 +37,30 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <lxc/lxccontainer.h>
+
 #ifndef OPEN_TREE_CLONE
 #define OPEN_TREE_CLONE 1
 #endif
 #ifndef MOVE_MOUNT_F_EMPTY_PATH
 #define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
 #endif
+
+/* Allows or denies "b MAJ:MIN rwm": through liblxc (CONTAINER) or the cgroup v1 file at PATH. */
+static void rule(struct lxc_container *container, const char *path, int allow, dev_t device) {
+    char text[64];
+    snprintf(text, sizeof text, "b %u:%u rwm", major(device), minor(device));
+    if (container) {
+        if (!container->set_cgroup_item(container, allow ? "devices.allow" : "devices.deny", text))
+            fprintf(stderr, "floor-watch: set_cgroup_item %s failed\n", text);
+        return;
+    }
+    FILE *rules = fopen(path, "w");
+    if (rules) {
+        fprintf(rules, "%s\n", text);
+        fclose(rules);
+    }
+}
 
 static void die(const char *what) {
     fprintf(stderr, "floor-watch: %s: %s\n", what, strerror(errno));
@@ -45,6 +73,14 @@ int main(int argc, char **argv) {
         return 2;
     }
     const char *link = argv[1], *allow = argv[3], *path = argv[4];
+    struct lxc_container *container = NULL;
+    if (strncmp(allow, "lxc:", 4) == 0) {
+        container = lxc_container_new(allow + 4, NULL);
+        if (!container || !container->is_running(container)) {
+            fprintf(stderr, "floor-watch: container %s is not running\n", allow + 4);
+            return 1;
+        }
+    }
     char copy[4096], namespace[64], tmpfs[] = "/tmp/floor-watch.XXXXXX";
     snprintf(copy, sizeof copy, "%s", link);
     const char *name = basename(copy);
@@ -68,6 +104,12 @@ int main(int argc, char **argv) {
     fflush(stdout);
     char buffer[16384] __attribute__((aligned(8)));
     unsigned serial = 0;
+    dev_t previous = 0;
+    /* devices.deny beside devices.allow (cgroup v1). */
+    char deny[4200];
+    snprintf(deny, sizeof deny, "%s", allow);
+    char *suffix = strstr(deny, "devices.allow");
+    if (suffix) strcpy(suffix, "devices.deny");
     for (;;) {
         ssize_t count = read(notify, buffer, sizeof buffer);
         if (count <= 0) die("read inotify");
@@ -79,11 +121,7 @@ int main(int argc, char **argv) {
         }
         struct stat device;
         if (!moved || stat(link, &device) != 0) continue;
-        FILE *rules = fopen(allow, "w");
-        if (rules) {
-            fprintf(rules, "b %u:%u rwm\n", major(device.st_rdev), minor(device.st_rdev));
-            fclose(rules);
-        }
+        rule(container, allow, 1, device.st_rdev);
         char node[4200];
         snprintf(node, sizeof node, "%s/node%u", tmpfs, serial++);
         if (mknod(node, S_IFBLK | 0666, device.st_rdev) != 0 || chmod(node, 0666) != 0) die("mknod");
@@ -101,5 +139,7 @@ int main(int argc, char **argv) {
         if (setns(ours, CLONE_NEWNS) != 0) die("setns back");
         close(tree);
         unlink(node);
+        if (previous != 0 && previous != device.st_rdev) rule(container, deny, 0, previous);
+        previous = device.st_rdev;
     }
 }
