@@ -12,7 +12,9 @@ import PassthroughSystem
 /// trip of 0.6 to 1.2 ms here). Taking a device back is urgent and must not
 /// wait on a monitor; with this map it is one `bpf` call, and LXC's own list
 /// is brought level afterwards (the same deny, sent when the device is given
-/// to no one any more). The kernel allows an access only when every program
+/// to no one any more). The number stays in the map until lxc-passthrough
+/// allows it again: LXC's program does not take a deny out of a broader or
+/// other rule of the same number, as cgroup v1 does. The kernel allows an access only when every program
 /// attached to the cgroup and its ancestors allows it: this one can only take
 /// access away, never give it, so nothing LXC denies is opened by it.
 ///

@@ -293,6 +293,43 @@ extension EndToEndTests {
             }
         }
 
+        @Test("a device detached stays denied when LXC's list allows its number through another rule too (lxc-device add leaves 'b M:N rwm' beside ours): cgroup v1 takes the deny out of that rule, on v2 lxc-passthrough's own program keeps it")
+        func detachedStaysDeniedBesideAnotherRule() throws {
+            let loop = try LoopDevice()
+            defer { loop.remove() }
+            try withContainer("besiderule", unprivileged: false, firstLines: ContainerKind.privilegedCommon.firstLines) { ct in
+                try #require(ct.start().succeeded, "\(ct.log)")
+                let (major, minor) = try loop.numbers()
+                // A process in the container's cgroup (as its start recorded it) opens the device by a node of its own.
+                let runRecord = try String(contentsOfFile: try runRecordPath(of: ct), encoding: .utf8)
+                let line = try #require(runRecord.split(separator: "\n").first { $0.hasPrefix("devices ") || $0.hasPrefix("cgroup2 ") })
+                let fields = line.split(separator: " ")
+                let procs = (fields[0] == "devices" ? "/sys/fs/cgroup/devices" : "/sys/fs/cgroup") + fields[3] + "/cgroup.procs"
+                if let claimed = EndToEnd.claimedCgroup { #expect((fields[0] == "devices") == (claimed == "v1"), "\(runRecord)") }
+                let node = "/tmp/lxcpt-besiderule-\(UInt32.random(in: 0...0xffffff))"
+                defer { unlink(node) }
+                func opens() -> CommandResult {
+                    unlink(node)
+                    return run(["sh", "-c", "echo $$ > '\(procs)' && mknod '\(node)' b \(major) \(minor) && exec 3< '\(node)'"])
+                }
+                let before = opens()
+                try #require(!before.succeeded && before.error.contains("Operation not permitted"), "not given before the attach: \(before)")
+                let attached = passthrough("attach", ct.name, loop.device, "--temporary")
+                try #require(attached.succeeded, "\(attached)")
+                try #require(opens().succeeded, "given: \(opens())")
+                let allowed = run(["lxc-cgroup"] + ct.named + ["devices.allow", "b \(major):\(minor) rwm"])
+                try #require(allowed.succeeded, "\(allowed)")
+                let detached = passthrough("detach", ct.name, loop.device, "--temporary")
+                try #require(detached.succeeded, "\(detached)")
+                let denied = opens()
+                #expect(!denied.succeeded && denied.error.contains("Operation not permitted"), "taken back (EPERM): \(denied)")
+                // Given again by lxc-passthrough, it opens again.
+                let again = passthrough("attach", ct.name, loop.device, "--temporary")
+                try #require(again.succeeded, "\(again)")
+                #expect(opens().succeeded, "given again: \(opens())")
+            }
+        }
+
         @Test("a device taken back while the container's monitor hangs (SIGSTOP) is denied at once (cgroup v1: its cgroup's files; v2: lxc-passthrough's own device program), and stays denied; the new one is given once the monitor answers")
         func takenBackWhileTheMonitorHangs() throws {
             let first = try ImageFile(), second = try ImageFile()

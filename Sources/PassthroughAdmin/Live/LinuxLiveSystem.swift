@@ -204,8 +204,9 @@ public struct LinuxLiveSystem: LiveSystem {
     /// On cgroup v2, where the container's start recorded its cgroup, a deny
     /// of one device goes first into the deny map (`DeviceDenyMap`): the
     /// device is denied at once, whatever the monitor does; then LXC's list
-    /// gets the same deny, at once or, for the watcher, at `settle`. A device
-    /// allowed again is taken out of the map once LXC's list allows it.
+    /// gets the same deny, at once or, for the watcher, at `settle`. The
+    /// number stays in the map until a rule of ours allows it again, and
+    /// leaves it once LXC's list allows it.
     public func apply(_ rules: [DeviceRule], to running: RunningContainer) throws(AdminError) {
         guard !rules.isEmpty else { return }
         if let recorded = running.devices {
@@ -296,10 +297,13 @@ public struct LinuxLiveSystem: LiveSystem {
     }
 
     /// Brings LXC's own device list level with the denies made through the
-    /// deny map (cgroup v2): each goes to the monitor, then out of the map.
-    /// One LXC does not take stays in the map: the device stays denied for
-    /// as long as the container runs, whatever its monitor does. Returns a
-    /// line for each deny LXC did not take.
+    /// deny map (cgroup v2): each goes to the monitor (its list outlives the
+    /// cgroup: a reboot of the container builds its program from it). The
+    /// number stays in the map all the same: LXC's list may allow it through
+    /// another rule (`lxc-device add` leaves `rwm` beside our `rw`), and its
+    /// program does not take a deny out of such a rule as cgroup v1 does, so
+    /// only the map keeps the device taken back. A rule of ours that allows
+    /// it again takes it out. Returns a line for each deny LXC did not take.
     public func settle(_ running: RunningContainer) -> [String] {
         guard let denyMap = handles.denyMaps[running.container.directory], !denyMap.pending.isEmpty else { return [] }
         let pending = denyMap.pending
@@ -308,7 +312,6 @@ public struct LinuxLiveSystem: LiveSystem {
         for rule in pending {
             do throws(AdminError) {
                 try applyThroughMonitor([rule], running)
-                if let (type, number) = rule.oneDevice { try lift(type, number, from: denyMap, running) }
             } catch {
                 lines.append("\(rule.value): stays denied by lxc-passthrough's device program; LXC's own list still allows it: \(error)")
             }
