@@ -154,6 +154,10 @@ for kind in privileged unprivileged; do
     first=$(free_loop); loops="$loops $first"; second=$(free_loop); loops="$loops $second"
     replug "$kind" replug
     stop_watcher
+    # The floor and lxc-device get numbers our watcher never had: on cgroup v2
+    # a number lxc-passthrough took back stays denied by its own device
+    # program until lxc-passthrough gives it again (no other tool can).
+    first=$(free_loop); loops="$loops $first"; second=$(free_loop); loops="$loops $second"
     if [ "$hierarchy" = v1 ]; then rules=/sys/fs/cgroup/devices/lxc.payload.$container/devices.allow; else rules=lxc:$container; fi
     unshare -m --propagation private "$work/floor-watch" "$links/by-id/usb-Stick" "$init" "$rules" /dev/stick > "$work/floor.log" 2>&1 &
     floor=$!
@@ -172,25 +176,29 @@ for kind in privileged unprivileged; do
         echo "idle $idle $((cpu1 - cpu0)) $((sw1 - sw0))" >> "$raw"
     fi
     stop_watcher
-    # Side by side, with no watcher: lxc-device add, and lxc-passthrough attach.
+    # Side by side, with no watcher: lxc-device add, and lxc-passthrough
+    # attach, each of a loop device of its own (a number lxc-passthrough took
+    # back stays denied to lxc-device on cgroup v2, as above).
+    theirs=$(free_loop); loops="$loops $theirs"; "$work/reaction" loop-add "$theirs"
+    mine=$(free_loop); loops="$loops $mine"; "$work/reaction" loop-add "$mine"
     i=0
     while [ $i -lt $rounds ]; do
-        "$work/reaction" "$procs" "/proc/$init/root" command 1 "/dev/loop$target" lxc-device -n "$container" add "/dev/loop$target" 2>/dev/null |
+        "$work/reaction" "$procs" "/proc/$init/root" command 1 "/dev/loop$theirs" lxc-device -n "$container" add "/dev/loop$theirs" 2>/dev/null |
             sed "s/^/$kind lxc-device /" >> "$raw"
-        lxc-attach -n "$container" -- rm -f "/dev/loop$target"
+        lxc-attach -n "$container" -- rm -f "/dev/loop$theirs"
         # Each round starts with the device's rule taken back, as attach's
         # rounds do (detach): on cgroup v2 LXC's monitor rebuilds its program
         # only for a rule that changes, so an add of a rule still allowed
         # costs lxc-device one round trip and nothing else.
-        lxc-cgroup -n "$container" devices.deny "b 7:$target rwm" >/dev/null 2>&1 || true
-        "$work/reaction" "$procs" "/proc/$init/root" command 1 "/dev/loop$target" "$command" attach "$container" "/dev/loop$target" --temporary |
+        lxc-cgroup -n "$container" devices.deny "b 7:$theirs rwm" >/dev/null 2>&1 || true
+        "$work/reaction" "$procs" "/proc/$init/root" command 1 "/dev/loop$mine" "$command" attach "$container" "/dev/loop$mine" --temporary |
             sed "s/^/$kind attach /" >> "$raw"
-        "$command" detach "$container" "/dev/loop$target" --temporary >/dev/null
+        "$command" detach "$container" "/dev/loop$mine" --temporary >/dev/null
         i=$((i + 1))
     done
     lxc-destroy -n "$container" -f >/dev/null 2>&1
     container=
-    "$work/reaction" loop-remove "$target" || true
+    for number in $target $theirs $mine; do "$work/reaction" loop-remove "$number" || true; done
     rm -rf "$links"
 done
 

@@ -114,6 +114,17 @@ private struct Judge {
                 }
                 sources.append("the rules in force (the host's record, cgroup \(record.hierarchy == .v1 ? "v1" : "v2"))")
             }
+            switch running.deniedByOurProgram {
+            case true?:
+                // Taken back from this run: the number stays in the map until lxc-passthrough gives it again,
+                // whatever LXC's list allows (lxc-device add, lxc-cgroup).
+                return link(3, .fail, "lxc-passthrough's own device program (cgroup v2) denies \(device.type.rawValue) \(device.number): "
+                    + "lxc-passthrough took it back from this run, and only lxc-passthrough gives it again", fix: "restart it: \(restart)")
+            case false?:
+                sources.append("lxc-passthrough's own device program (v2)")
+            case nil:
+                break
+            }
             switch running.kernelList {
             case .lines(let lines)?:
                 let rules = lines.compactMap { DeviceRule(.v1, .allow, value: $0) }

@@ -39,6 +39,9 @@ public struct DoctorFacts: Equatable, Sendable {
         public var record: Recorded?
         /// Cgroup v1: the kernel's `devices.list` of its cgroup; nil on v2 (LXC's list is its monitor's).
         public var kernelList: KernelList?
+        /// Cgroup v2: whether lxc-passthrough's own device program (`DeviceDenyMap`) denies the
+        /// entry's device; nil on v1, when none is attached, or when it cannot be read.
+        public var deniedByOurProgram: Bool?
         /// The node at the entry's path inside and whether it opens (links 4 and 5).
         public var probe: Result<Probe, DoctorProblem>?
 

@@ -40,6 +40,8 @@ extension Administration {
         let others = otherHolders(of: devices, live: live)
         var cgroup: Result<FileDescriptor, DoctorProblem>?
         var kernelList: DoctorFacts.KernelList?
+        // Cgroup v2: what lxc-passthrough's own program denies of the entries' devices, when one is attached.
+        var deniedByUs: [DoctorDevice: Bool] = [:]
         let hierarchy = record?.rules.hierarchy ?? self.hierarchy
         let defaultPath = ManagedContainer.defaultLXCPath()
         if let running {
@@ -56,6 +58,17 @@ extension Administration {
                 case .failure(let problem):
                     kernelList = .unreadable(problem.description)
                 }
+            } else {
+                switch cgroup! {
+                case .success(let directory):
+                    if let found = try? DeviceDenyMap.find(in: directory) {
+                        for device in devices {
+                            if let denied = try? found.denies(device.type, device.number) { deniedByUs[device] = denied }
+                        }
+                    }
+                case .failure:
+                    break
+                }
             }
         }
         return entries.map { report in
@@ -64,6 +77,9 @@ extension Administration {
             facts.lxcPath = defaultPath == container.lxcPath ? nil : container.lxcPath
             if let running, report.status != .invalid {
                 var seen = DoctorFacts.Running(hierarchy: hierarchy, idMap: running.idMap, kernelList: kernelList)
+                if let type = report.type, let number = report.number {
+                    seen.deniedByOurProgram = deniedByUs[DoctorDevice(type: type, number: number)]
+                }
                 if let record, let key = DeviceKey(report.key) {
                     seen.record = DoctorFacts.Recorded(
                         hierarchy: record.rules.hierarchy, grant: record.grants.last { $0.key == key }, withheld: record.withholds(key, path: report.path),

@@ -122,6 +122,16 @@ struct DoctorChainTests {
         #expect(link(facts, 3).verdict == .fail && link(facts, 3).message.contains("the host's record, cgroup v1"))
     }
 
+    @Test func lxcPassthroughsOwnProgramDenyingItFailsLinkThree() {
+        var facts = Self.healthy()
+        facts.running?.deniedByOurProgram = true
+        let rule = link(facts, 3)
+        #expect(rule.verdict == .fail && rule.message.contains("lxc-passthrough's own device program (cgroup v2) denies b 7:3"), "\(rule)")
+        #expect(rule.fix == "restart it: lxc-stop -n ct && lxc-start -n ct")
+        facts.running?.deniedByOurProgram = false
+        #expect(link(facts, 3).verdict == .pass && link(facts, 3).message.contains("lxc-passthrough's own device program (v2)"))
+    }
+
     @Test func theNodeInsideWithAnotherOwnerOrModeFailsLinkFour() {
         var facts = Self.healthy()
         guard case .success(var probe)? = facts.running?.probe else { Issue.record("no probe"); return }
