@@ -146,15 +146,6 @@ done
 
 echo "bench: 3. the watcher's reaction to a replug, before and after taking turns" >&2
 first=$(free_loop); loops="$loops $first"; second=$(free_loop); loops="$loops $second"
-start_watcher() {
-    "$1" watch > "$work/watch.log" 2>&1 &
-    watcher=$!
-    i=0
-    until grep -q "watching the containers" "$work/watch.log" 2>/dev/null; do
-        i=$((i + 1)); [ $i -lt 500 ] || { cat "$work/watch.log" >&2; exit 1; }
-        sleep 0.01
-    done
-}
 blocks=4
 [ $quick = yes ] && blocks=2
 block=0
@@ -168,7 +159,7 @@ while [ $block -lt $blocks ]; do
         sleep 0.2
         "$work/reaction" "$procs" "/proc/$init/root" replug $((rounds / blocks)) "$links/by-id/usb-Stick" "$first" "$second" /dev/stick |
             sed "s/^/replug $build /" >> "$raw"
-        kill "$watcher"; wait "$watcher" 2>/dev/null || true; watcher=
+        stop_watcher
         rm -f "$links/by-id/usb-Stick"
     done
     block=$((block + 1))

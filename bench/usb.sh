@@ -63,38 +63,24 @@ raw=$work/usb.txt
 
 for kind in privileged unprivileged; do
     container=lxcpt-ubench-$kind-$$
-    if [ $kind = unprivileged ]; then
-        printf 'lxc.idmap = u 0 100000 65536\nlxc.idmap = g 0 100000 65536\n' > "$work/idmap"
-        lxc-create -n "$container" -t busybox -f "$work/idmap" >/dev/null 2>&1
-        first="lxc.include = /usr/share/lxc/config/common.conf\nlxc.include = /usr/share/lxc/config/userns.conf\n"
-        netns=yes
-    else
-        lxc-create -n "$container" -t busybox >/dev/null 2>&1
-        first="lxc.include = /usr/share/lxc/config/common.conf\n"
-        netns=no
-    fi
+    busybox_container "$container" $kind
     config=/var/lib/lxc/$container/config
     # The container's own sysfs is the kernel's: the stand-in is taken off /sys/bus in its monitor's namespace
     # once pre-start (passthrough.conf's, earlier in the config) has read it.
-    { printf "$first"; grep -v '^lxc.net.0' "$config"; echo "lxc.net.0.type = empty"; echo "lxc.include = $include"
+    { printf "$includes"; grep -v '^lxc.net.0' "$config"; echo "lxc.net.0.type = empty"; echo "lxc.include = $include"
       echo "dev0: usb=10c4:ea60,serial=BENCH1,required=0"; echo "lxc.hook.pre-start = sh -c 'umount /sys/bus'"; } > "$work/config"
     cp "$work/config" "$config"
     "$command" sync "$container" >/dev/null
-    "$command" watch > "$work/watch.log" 2>&1 &
-    watcher=$!
-    i=0
-    until grep -q "watching the containers" "$work/watch.log" 2>/dev/null; do
-        i=$((i + 1)); [ $i -lt 500 ] || { cat "$work/watch.log" >&2; exit 1; }
-        sleep 0.01
-    done
+    start_watcher "$command"
     lxc-start -n "$container" -d
     lxc-wait -n "$container" -s RUNNING -t 30
     init=$(lxc-info -n "$container" -p -H)
     sleep 0.5
-    if [ $netns = yes ]; then ns=/proc/$init/ns/net; else ns=-; fi
+    # An unprivileged container hears the watcher's uevent in its own network namespace.
+    if [ $kind = unprivileged ]; then ns=/proc/$init/ns/net; else ns=-; fi
     "$work/usb-reaction" "$(cgroup_procs "$container" "$hierarchy")" "/proc/$init/root" "$ns" "$standin" "$rounds" 1-2 10c4 ea60 BENCH1 5 \
         | sed "s/^/$kind /" >> "$raw" || { cat "$work/watch.log" >&2; exit 1; }
-    kill "$watcher"; wait "$watcher" 2>/dev/null || true; watcher=
+    stop_watcher
     lxc-stop -n "$container" -k >/dev/null 2>&1 || true
     lxc-destroy -n "$container" -f >/dev/null 2>&1 || true
     container=

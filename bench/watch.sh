@@ -93,20 +93,6 @@ hierarchy=$("$command" hierarchy)
 raw=$work/watch.txt
 : > "$raw"
 
-start_watcher() {
-    "$command" watch "$@" > "$work/watch.log" 2>&1 &
-    watcher=$!
-    i=0
-    until grep -q "watching the containers" "$work/watch.log" 2>/dev/null; do
-        i=$((i + 1)); [ $i -lt 500 ] || { cat "$work/watch.log" >&2; exit 1; }
-        sleep 0.01
-    done
-}
-
-stop_watcher() {
-    kill "$watcher"; wait "$watcher" 2>/dev/null || true; watcher=
-}
-
 # replug KIND WHO: rounds of a new number behind the link (loops $first and
 # $second, one plugged in and named by the link at the start).
 replug() {
@@ -125,16 +111,9 @@ rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 
 for kind in privileged unprivileged; do
     container=lxcpt-wbench-$kind-$$
-    if [ $kind = unprivileged ]; then
-        printf 'lxc.idmap = u 0 100000 65536\nlxc.idmap = g 0 100000 65536\n' > "$work/idmap"
-        lxc-create -n "$container" -t busybox -f "$work/idmap" >/dev/null 2>&1
-        first="lxc.include = /usr/share/lxc/config/common.conf\nlxc.include = /usr/share/lxc/config/userns.conf\n"
-    else
-        lxc-create -n "$container" -t busybox >/dev/null 2>&1
-        first="lxc.include = /usr/share/lxc/config/common.conf\n"
-    fi
+    busybox_container "$container" $kind
     config=/var/lib/lxc/$container/config
-    { printf "$first"; grep -v '^lxc.net.0' "$config"; echo "lxc.net.0.type = empty"; echo "lxc.include = $include"; } > "$work/config"
+    { printf "$includes"; grep -v '^lxc.net.0' "$config"; echo "lxc.net.0.type = empty"; echo "lxc.include = $include"; } > "$work/config"
     cp "$work/config" "$config"
     uevent=$(free_loop); loops="$loops $uevent"
     target=$(free_loop); loops="$loops $target"
@@ -142,7 +121,7 @@ for kind in privileged unprivileged; do
     mkdir -p "$links/by-id"
     "$command" add "$container" "/dev/loop$uevent" --required=0 >/dev/null
     "$command" add "$container" "$links/by-id/usb-Stick" --required=0 --mp /dev/stick >/dev/null 2>&1
-    start_watcher
+    start_watcher "$command"
     lxc-start -n "$container" -d
     lxc-wait -n "$container" -s RUNNING -t 30
     init=$(lxc-info -n "$container" -p -H)
@@ -166,7 +145,7 @@ for kind in privileged unprivileged; do
     replug "$kind" floor
     kill "$floor" 2>/dev/null || { echo "bench: the floor watcher ended early:" >&2; cat "$work/floor.log" >&2; }
     wait "$floor" 2>/dev/null || true; floor=
-    start_watcher
+    start_watcher "$command"
     if [ $kind = unprivileged ]; then
         echo "bench: idle watcher, ${idle} s" >&2
         pid=$watcher
@@ -215,7 +194,7 @@ while [ $c -lt 50 ]; do
     } > "$lxcpath/ct$c/config"
     c=$((c + 1))
 done
-start_watcher -P "$lxcpath"
+start_watcher "$command" -P "$lxcpath"
 # The first look at everything writes each config's rules block.
 i=0
 until [ "$(grep -l '^# END lxc-passthrough' "$lxcpath"/ct*/config 2>/dev/null | wc -l)" -eq 50 ]; do
@@ -263,7 +242,7 @@ config=/var/lib/lxc/$container/config
 cp "$work/config" "$config"
 mkdir -p "$links/by-id"
 "$command" add "$container" "$links/by-id/usb-Stick" --required=0 --mp /dev/stick >/dev/null 2>&1
-start_watcher
+start_watcher "$command"
 lxc-start -n "$container" -d
 lxc-wait -n "$container" -s RUNNING -t 30
 init=$(lxc-info -n "$container" -p -H)
