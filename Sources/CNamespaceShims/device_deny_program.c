@@ -149,30 +149,27 @@ int shim_device_deny_find(int cgroup, int *map_out) {
     return 0;
 }
 
-int shim_device_deny_set(int map, int block, unsigned int major, unsigned int minor, int denied) {
+/* One call on the map's element for the device: its key, and VALUE when there is one. */
+static long deny_map_element(int command, int map, int block, unsigned int major, unsigned int minor, uint8_t *value, uint64_t flags) {
     struct deny_key key = { .type = (uint32_t)device_type(block), .major = major, .minor = minor };
-    uint8_t value = 1;
     union bpf_attr attr;
     memset(&attr, 0, sizeof attr);
     attr.map_fd = (uint32_t)map;
     attr.key = (uint64_t)(uintptr_t)&key;
-    if (denied) {
-        attr.value = (uint64_t)(uintptr_t)&value;
-        attr.flags = BPF_ANY;
-        return (int)bpf_call(BPF_MAP_UPDATE_ELEM, &attr);
-    }
-    if (bpf_call(BPF_MAP_DELETE_ELEM, &attr) < 0) return errno == ENOENT ? 0 : -1;
+    if (value) attr.value = (uint64_t)(uintptr_t)value;
+    attr.flags = flags;
+    return bpf_call(command, &attr);
+}
+
+int shim_device_deny_set(int map, int block, unsigned int major, unsigned int minor, int denied) {
+    uint8_t value = 1;
+    if (denied) return (int)deny_map_element(BPF_MAP_UPDATE_ELEM, map, block, major, minor, &value, BPF_ANY);
+    if (deny_map_element(BPF_MAP_DELETE_ELEM, map, block, major, minor, NULL, 0) < 0) return errno == ENOENT ? 0 : -1;
     return 0;
 }
 
 int shim_device_deny_contains(int map, int block, unsigned int major, unsigned int minor) {
-    struct deny_key key = { .type = (uint32_t)device_type(block), .major = major, .minor = minor };
     uint8_t value = 0;
-    union bpf_attr attr;
-    memset(&attr, 0, sizeof attr);
-    attr.map_fd = (uint32_t)map;
-    attr.key = (uint64_t)(uintptr_t)&key;
-    attr.value = (uint64_t)(uintptr_t)&value;
-    if (bpf_call(BPF_MAP_LOOKUP_ELEM, &attr) < 0) return errno == ENOENT ? 0 : -1;
+    if (deny_map_element(BPF_MAP_LOOKUP_ELEM, map, block, major, minor, &value, 0) < 0) return errno == ENOENT ? 0 : -1;
     return 1;
 }
