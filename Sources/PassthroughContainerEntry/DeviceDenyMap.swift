@@ -14,9 +14,10 @@ import PassthroughSystem
 /// is brought level afterwards (the same deny, sent when the device is given
 /// to no one any more). The number stays in the map until lxc-passthrough
 /// allows it again: LXC's program does not take a deny out of a broader or
-/// other rule of the same number, as cgroup v1 does. The kernel allows an access only when every program
-/// attached to the cgroup and its ancestors allows it: this one can only take
-/// access away, never give it, so nothing LXC denies is opened by it.
+/// other rule of the same number, as cgroup v1 does. The kernel allows an
+/// access only when every program attached to the cgroup and its ancestors
+/// allows it: this one can only take access away, never give it, so nothing
+/// LXC denies is opened by it.
 ///
 /// The program is attached once (`BPF_F_ALLOW_MULTI`, as LXC attaches its
 /// own) and stays attached until the cgroup is removed with the container's

@@ -297,9 +297,8 @@ public struct LinuxLiveSystem: LiveSystem {
     }
 
     /// Brings LXC's own device list level with the denies made through the
-    /// deny map (cgroup v2): each goes to the monitor (its list outlives the
-    /// cgroup: a reboot of the container builds its program from it). The
-    /// number stays in the map all the same: LXC's list may allow it through
+    /// deny map (cgroup v2): each goes to the monitor, whose list is what it
+    /// builds its own program from. The number stays in the map all the same: LXC's list may allow it through
     /// another rule (`lxc-device add` leaves `rwm` beside our `rw`), and its
     /// program does not take a deny out of such a rule as cgroup v1 does, so
     /// only the map keeps the device taken back. A rule of ours that allows
