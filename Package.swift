@@ -100,7 +100,7 @@ let package = Package(
             name: "LXCPassthroughCommandTests",
             dependencies: ["lxc-passthrough", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             exclude: ["Help"]),
-        // DenySyscall, StandInMonitor and SilentFuse (C programs) are compiled by the tests themselves, at run time.
-        .testTarget(name: "EndToEndTests", exclude: ["DenySyscall", "StandInMonitor", "SilentFuse"]),
+        // DenySyscall, StandInMonitor, SilentFuse and FillDenyMap (C programs) are compiled by the tests themselves, at run time.
+        .testTarget(name: "EndToEndTests", exclude: ["DenySyscall", "StandInMonitor", "SilentFuse", "FillDenyMap"]),
     ]
 )

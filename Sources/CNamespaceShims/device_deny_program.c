@@ -24,6 +24,7 @@ struct deny_key {
 static const char program_name[] = "lxcpt_deny";
 static const char map_name[] = "lxcpt_denied";
 enum { map_entries = 4096 };
+const int shim_device_deny_capacity = map_entries;
 
 static long bpf_call(int command, union bpf_attr *attr) {
     return syscall(SYS_bpf, command, attr, sizeof *attr);

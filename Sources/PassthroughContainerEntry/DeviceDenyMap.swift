@@ -28,6 +28,9 @@ import PassthroughSystem
 public struct DeviceDenyMap: ~Copyable {
     let map: FileDescriptor
 
+    /// How many devices the map holds at most; one more is refused with E2BIG.
+    public static let capacity = Int(shim_device_deny_capacity)
+
     /// The map of the program attached to `cgroup` (a directory of the
     /// cgroup v2 hierarchy), nil when none is.
     public static func find(in cgroup: borrowing FileDescriptor) throws(SystemError) -> DeviceDenyMap? {

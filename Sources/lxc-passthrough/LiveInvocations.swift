@@ -72,6 +72,7 @@ struct DetachInvocation: Equatable {
             for copy in result.removal.unreachable {
                 printWarning("the container lists a mount of \(path) at \(OctalEscape.escapeForTerminal(copy)) that could not be reached; the device rules refuse it")
             }
+            for notice in result.notices { printWarning(notice) }
             for holder in result.holders {
                 printWarning("\(holder) still has \(path) open; the kernel lets it keep using the device until it closes it")
             }

@@ -330,6 +330,49 @@ extension EndToEndTests {
             }
         }
 
+        @Test("a detach once lxc-passthrough's device program is full (cgroup v2: 4,096 numbers) still takes access back, through LXC's own list, and says so; cgroup v1 has no such program and says nothing")
+        func detachedWhenTheDenyMapIsFull() throws {
+            let first = try LoopDevice(), second = try LoopDevice()
+            defer { first.remove(); second.remove() }
+            try withContainer("fullmap", unprivileged: false, firstLines: ContainerKind.privilegedCommon.firstLines) { ct in
+                try #require(ct.start().succeeded, "\(ct.log)")
+                let runRecord = try String(contentsOfFile: try runRecordPath(of: ct), encoding: .utf8)
+                let line = try #require(runRecord.split(separator: "\n").first { $0.hasPrefix("devices ") || $0.hasPrefix("cgroup2 ") })
+                let fields = line.split(separator: " ")
+                let onV2 = fields[0] == "cgroup2"
+                let cgroup = (onV2 ? "/sys/fs/cgroup" : "/sys/fs/cgroup/devices") + fields[3]
+                if let claimed = EndToEnd.claimedCgroup { #expect(onV2 == (claimed == "v2"), "\(runRecord)") }
+                let (major, minor) = try second.numbers()
+                let node = "/tmp/lxcpt-fullmap-\(UInt32.random(in: 0...0xffffff))"
+                defer { unlink(node) }
+                func opens() -> CommandResult {
+                    unlink(node)
+                    return run(["sh", "-c", "echo $$ > '\(cgroup)/cgroup.procs' && mknod '\(node)' b \(major) \(minor) && exec 3< '\(node)'"])
+                }
+                // A first device given and taken back: on v2 that attaches lxc-passthrough's program, its number in the map.
+                try #require(passthrough("attach", ct.name, first.device, "--temporary").succeeded)
+                try #require(passthrough("detach", ct.name, first.device, "--temporary").succeeded)
+                if onV2 {
+                    let filled = run([try TestProgram.build("FillDenyMap/fill-deny-map.c").get(), cgroup, "4000"])
+                    try #require(filled.succeeded, "\(filled)")
+                    #expect(filled.output == "4095\n", "the map held the first device's number and took 4,095 more: \(filled)")
+                }
+                let attached = passthrough("attach", ct.name, second.device, "--temporary")
+                try #require(attached.succeeded, "\(attached)")
+                try #require(opens().succeeded, "given: \(opens())")
+                let detached = passthrough("detach", ct.name, second.device, "--temporary")
+                try #require(detached.succeeded, "\(detached)")
+                let denied = opens()
+                #expect(!denied.succeeded && denied.error.contains("Operation not permitted"), "taken back (EPERM): \(denied)")
+                let notice = "b \(major):\(minor): denied through LXC's own list only"
+                if onV2 {
+                    #expect(detached.error.contains(notice) && detached.error.contains("E2BIG") && detached.error.contains("full: 4096 numbers"), "\(detached)")
+                } else {
+                    #expect(!detached.error.contains(notice), "\(detached)")
+                }
+            }
+        }
+
         @Test("a device taken back while the container's monitor hangs (SIGSTOP) is denied at once (cgroup v1: its cgroup's files; v2: lxc-passthrough's own device program), and stays denied; the new one is given once the monitor answers")
         func takenBackWhileTheMonitorHangs() throws {
             let first = try ImageFile(), second = try ImageFile()

@@ -87,6 +87,26 @@ struct DeviceDenyMapTests {
         #expect(try first.denies(.character, Self.null), "findOrAttach found it rather than attaching a second")
     }
 
+    @Test func aFullMapRefusesOneNumberMoreByE2BIGAndStillDenies() throws {
+        let cgroup = try ScratchCgroup()
+        let map = try DeviceDenyMap.attach(to: try cgroup.open())
+        #expect(DeviceDenyMap.capacity == 4096)
+        // /dev/null first, then numbers of a major no device has.
+        try map.deny(.character, Self.null)
+        for minor in 1..<UInt32(DeviceDenyMap.capacity) { try map.deny(.block, DeviceNumber(major: 4000, minor: minor)) }
+        let error = try #require(throws: SystemError.self) { try map.deny(.block, DeviceNumber(major: 4000, minor: 0)) }
+        #expect(error.call == "bpf(BPF_MAP_UPDATE_ELEM)" && error.errno == E2BIG, "\(error)")
+        #expect(try !map.denies(.block, DeviceNumber(major: 4000, minor: 0)))
+        // What it holds it still denies, and denies again without room for more.
+        try map.deny(.character, Self.null)
+        #expect(try map.denies(.block, DeviceNumber(major: 4000, minor: UInt32(DeviceDenyMap.capacity) - 1)))
+        #expect(try cgroup.catDevNull() == "cat: /dev/null: Operation not permitted\n")
+        // A number lifted makes room for one.
+        try map.lift(.block, DeviceNumber(major: 4000, minor: 1))
+        try map.deny(.block, DeviceNumber(major: 4000, minor: 0))
+        #expect(try map.denies(.block, DeviceNumber(major: 4000, minor: 0)))
+    }
+
     @Test func aDirectoryThatIsNoCgroupIsRefusedByItsErrno() throws {
         let directory = try FileDescriptor.open("/tmp", flags: O_RDONLY | O_DIRECTORY)
         let error = try #require(throws: SystemError.self) { _ = try DeviceDenyMap.attach(to: directory) }

@@ -52,6 +52,8 @@ int shim_device_deny_find(int cgroup, int *map);
 int shim_device_deny_set(int map, int block, unsigned int major, unsigned int minor, int denied);
 /// 1 when the number is in the map, 0 when not, -1 and errno.
 int shim_device_deny_contains(int map, int block, unsigned int major, unsigned int minor);
+/// How many device numbers the map holds at most.
+extern const int shim_device_deny_capacity;
 /// What `shim_probe_device` found: the node at the path (as the host sees
 /// it, before any user namespace is joined), then the open's outcome.
 struct shim_probe_result {

@@ -110,6 +110,8 @@ public struct LinuxLiveSystem: LiveSystem {
             let map: DeviceDenyMap
             /// Denies through the map that LXC's own list does not have yet (`settle`).
             var pending: [DeviceRule] = []
+            /// What `settle` has to say: a deny LXC's list did not take, a deny the full map could not hold.
+            var notices: [String] = []
             init(cgroup: RunRecord.CgroupDirectory, map: consuming DeviceDenyMap) {
                 self.cgroup = cgroup
                 self.map = map
@@ -255,7 +257,7 @@ public struct LinuxLiveSystem: LiveSystem {
         for rule in rules {
             do throws(AdminError) {
                 if rule.verdict == .deny, let (type, number) = rule.oneDevice, rule.access.contains([.read, .write]),
-                   (try? denyMap.map.deny(type, number)) != nil {
+                   denyThroughMap(type, number, denyMap) {
                     denyMap.pending.append(rule)
                 } else if rule.verdict == .allow, let (type, number) = rule.oneDevice {
                     // A deny of the device still waiting for LXC's list goes first, in order: LXC's list
@@ -283,7 +285,22 @@ public struct LinuxLiveSystem: LiveSystem {
                 throw error
             }
         }
-        if !defersMonitorDenies { _ = settle(running) }
+        if !defersMonitorDenies { sendPending(denyMap, running) }
+    }
+
+    /// Puts a device into the deny map; false when the map does not take it
+    /// (full: E2BIG), and the deny goes through LXC's list alone, as before
+    /// the map, which `settle` then says.
+    private func denyThroughMap(_ type: DeviceType, _ number: DeviceNumber, _ denyMap: Handles.DenyMap) -> Bool {
+        do throws(SystemError) {
+            try denyMap.map.deny(type, number)
+            return true
+        } catch {
+            denyMap.notices.append("\(type.rawValue) \(number): denied through LXC's own list only, which another rule of the same number "
+                + "(lxc-device add) can still allow: lxc-passthrough's device program cannot hold it: \(error)"
+                + (error.errno == E2BIG ? " (full: \(DeviceDenyMap.capacity) numbers; one leaves it when lxc-passthrough gives it again, all when the container stops)" : ""))
+            return false
+        }
     }
 
     /// Takes a device out of the deny map.
@@ -304,18 +321,23 @@ public struct LinuxLiveSystem: LiveSystem {
     /// only the map keeps the device taken back. A rule of ours that allows
     /// it again takes it out. Returns a line for each deny LXC did not take.
     public func settle(_ running: RunningContainer) -> [String] {
-        guard let denyMap = handles.denyMaps[running.container.directory], !denyMap.pending.isEmpty else { return [] }
+        guard let denyMap = handles.denyMaps[running.container.directory] else { return [] }
+        sendPending(denyMap, running)
+        defer { denyMap.notices = [] }
+        return denyMap.notices
+    }
+
+    /// The denies waiting for LXC's list, sent; a notice for each it did not take.
+    private func sendPending(_ denyMap: Handles.DenyMap, _ running: RunningContainer) {
         let pending = denyMap.pending
         denyMap.pending = []
-        var lines: [String] = []
         for rule in pending {
             do throws(AdminError) {
                 try applyThroughMonitor([rule], running)
             } catch {
-                lines.append("\(rule.value): stays denied by lxc-passthrough's device program; LXC's own list still allows it: \(error)")
+                denyMap.notices.append("\(rule.value): stays denied by lxc-passthrough's device program; LXC's own list still allows it: \(error)")
             }
         }
-        return lines
     }
 
     /// The rules written into the container's cgroup v1 directory, the one

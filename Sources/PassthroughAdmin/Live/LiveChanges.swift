@@ -77,6 +77,8 @@ public struct DetachResult {
     public var holders: [DeviceHolder]
     /// Whether the container is told of it (its entry does not say `uevent=0`).
     public var tellsContainer = true
+    /// What the live system had to say of taking access back (`LiveSystem.settle`).
+    public var notices: [String] = []
 }
 
 extension Administration {
@@ -313,6 +315,7 @@ extension Administration {
             var result = DetachResult(
                 running: running, key: sync == nil ? nil : grant.key, grant: grant, rules: rules, sync: sync, removal: removal, holders: holders)
             result.tellsContainer = entry?.options.uevents ?? true
+            result.notices = live.settle(running)
             return (result, after, withheld)
         }, undoingOnWriteFailure: { (result: DetachResult, after: GrantRecord, withheld: GrantRecord.Withheld?) in
             // The device is out of the container, but its entry could not be removed: access stays
