@@ -13,10 +13,10 @@ struct AddUSBArgumentsTests {
     @Test("--usb repeated for one device that changes its ids, a serial, a port and nodes make one selector")
     func optionsMakeOneSelector() throws {
         let add = try Self.add(["ct", "--usb", "1a6e:089a", "--usb", "18D1:9302:AB:C=1", "--usb-port", "1-2.3", "--nodes", "all"])
-        #expect(add.isUSB && add.nodes == .all)
-        let selector = try USBIdentityAndSerial.selector(add.usb, port: add.usbPort)
+        #expect(add.usb.isGiven && add.usb.nodes == .all)
+        let selector = try USBIdentityAndSerial.selector(add.usb.identities, port: add.usb.port)
         #expect(selector == (try USBSelector.parse(identities: "1a6e:089a;18d1:9302", serial: "AB:C=1", port: "1-2.3")))
-        #expect(try Self.add(["ct", "--usb-port", "2-1"]).usbPort?.name == "2-1")
+        #expect(try Self.add(["ct", "--usb-port", "2-1"]).usb.port?.name == "2-1")
     }
 
     static let refusals: [(arguments: [String], option: String)] = [
