@@ -38,6 +38,10 @@ struct AddUSBArgumentsTests {
         (["ct", "/dev/x", "--usb", "1a6e:089a"], "--usb and --usb-port select a USB device: they take no PATH ('/dev/x')"),
         (["ct", "--gpu", "--usb-port", "1-2"], "--usb and --usb-port select one USB device: they cannot be used with --gpu"),
         (["ct", "--usb", "1a6e:089a", "--mp", "/dev/coral"], "a USB device's nodes go at the paths udev gives them: --mp cannot be used with --usb or --usb-port"),
+        // Several at once: the first of PATH, --gpu, --mp is named; --nodes without --usb before --gpu's own checks.
+        (["ct", "/dev/x", "--gpu", "--usb", "1a6e:089a"], "--usb and --usb-port select a USB device: they take no PATH ('/dev/x')"),
+        (["ct", "--gpu", "--usb", "1a6e:089a", "--mp", "/dev/coral"], "--usb and --usb-port select one USB device: they cannot be used with --gpu"),
+        (["ct", "--gpu", "--nodes", "all"], "--nodes says which nodes of a USB device are given: it needs --usb or --usb-port"),
         (["ct", "/dev/x", "--nodes", "all"], "--nodes says which nodes of a USB device are given: it needs --usb or --usb-port"),
         (["ct", "--usb", "1a6e:089a:A", "--usb", "18d1:9302:B"], "one device has one serial: --usb gives 'A' and 'B'"),
         (["ct", "--usb", "1a6e:089a", "--usb", "1A6E:089A"], "1a6e:089a is given twice"),
