@@ -45,17 +45,7 @@ struct Add: ParsableCommand {
     @Flag(help: "Every GPU node of the host (DRM and NVIDIA), instead of PATH.")
     var gpu = false
 
-    @Option(
-        help: ArgumentHelp(
-            "A USB device by vendor and product id (four hexadecimal digits each), and optionally its serial, instead of PATH; repeat for a device that changes its ids.",
-            valueName: "VID:PID[:SERIAL]"))
-    var usb: [USBIdentityAndSerial] = []
-
-    @Option(help: ArgumentHelp("A USB device by the port it is plugged into (its sysfs name, such as 1-2.3), instead of PATH.", valueName: "PORT"))
-    var usbPort: USBPort?
-
-    @Option(help: ArgumentHelp("With --usb or --usb-port: usb, the device's own /dev/bus/usb node (default), or all, every node below it in sysfs.", valueName: "usb|all"))
-    var nodes: USBNodes?
+    @OptionGroup var usb: USBSelectionOptions
 
     @OptionGroup var node: NodeArguments
 
@@ -71,23 +61,11 @@ struct Add: ParsableCommand {
     /// Whether the entries are required: `--required`, else yes.
     var isRequired: Bool { required?.isOn ?? true }
 
-    /// Whether a USB device is asked for.
-    var isUSB: Bool { !usb.isEmpty || usbPort != nil }
-
     mutating func validate() throws {
         path = try options.settle(path)
-        if isUSB {
-            if let path { throw ValidationError("--usb and --usb-port select a USB device: they take no PATH ('\(path)')") }
-            if gpu { throw ValidationError("--usb and --usb-port select one USB device: they cannot be used with --gpu") }
-            if node.mp != nil { throw ValidationError("a USB device's nodes go at the paths udev gives them: --mp cannot be used with --usb or --usb-port") }
-            do {
-                _ = try USBIdentityAndSerial.selector(usb, port: usbPort)
-            } catch {
-                throw ValidationError("\(error)")
-            }
-        } else if nodes != nil {
-            throw ValidationError("--nodes says which nodes of a USB device are given: it needs --usb or --usb-port")
-        } else if gpu {
+        try usb.check(path: path, gpu: gpu, mp: node.mp)
+        if usb.isGiven { return }
+        if gpu {
             if let path { throw ValidationError("--gpu adds the host's GPU nodes: it takes no PATH ('\(path)')") }
             if node.mp != nil { throw ValidationError("--mp names the container path of one node: it cannot be used with --gpu") }
         } else if path == nil {
@@ -155,15 +133,13 @@ struct Add: ParsableCommand {
         var options = try node.options(accounts)
         options.required = isRequired
         if gpu { return (try gpuEntries(accounts, options: options), true) }
-        if isUSB {
-            let selector: USBSelector
-            do {
-                selector = try USBIdentityAndSerial.selector(usb, port: usbPort)
-            } catch {
-                throw AdminError("\(error)")
-            }
-            return ([NewEntry(selector: .usb(selector, nodes: nodes ?? .usb), options: options)], false)
+        let selector: DeviceSelector?
+        do {
+            selector = try usb.selector()
+        } catch {
+            throw AdminError("\(error)")
         }
+        if let selector { return ([NewEntry(selector: selector, options: options)], false) }
         let path = path!
         guard let directory = try directory(path) else { return ([NewEntry(selector: .path(path), options: options)], false) }
         if node.mp != nil { throw AdminError("--mp names the container path of one node, and \(directory) is a directory") }

@@ -28,17 +28,7 @@ struct Attach: ParsableCommand {
     @Argument(help: "The device on the host, e.g. /dev/ttyUSB0; the container sees it at the same path, or at --mp.")
     var path: String?
 
-    @Option(
-        help: ArgumentHelp(
-            "A USB device by vendor and product id, and optionally its serial, instead of PATH; repeat for a device that changes its ids.",
-            valueName: "VID:PID[:SERIAL]"))
-    var usb: [USBIdentityAndSerial] = []
-
-    @Option(help: ArgumentHelp("A USB device by the port it is plugged into (its sysfs name, such as 1-2.3), instead of PATH.", valueName: "PORT"))
-    var usbPort: USBPort?
-
-    @Option(help: ArgumentHelp("With --usb or --usb-port: usb, the device's own /dev/bus/usb node (default), or all, every node below it in sysfs.", valueName: "usb|all"))
-    var nodes: USBNodes?
+    @OptionGroup var usb: USBSelectionOptions
 
     @OptionGroup var node: NodeArguments
 
@@ -47,17 +37,8 @@ struct Attach: ParsableCommand {
 
     mutating func validate() throws {
         path = try options.settle(path)
-        if !usb.isEmpty || usbPort != nil {
-            if let path { throw ValidationError("--usb and --usb-port select a USB device: they take no PATH ('\(path)')") }
-            if node.mp != nil { throw ValidationError("a USB device's nodes go at the paths udev gives them: --mp cannot be used with --usb or --usb-port") }
-            do {
-                _ = try USBIdentityAndSerial.selector(usb, port: usbPort)
-            } catch {
-                throw ValidationError("\(error)")
-            }
-        } else if nodes != nil {
-            throw ValidationError("--nodes says which nodes of a USB device are given: it needs --usb or --usb-port")
-        } else if path == nil {
+        try usb.check(path: path, mp: node.mp)
+        if !usb.isGiven, path == nil {
             throw ValidationError("Missing expected argument 'path', or --usb or --usb-port")
         }
     }
@@ -66,7 +47,7 @@ struct Attach: ParsableCommand {
         var invocation = AttachInvocation(
             lxcpath: options.path.lxcpath, name: options.name, path: path ?? "", options: node.unowned, uid: node.uid, gid: node.gid,
             temporary: temporary)
-        if let selector = try? USBIdentityAndSerial.selector(usb, port: usbPort) { invocation.usb = .usb(selector, nodes: nodes ?? .usb) }
+        invocation.usb = try? usb.selector()
         return invocation
     }
 

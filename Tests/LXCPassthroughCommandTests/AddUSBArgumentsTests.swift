@@ -13,10 +13,10 @@ struct AddUSBArgumentsTests {
     @Test("--usb repeated for one device that changes its ids, a serial, a port and nodes make one selector")
     func optionsMakeOneSelector() throws {
         let add = try Self.add(["ct", "--usb", "1a6e:089a", "--usb", "18D1:9302:AB:C=1", "--usb-port", "1-2.3", "--nodes", "all"])
-        #expect(add.isUSB && add.nodes == .all)
-        let selector = try USBIdentityAndSerial.selector(add.usb, port: add.usbPort)
+        #expect(add.usb.isGiven && add.usb.nodes == .all)
+        let selector = try USBIdentityAndSerial.selector(add.usb.identities, port: add.usb.port)
         #expect(selector == (try USBSelector.parse(identities: "1a6e:089a;18d1:9302", serial: "AB:C=1", port: "1-2.3")))
-        #expect(try Self.add(["ct", "--usb-port", "2-1"]).usbPort?.name == "2-1")
+        #expect(try Self.add(["ct", "--usb-port", "2-1"]).usb.port?.name == "2-1")
     }
 
     static let refusals: [(arguments: [String], option: String)] = [
@@ -38,6 +38,10 @@ struct AddUSBArgumentsTests {
         (["ct", "/dev/x", "--usb", "1a6e:089a"], "--usb and --usb-port select a USB device: they take no PATH ('/dev/x')"),
         (["ct", "--gpu", "--usb-port", "1-2"], "--usb and --usb-port select one USB device: they cannot be used with --gpu"),
         (["ct", "--usb", "1a6e:089a", "--mp", "/dev/coral"], "a USB device's nodes go at the paths udev gives them: --mp cannot be used with --usb or --usb-port"),
+        // Several at once: the first of PATH, --gpu, --mp is named; --nodes without --usb before --gpu's own checks.
+        (["ct", "/dev/x", "--gpu", "--usb", "1a6e:089a"], "--usb and --usb-port select a USB device: they take no PATH ('/dev/x')"),
+        (["ct", "--gpu", "--usb", "1a6e:089a", "--mp", "/dev/coral"], "--usb and --usb-port select one USB device: they cannot be used with --gpu"),
+        (["ct", "--gpu", "--nodes", "all"], "--nodes says which nodes of a USB device are given: it needs --usb or --usb-port"),
         (["ct", "/dev/x", "--nodes", "all"], "--nodes says which nodes of a USB device are given: it needs --usb or --usb-port"),
         (["ct", "--usb", "1a6e:089a:A", "--usb", "18d1:9302:B"], "one device has one serial: --usb gives 'A' and 'B'"),
         (["ct", "--usb", "1a6e:089a", "--usb", "1A6E:089A"], "1a6e:089a is given twice"),

@@ -20,10 +20,17 @@ struct AttachUSBArgumentsTests {
         #expect(QuickCommandLine.parse(["attach", "ct", "--usb", "10c4:ea60"]) == nil, "not a plain form")
     }
 
-    @Test("a path with --usb, --mp with --usb, --nodes alone, and nothing at all are refused", arguments: [
-        ["ct", "/dev/ttyUSB0", "--usb", "10c4:ea60"], ["ct", "--usb", "10c4:ea60", "--mp", "/dev/x"], ["ct", "--nodes", "all"], ["ct"],
-    ])
-    func refusals(arguments: [String]) {
-        #expect(throws: (any Error).self) { try LXCPassthrough.parseAsRoot(["attach"] + arguments) }
+    static let combinations: [(arguments: [String], message: String)] = [
+        (["ct", "/dev/ttyUSB0", "--usb", "10c4:ea60"], "--usb and --usb-port select a USB device: they take no PATH ('/dev/ttyUSB0')"),
+        (["ct", "--usb", "10c4:ea60", "--mp", "/dev/x"], "a USB device's nodes go at the paths udev gives them: --mp cannot be used with --usb or --usb-port"),
+        (["ct", "--nodes", "all"], "--nodes says which nodes of a USB device are given: it needs --usb or --usb-port"),
+        (["ct", "--usb", "10c4:ea60:A", "--usb", "1a6e:089a:B"], "one device has one serial: --usb gives 'A' and 'B'"),
+        (["ct"], "Missing expected argument 'path', or --usb or --usb-port"),
+    ]
+
+    @Test("a path with --usb, --mp with --usb, --nodes alone, two serials and nothing at all are refused, saying why", arguments: combinations)
+    func refusals(arguments: [String], message: String) throws {
+        let error = try #require(throws: (any Error).self) { try LXCPassthrough.parseAsRoot(["attach"] + arguments) }
+        #expect(LXCPassthrough.message(for: error) == message)
     }
 }
