@@ -2,10 +2,14 @@ import Foundation
 import Glibc
 import Testing
 
-/// A C program beside the tests, built once with `cc` (or the toolchain's `clang`) into /tmp.
+/// A C program beside the tests, built once with `cc` (or the toolchain's `clang`) into /tmp;
+/// with `shim`, linked with that file of the package's CNamespaceShims, whose functions it calls.
 enum TestProgram {
-    static func build(_ relative: String) -> Result<String, Container.Failure> {
-        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(relative).path
+    static func build(_ relative: String, shim: String? = nil) -> Result<String, Container.Failure> {
+        let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        let source = here.appendingPathComponent(relative).path
+        let shims = here.appendingPathComponent("../../Sources/CNamespaceShims").standardized.path
+        let linked = shim.map { [shims + "/" + $0, "-I", shims + "/include"] } ?? []
         let directory = "/tmp/lxcpt-e2e-programs-\(getpid())"
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         chmod(directory, 0o755)
@@ -13,7 +17,7 @@ enum TestProgram {
             return .failure(Container.Failure("no C compiler (cc or clang) in PATH to build \(source)"))
         }
         let path = directory + "/" + URL(fileURLWithPath: relative).deletingPathExtension().lastPathComponent
-        let built = run([compiler, "-O2", "-Wall", "-Wextra", "-Werror", "-o", path, source])
+        let built = run([compiler, "-O2", "-Wall", "-Wextra", "-Werror", "-o", path, source] + linked)
         return built.succeeded ? .success(path) : .failure(Container.Failure("\(compiler) could not build \(relative): \(built)"))
     }
 }
@@ -353,7 +357,7 @@ extension EndToEndTests {
                 try #require(passthrough("attach", ct.name, first.device, "--temporary").succeeded)
                 try #require(passthrough("detach", ct.name, first.device, "--temporary").succeeded)
                 if onV2 {
-                    let filled = run([try TestProgram.build("FillDenyMap/fill-deny-map.c").get(), cgroup, "4000"])
+                    let filled = run([try TestProgram.build("FillDenyMap/fill-deny-map.c", shim: "device_deny_program.c").get(), cgroup, "4000"])
                     try #require(filled.succeeded, "\(filled)")
                     #expect(filled.output == "4095\n", "the map held the first device's number and took 4,095 more: \(filled)")
                 }
