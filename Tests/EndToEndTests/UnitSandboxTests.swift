@@ -8,9 +8,12 @@ import Testing
 /// mount namespace of its own that the host's mounts propagate into
 /// (PrivateMounts=), a UTS namespace (ProtectHostname=), its own /tmp
 /// (PrivateTmp=), /usr, /boot, /efi and /etc read-only (ProtectSystem=full)
-/// and the homes read-only (ProtectHome=read-only). What systemd enforces
-/// by seccomp (SystemCallFilter=, RestrictNamespaces=,
-/// RestrictAddressFamilies=, MemoryDenyWriteExecute=) is not applied here.
+/// and the homes read-only (ProtectHome=read-only); of what systemd enforces
+/// by seccomp, what is known to refuse a call the watcher makes:
+/// RestrictSUIDSGID=, whose filter refuses openat2 with ENOSYS (seen under
+/// systemd 252), applied with deny-syscall. The other filters
+/// (SystemCallFilter=, RestrictNamespaces=, RestrictAddressFamilies=,
+/// MemoryDenyWriteExecute=) are not applied here.
 enum UnitSandbox {
     /// The unit installed beside the command under test (PREFIX/lib/systemd/system).
     static var unitPath: String {
@@ -35,13 +38,17 @@ enum UnitSandbox {
         }
         let readOnly = "for d in /usr /boot /efi /etc /home /root /run/user; do "
             + "[ -d \"$d\" ] || continue; mount --bind \"$d\" \"$d\" && mount -o remount,bind,ro \"$d\" || exit 1; done"
-        // An empty /tmp and /var/tmp; a command staged below /tmp (test.sh's) is bound into the new /tmp at its
-        // path, as an installed one in /usr/sbin stays visible.
-        let privateTmp = "mount -t tmpfs tmpfs /var/tmp; mkdir /var/tmp/.tmp; mount -t tmpfs tmpfs /var/tmp/.tmp; "
-            + "case \"$0\" in /tmp/*) staged=${0%/*/*}; mkdir -p \"/var/tmp/.tmp${staged#/tmp}\"; "
-            + "mount --bind \"$staged\" \"/var/tmp/.tmp${staged#/tmp}\";; esac; mount --move /var/tmp/.tmp /tmp"
+        let denier = unit.split(separator: "\n").contains { $0 == "RestrictSUIDSGID=yes" } ? try TestProgram.build("DenySyscall/deny-syscall.c").get() : nil
+        // An empty /tmp and /var/tmp. What the test runs from below /tmp (test.sh stages the command there, and the
+        // test programs are built there) is bound into the new /tmp at its path, as an installed command stays visible.
+        // (test.sh's stage: PREFIX/sbin/lxc-passthrough and the passthrough.conf the containers include, PREFIX/lxc.)
+        let prefix = URL(fileURLWithPath: EndToEnd.command).deletingLastPathComponent().deletingLastPathComponent().path
+        let kept = ([prefix] + (denier.map { [URL(fileURLWithPath: $0).deletingLastPathComponent().path] } ?? [])).filter { $0.hasPrefix("/tmp/") }
+        let keep = kept.map { "mkdir -p '/var/tmp/.tmp\($0.dropFirst(4))'; mount --bind '\($0)' '/var/tmp/.tmp\($0.dropFirst(4))'; " }.joined()
+        let privateTmp = "mount -t tmpfs tmpfs /var/tmp; mkdir /var/tmp/.tmp; mount -t tmpfs tmpfs /var/tmp/.tmp; \(keep)mount --move /var/tmp/.tmp /tmp"
+        let seccomp = denier.map { "'\($0)' openat2 ENOSYS " } ?? ""
         let script = "set -e; \(privateTmp); \(readOnly); "
-            + "exec setpriv --bounding-set='\(try boundingSet())' --no-new-privs -- \"$0\" watch"
+            + "exec setpriv --bounding-set='\(try boundingSet())' --no-new-privs -- \(seccomp)\"$0\" watch"
         return ["unshare", "--mount", "--uts", "--propagation", "slave", "--", "sh", "-c", script, EndToEnd.command]
     }
 }
