@@ -115,5 +115,11 @@ final class Container {
         run(["lxc-stop"] + named + ["-k"])
         run(["lxc-destroy"] + named + ["-f"])
         try? FileManager.default.removeItem(atPath: logPath)
+        // A monitor killed by a test cannot remove its cgroups: the empty ones left are removed here
+        // (rmdir takes only an empty cgroup), in each cgroup v1 hierarchy and at the v2 root.
+        let roots = ["/sys/fs/cgroup"] + ((try? FileManager.default.contentsOfDirectory(atPath: "/sys/fs/cgroup")) ?? []).map { "/sys/fs/cgroup/" + $0 }
+        for root in roots {
+            for kind in ["lxc.monitor.", "lxc.payload."] { rmdir(root + "/" + kind + name) }
+        }
     }
 }
